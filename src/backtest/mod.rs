@@ -1,0 +1,1 @@
+//! Backtest runner and report (metrics, trades CSV, equity plot).

@@ -1,0 +1,1 @@
+//! The seeded, deterministic market generator of the `demo` venue.

@@ -1,0 +1,1 @@
+//! SQLite storage: schema migrations, WAL, a batching writer thread, queries, bulk import.

@@ -1,0 +1,183 @@
+//! What flows into the engine (`Event`, `Command`) and what comes out (`Action`).
+
+use super::{
+    Balance, BookUpdate, Candle, ClientOrderId, Fill, Instrument, Liquidation, Money, Order, OrderId, OrderRequest,
+    OrderStatus, OrderType, Position, Price, Qty, Side, Symbol, Ticker, TimeInForce, Trade,
+};
+use serde::{Deserialize, Serialize};
+
+/// The venue's report of an order's state (Bybit `order` stream / REST order objects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderUpdate {
+    pub client_order_id: ClientOrderId,
+    pub order_id: Option<OrderId>,
+    pub symbol: Symbol,
+    pub status: OrderStatus,
+    pub qty: Qty,
+    pub price: Option<Price>,
+    pub trigger_price: Option<Price>,
+    pub filled_qty: Qty,
+    pub ts_ms: i64,
+    /// Why the venue rejected or cancelled it, when it says.
+    pub reason: Option<RejectReason>,
+}
+
+/// Compact reasons a venue gives for refusing or killing an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RejectReason {
+    InsufficientBalance,
+    PostOnlyWouldTake,
+    ReduceOnlyWouldIncrease,
+    InvalidPrice,
+    InvalidQty,
+    UnknownOrder,
+    DuplicateClientId,
+    NoLiquidity,
+    Liquidation,
+    Other,
+}
+
+/// Everything the engine reacts to. Time always comes from the event, never a clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// Instrument rules (sent once per symbol before trading starts).
+    Instrument(Instrument),
+    /// A candle; strategies act on closed ones, the UI shows partial ones.
+    Candle(Candle),
+    Trade(Trade),
+    Book(BookUpdate),
+    Ticker(Ticker),
+    Liquidation(Liquidation),
+    Order(OrderUpdate),
+    Fill(Fill),
+    Position(Position),
+    Balance(Balance),
+    /// A heartbeat carrying the current time (timeouts, daily resets).
+    Timer { ts_ms: i64 },
+    Command(Command),
+}
+
+impl Event {
+    /// The event's timestamp, when it carries one.
+    pub fn ts_ms(&self) -> Option<i64> {
+        Some(match self {
+            Event::Instrument(_) | Event::Command(_) => return None,
+            Event::Candle(c) => c.ts_ms,
+            Event::Trade(t) => t.ts_ms,
+            Event::Book(b) => b.ts_ms,
+            Event::Ticker(t) => t.ts_ms,
+            Event::Liquidation(l) => l.ts_ms,
+            Event::Order(o) => o.ts_ms,
+            Event::Fill(f) => f.ts_ms,
+            Event::Position(p) => p.ts_ms,
+            Event::Balance(b) => b.ts_ms,
+            Event::Timer { ts_ms } => *ts_ms,
+        })
+    }
+}
+
+/// A manual order as typed in the ticket; it passes the same risk checks as any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualOrder {
+    pub symbol: Symbol,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub qty: Qty,
+    pub price: Option<Price>,
+    /// Present for a stop (conditional) order.
+    pub trigger_price: Option<Price>,
+    pub time_in_force: TimeInForce,
+    pub reduce_only: bool,
+}
+
+/// What the operator asks for, from the UI or the CLI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Stop opening new positions (protective orders keep working).
+    PauseAutomation,
+    ResumeAutomation,
+    SetModeEnabled { mode: String, enabled: bool },
+    /// Lock one mode active (manual override of the switcher); `None` unlocks.
+    LockMode { mode: Option<String> },
+    SetAutoSwitch { enabled: bool },
+    PlaceOrder(ManualOrder),
+    CancelOrder { client_order_id: ClientOrderId },
+    CancelAll { symbol: Option<Symbol> },
+    Flatten { symbol: Symbol },
+    /// Engage (cancel everything, flatten, halt) or release the kill switch.
+    KillSwitch { engage: bool },
+}
+
+/// Severity of an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AlertLevel {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl AlertLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertLevel::Info => "info",
+            AlertLevel::Warning => "warning",
+            AlertLevel::Critical => "critical",
+        }
+    }
+}
+
+/// Something the operator should know about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub ts_ms: i64,
+    pub level: AlertLevel,
+    /// Short machine-friendly kind (`entry`, `exit`, `risk`, `order`, `disconnect`, ...).
+    pub kind: String,
+    pub message: String,
+}
+
+/// A strategy decision, recorded whether or not it led to an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalRecord {
+    pub ts_ms: i64,
+    pub symbol: Symbol,
+    pub mode: String,
+    /// `enter_long`, `enter_short`, `exit`, `stop_moved`, `rejected`, ...
+    pub action: String,
+    pub price: Price,
+    pub reason: String,
+}
+
+/// A change of the active trading mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModeSwitch {
+    pub ts_ms: i64,
+    pub symbol: Symbol,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+/// A point of the equity curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EquityPoint {
+    pub ts_ms: i64,
+    pub equity: Money,
+    pub wallet_balance: Money,
+    pub unrealised_pnl: Money,
+}
+
+/// What the engine wants done; the adapters carry it out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// Only the order manager emits this, and only for a risk-approved request.
+    PlaceOrder(OrderRequest),
+    AmendOrder { symbol: Symbol, client_order_id: ClientOrderId, qty: Option<Qty>, price: Option<Price>, trigger_price: Option<Price> },
+    CancelOrder { symbol: Symbol, client_order_id: ClientOrderId },
+    CancelAll { symbol: Option<Symbol> },
+    /// Store an order's new state (after every status change).
+    RecordOrder(Box<Order>),
+    RecordSignal(SignalRecord),
+    RecordModeSwitch(ModeSwitch),
+    Alert(Alert),
+}

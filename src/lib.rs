@@ -1,0 +1,12 @@
+//! Auto-Bot: a terminal trading workstation for Bybit.
+//!
+//! The trading logic is a deterministic, synchronous core (`engine`) fed typed events; I/O lives
+//! at the edges (`exchange`, `data`, `ui`, `runtime`). See `ARCHITECTURE.md` in the design folder.
+
+pub mod backtest;
+pub mod data;
+pub mod domain;
+pub mod engine;
+pub mod exchange;
+pub mod indicators;
+pub mod ui;

@@ -1,0 +1,1 @@
+//! The ratatui workstation: renders `Snapshot`s, sends `Command`s.
