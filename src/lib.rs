@@ -8,5 +8,8 @@ pub mod data;
 pub mod domain;
 pub mod engine;
 pub mod exchange;
+pub mod execution;
 pub mod indicators;
+pub mod risk;
+pub mod strategy;
 pub mod ui;

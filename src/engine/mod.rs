@@ -1,5 +1,13 @@
-//! The deterministic core: `Engine::on_event(Event) -> Vec<Action>`, no I/O, no clock reads.
+//! The deterministic core: `Engine::on_event(&Event) -> Vec<Action>`, no I/O, no clock reads.
 
+mod config;
+mod core;
+mod positions;
 mod snapshot;
+mod symbol;
+mod view;
 
+pub use self::core::{Engine, TREND_MODE};
+pub use config::EngineConfig;
+pub use positions::PositionBook;
 pub use snapshot::*;

@@ -1,0 +1,35 @@
+//! Engine settings.
+
+use crate::domain::Interval;
+use crate::risk::RiskConfig;
+use crate::strategy::TrendConfig;
+
+/// What the engine needs to know up front; the runtime builds it from the config file.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub venue: String,
+    /// Orders reach a real-money venue.
+    pub live: bool,
+    /// Interval of the candles strategies trade on.
+    pub interval: Interval,
+    pub trend: TrendConfig,
+    pub risk: RiskConfig,
+    /// Start of every client order id.
+    pub order_prefix: String,
+    /// Closed candles kept per symbol for the UI.
+    pub history_len: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            venue: "demo".into(),
+            live: false,
+            interval: Interval::M1,
+            trend: TrendConfig::default(),
+            risk: RiskConfig::default(),
+            order_prefix: "ab".into(),
+            history_len: 240,
+        }
+    }
+}
