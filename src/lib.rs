@@ -4,12 +4,16 @@
 //! at the edges (`exchange`, `data`, `ui`, `runtime`). See `ARCHITECTURE.md` in the design folder.
 
 pub mod backtest;
+pub mod cli;
+pub mod config;
 pub mod data;
 pub mod domain;
 pub mod engine;
 pub mod exchange;
 pub mod execution;
 pub mod indicators;
+pub mod logging;
 pub mod risk;
+pub mod runtime;
 pub mod strategy;
 pub mod ui;

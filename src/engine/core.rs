@@ -204,6 +204,11 @@ impl Engine {
         self.slot(symbol).map(|s| self.symbols[s].position.size()).unwrap_or(Qty::ZERO)
     }
 
+    /// Time of the newest event seen (UTC ms).
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
     pub fn trading_state(&self) -> TradingState {
         self.risk.state()
     }

@@ -1,0 +1,281 @@
+//! TOML settings: defaults that work, unknown keys refused with their name, platform paths.
+
+use crate::risk::RiskConfig;
+use crate::strategy::TrendConfig;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Replay/generator speed: a multiple of real time, or as fast as the CPU allows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Speed {
+    Times(f64),
+    Max,
+}
+
+impl std::str::FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("max") {
+            return Ok(Speed::Max);
+        }
+        let t = t.strip_suffix('x').unwrap_or(t);
+        match t.parse::<f64>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(Speed::Times(v)),
+            _ => Err(format!("speed must be a positive number or `max`, got `{s}`")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Speed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Num(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Num(v) => format!("{v}").parse().map_err(serde::de::Error::custom),
+            Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeneralConfig {
+    /// Venue to trade on: `demo` (built-in market and simulated exchange).
+    pub venue: String,
+    /// SQLite file; empty means `autobot.db` in the platform data directory.
+    pub db: String,
+    /// `error`, `warn`, `info`, `debug` or `trace`.
+    pub log_level: String,
+    /// Folder for the rolling log file; empty means the platform state/data directory.
+    pub log_dir: String,
+}
+
+impl Default for GeneralConfig {
+    fn default() -> Self {
+        Self { venue: "demo".into(), db: String::new(), log_level: "info".into(), log_dir: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    pub seed: u64,
+    pub speed: Speed,
+    pub symbols: Vec<String>,
+    /// Trades and book updates generated inside each minute (0 = candles and tickers only).
+    pub intra_minute_steps: u32,
+    /// Starting USDT balance of the paper account.
+    pub initial_balance: f64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            speed: Speed::Times(60.0),
+            symbols: vec!["BTCUSDT".into(), "ETHUSDT".into()],
+            intra_minute_steps: 6,
+            initial_balance: 10_000.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimSettings {
+    pub maker_fee: f64,
+    pub taker_fee: f64,
+    pub slippage_bps: u32,
+    pub leverage: f64,
+    pub maintenance_margin_rate: f64,
+    pub latency_ms: i64,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self {
+            maker_fee: 0.0002,
+            taker_fee: 0.00055,
+            slippage_bps: 1,
+            leverage: 10.0,
+            maintenance_margin_rate: 0.005,
+            latency_ms: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyConfig {
+    pub trend: TrendConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// Redraws per second at most.
+    pub max_fps: u32,
+    /// Key overrides: action name -> key (`quit = "ctrl-q"`).
+    pub keys: BTreeMap<String, String>,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        Self { max_fps: 30, keys: BTreeMap::new() }
+    }
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub general: GeneralConfig,
+    pub demo: DemoConfig,
+    pub sim: SimSettings,
+    pub strategy: StrategyConfig,
+    pub risk: RiskConfig,
+    pub ui: UiSettings,
+}
+
+impl Config {
+    /// Parses TOML text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let msg = e.message().replace("unknown field", "unknown key");
+            let message = match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            };
+            ConfigError::Parse { path: path.to_path_buf(), message }
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
+        Ok(config)
+    }
+
+    /// Reads `path`, or the platform default file when it exists, or the defaults.
+    pub fn load(path: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let chosen = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => default_config_path().filter(|p| p.exists()),
+        };
+        match chosen {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
+                Ok((Config::parse(&text, &p)?, Some(p)))
+            }
+            None => Ok((Config::default(), None)),
+        }
+    }
+
+    /// Cross-field checks; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.general.venue != "demo" {
+            return Err(format!(
+                "general.venue `{}` is not available yet; this build supports `demo`",
+                self.general.venue
+            ));
+        }
+        if !["error", "warn", "info", "debug", "trace"].contains(&self.general.log_level.as_str()) {
+            return Err(format!("general.log_level `{}` must be error, warn, info, debug or trace", self.general.log_level));
+        }
+        if self.demo.symbols.is_empty() {
+            return Err("demo.symbols must name at least one symbol".into());
+        }
+        for s in &self.demo.symbols {
+            crate::domain::Symbol::new(s).map_err(|e| format!("demo.symbols: {e}"))?;
+        }
+        if !(self.demo.initial_balance.is_finite() && self.demo.initial_balance > 0.0) {
+            return Err(format!("demo.initial_balance must be positive, got {}", self.demo.initial_balance));
+        }
+        let fee_ok = |v: f64| v.is_finite() && (-0.01..=0.01).contains(&v);
+        if !fee_ok(self.sim.maker_fee) || !fee_ok(self.sim.taker_fee) {
+            return Err("sim.maker_fee and sim.taker_fee must be within [-0.01, 0.01]".into());
+        }
+        if !(self.sim.leverage.is_finite() && self.sim.leverage >= 1.0 && self.sim.leverage <= 100.0) {
+            return Err(format!("sim.leverage must be in [1, 100], got {}", self.sim.leverage));
+        }
+        if !(self.sim.maintenance_margin_rate.is_finite() && (0.0..0.5).contains(&self.sim.maintenance_margin_rate)) {
+            return Err("sim.maintenance_margin_rate must be in [0, 0.5)".into());
+        }
+        if self.sim.latency_ms < 0 {
+            return Err("sim.latency_ms must not be negative".into());
+        }
+        if self.ui.max_fps == 0 || self.ui.max_fps > 120 {
+            return Err(format!("ui.max_fps must be in 1..=120, got {}", self.ui.max_fps));
+        }
+        self.strategy.trend.validate()?;
+        self.risk.validate()?;
+        Ok(())
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "autobot")
+}
+
+/// `config.toml` in the platform's config directory.
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `autobot.db` in the platform's data directory.
+pub fn default_db_path() -> PathBuf {
+    project_dirs().map(|d| d.data_dir().join("autobot.db")).unwrap_or_else(|| PathBuf::from("autobot.db"))
+}
+
+/// Folder of the rolling log files.
+pub fn default_log_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| d.state_dir().unwrap_or(d.data_local_dir()).join("logs"))
+        .unwrap_or_else(|| PathBuf::from("logs"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_and_equals_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        let parsed = Config::parse(text, Path::new("config.example.toml")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let text = "[general]\nvenue = \"demo\"\n\n[risk]\nmax_lev = 3\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("config c.toml: line 5: unknown key `max_lev`"), "{e}");
+        let e = Config::parse("[bogus]\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("unknown key `bogus`"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key() {
+        let e = Config::parse("[risk]\nrisk_per_trade = 0.5\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("risk.risk_per_trade must be in (0, 0.2], got 0.5"), "{e}");
+        let e = Config::parse("[demo]\nspeed = \"fast\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("speed must be a positive number or `max`"), "{e}");
+        assert_eq!(Config::parse("[demo]\nspeed = \"max\"\n", Path::new("c")).unwrap().demo.speed, Speed::Max);
+        assert_eq!(Config::parse("[demo]\nspeed = 120\n", Path::new("c")).unwrap().demo.speed, Speed::Times(120.0));
+        assert!(Config::parse("[general]\nvenue = \"mainnet\"\n", Path::new("c")).is_err());
+    }
+}

@@ -1,0 +1,54 @@
+//! Sends what a run produces to the storage writer and the log.
+
+use super::pipeline::Sink;
+use crate::data::store::{StoreMsg, StoreSender};
+use crate::domain::{Action, AlertLevel, Event};
+
+/// Records account events and engine actions in SQLite (through the writer thread).
+pub struct StoreSink {
+    pub sender: StoreSender,
+    pub fills: u64,
+    pub orders: u64,
+}
+
+impl Sink for StoreSink {
+    fn on_account_event(&mut self, event: &Event) {
+        match event {
+            Event::Fill(f) => {
+                self.fills += 1;
+                tracing::info!(symbol = %f.symbol, side = %f.side, price = %f.price, qty = %f.qty, fee = %f.fee, order = %f.client_order_id, "fill");
+                self.sender.send(StoreMsg::Fill(*f));
+            }
+            Event::Position(p) => self.sender.send(StoreMsg::Position(*p)),
+            _ => {}
+        }
+    }
+
+    fn on_action(&mut self, action: &Action) {
+        match action {
+            Action::RecordOrder(o) => {
+                self.sender.send(StoreMsg::Order(o.clone()));
+            }
+            Action::PlaceOrder(r) => {
+                self.orders += 1;
+                tracing::info!(symbol = %r.symbol, side = %r.side, qty = %r.qty, id = %r.client_order_id, kind = ?r.order_type, trigger = ?r.trigger_price, "place order");
+            }
+            Action::RecordSignal(s) => {
+                tracing::debug!(symbol = %s.symbol, mode = %s.mode, action = %s.action, reason = %s.reason, "signal");
+                self.sender.send(StoreMsg::Signal(s.clone()));
+            }
+            Action::RecordModeSwitch(m) => self.sender.send(StoreMsg::ModeSwitch(m.clone())),
+            Action::Alert(a) => {
+                match a.level {
+                    AlertLevel::Info => tracing::info!(kind = %a.kind, "{}", a.message),
+                    AlertLevel::Warning => tracing::warn!(kind = %a.kind, "{}", a.message),
+                    AlertLevel::Critical => tracing::error!(kind = %a.kind, "{}", a.message),
+                }
+                self.sender.send(StoreMsg::Alert(a.clone()));
+            }
+            Action::AmendOrder { .. } | Action::CancelOrder { .. } | Action::CancelAll { .. } => {
+                tracing::debug!(?action, "order action");
+            }
+        }
+    }
+}
