@@ -63,7 +63,7 @@ fn run(opts: RunOptions) -> anyhow::Result<()> {
     if let Some(parent) = opts.db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if !parent.exists() {
             std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the database folder {}", parent.display()))?;
+                .with_context(|| format!("cannot create the folder of the database {}", opts.db_path.display()))?;
         }
     }
     let headless = opts.headless;

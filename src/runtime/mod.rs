@@ -87,6 +87,8 @@ pub fn build(opts: &RunOptions) -> anyhow::Result<(MarketSource, Pipeline, Vec<E
 
 /// Runs the workstation (or headless) until the user quits, a signal arrives, or the data ends.
 pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
+    // Read and check the market data before anything is written.
+    let (source, pipeline, opening) = build(&opts)?;
     let store = Store::open(&opts.db_path)?;
     let session = store.new_session(
         &opts.config.general.venue,
@@ -94,7 +96,6 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
         &serde_json::to_string(&opts.config).unwrap_or_default(),
     )?;
     let writer = StoreWriter::spawn(store, session);
-    let (source, pipeline, opening) = build(&opts)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     spawn_signal_watcher(stop.clone());
@@ -306,6 +307,8 @@ fn drive(
         }
     }
     publish(&pipeline, &latency, ended);
+    // Tell the UI (if any) that the run is over.
+    stop.store(true, Ordering::SeqCst);
     RunSummary {
         candles: candles_seen,
         orders: sink.orders,
