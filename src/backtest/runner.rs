@@ -19,6 +19,10 @@ pub struct BacktestOutcome {
     pub exposure_ms: i64,
     /// Length of one bar (ms).
     pub bar_ms: i64,
+    /// First close to last close of the first symbol, for comparison.
+    pub buy_and_hold_return: f64,
+    /// Per-mode statistics at the end.
+    pub modes: Vec<crate::engine::ModeView>,
 }
 
 /// Loads the data (CSV or generator), then runs it through the pipeline.
@@ -89,16 +93,34 @@ pub fn run_events(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome 
             }
         }
     }
-    let snap_stats = (pipeline.engine.snapshot().stats.orders_placed, pipeline.engine.snapshot().stats.fills);
+    let snapshot = pipeline.engine.snapshot();
+    let closes: Vec<f64> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Candle(c) if c.closed && Some(c.symbol) == first => Some(c.close.to_f64()),
+            _ => None,
+        })
+        .take(1)
+        .chain(events.iter().rev().find_map(|e| match e {
+            Event::Candle(c) if c.closed && Some(c.symbol) == first => Some(c.close.to_f64()),
+            _ => None,
+        }))
+        .collect();
+    let buy_and_hold_return = match closes.as_slice() {
+        [a, b] if *a > 0.0 => b / a - 1.0,
+        _ => 0.0,
+    };
     BacktestOutcome {
         equity,
         trades: pipeline.engine.closed_trades().to_vec(),
         fees: pipeline.venue.fees_paid(),
         funding: pipeline.venue.funding_paid(),
         candles,
-        orders: snap_stats.0,
-        fills: snap_stats.1,
+        orders: snapshot.stats.orders_placed,
+        fills: snapshot.stats.fills,
         exposure_ms,
         bar_ms,
+        buy_and_hold_return,
+        modes: snapshot.strategy.modes,
     }
 }

@@ -407,7 +407,13 @@ impl Engine {
             last_price: st.price(),
             equity: self.equity(),
             total_exposure: self.exposure() - st.price() * st.position.size().abs() + st.price() * position.abs(),
-            open_positions: self.symbols.iter().filter(|x| !x.position.size().is_zero()).count(),
+            // Other symbols' positions, plus this one as it will stand when the order goes in.
+            open_positions: self
+                .symbols
+                .iter()
+                .filter(|x| x.instrument.symbol != request.symbol && !x.position.size().is_zero())
+                .count()
+                + usize::from(!position.is_zero()),
         };
         match self.risk.check(request, &ctx) {
             Ok(approved) => {

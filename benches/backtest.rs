@@ -1,0 +1,63 @@
+//! Backtest throughput through the full pipeline: trend strategy, risk checks, order manager,
+//! simulated exchange and equity tracking, candles fed from memory.
+
+use autobot::backtest::runner::run_events;
+use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
+use autobot::domain::{Event, Money};
+use autobot::engine::{Engine, EngineConfig};
+use autobot::exchange::sim::{SimConfig, SimExchange};
+use autobot::runtime::pipeline::Pipeline;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+/// One generated symbol, candles and tickers only (what a candle backtest replays).
+fn candles(n: usize) -> Vec<Event> {
+    let cfg = GeneratorConfig {
+        seed: 1,
+        symbols: vec![(autobot::domain::Symbol::new("BTCUSDT").unwrap(), 60_000.0)],
+        intra_minute_steps: 0,
+        ..GeneratorConfig::default()
+    };
+    let mut g = MarketGenerator::new(cfg);
+    let mut all = Vec::new();
+    let mut buf = Vec::new();
+    while all.len() < n {
+        buf.clear();
+        g.next_minute(&mut buf);
+        all.extend(buf.drain(..).filter(|e| matches!(e, Event::Candle(_))));
+    }
+    all
+}
+
+fn pipeline() -> Pipeline {
+    let instruments: Vec<_> = demo_instruments().into_iter().filter(|i| i.symbol.as_str() == "BTCUSDT").collect();
+    let venue = SimExchange::new(SimConfig::default(), &instruments, Money::from_int(10_000));
+    let mut p = Pipeline::new(Engine::new(EngineConfig::default()), venue);
+    for i in &instruments {
+        p.inform(&Event::Instrument(*i), &mut autobot::runtime::pipeline::NoSink);
+    }
+    let b = p.venue.balance();
+    p.inform(&Event::Balance(b), &mut autobot::runtime::pipeline::NoSink);
+    p
+}
+
+fn bench(c: &mut Criterion) {
+    let events = candles(1_000_000);
+    let mut g = c.benchmark_group("backtest");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("trend_1m_candles_1M", |b| {
+        b.iter_batched(
+            pipeline,
+            |mut p| {
+                let out = run_events(&mut p, &events);
+                assert!(out.candles == events.len() as u64);
+                out.trades.len()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
