@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
 
@@ -41,6 +42,7 @@ pub const TRADES_CSV_HEADER: &str =
 
 /// Writes `report.json` (metrics at top level, `start_time`/`end_time` in ISO-8601, and `extra`,
 /// e.g. per-mode attribution), `trades.csv` and `equity.png` into `dir`, creating it if needed.
+/// A string `extra["title"]` (e.g. "BTCUSDT 1m, 2024") becomes the plot title.
 pub fn write_report(
     dir: &Path,
     metrics: &Metrics,
@@ -55,6 +57,7 @@ pub fn write_report(
         equity_png: dir.join("equity.png"),
     };
 
+    let title = extra.get("title").and_then(|t| t.as_str()).unwrap_or("Equity and drawdown").to_string();
     let json = report_json(metrics, extra);
     let text = serde_json::to_string_pretty(&json)
         .map_err(|source| ReportError::Json { path: files.report_json.clone(), source })?;
@@ -62,7 +65,7 @@ pub fn write_report(
 
     write_atomic(&files.trades_csv, trades_csv(trades).as_bytes())?;
 
-    plot_equity(&files.equity_png, equity, "Equity and drawdown")?;
+    plot_equity(&files.equity_png, equity, &title)?;
     Ok(files)
 }
 
@@ -128,12 +131,14 @@ pub fn iso_utc(ts_ms: i64) -> String {
 }
 
 /// A hidden temporary name beside `path` that keeps its extension (the PNG encoder picks the format
-/// from it), unique per process.
+/// from it), unique per process and call.
 pub(crate) fn temp_sibling(path: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let tag = format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("report");
     let name = match path.extension().and_then(|e| e.to_str()) {
-        Some(ext) => format!(".{stem}.tmp-{}.{ext}", std::process::id()),
-        None => format!(".{stem}.tmp-{}", std::process::id()),
+        Some(ext) => format!(".{stem}.tmp-{tag}.{ext}"),
+        None => format!(".{stem}.tmp-{tag}"),
     };
     path.with_file_name(name)
 }
@@ -234,7 +239,7 @@ mod tests {
         });
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("nested").join("run1");
-        let extra = serde_json::json!({ "modes": { "trend": { "net_pnl": 1.5 } } });
+        let extra = serde_json::json!({ "title": "BTCUSDT 1d test", "modes": { "trend": { "net_pnl": 1.5 } } });
         let files = write_report(&dir, &metrics, &equity, &trades, extra).unwrap();
         assert_eq!(files.report_json, dir.join("report.json"));
 
