@@ -1,1 +1,0 @@
-//! The seeded, deterministic market generator of the `demo` venue.
