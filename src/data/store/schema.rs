@@ -87,10 +87,9 @@ CREATE TABLE fills (
     fee_rate         INTEGER NOT NULL,
     is_maker         INTEGER NOT NULL,
     ts_ms            INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX fills_symbol_ts ON fills (symbol, ts_ms);
 CREATE INDEX fills_session_ts ON fills (session_id, ts_ms);
-CREATE INDEX fills_order ON fills (client_order_id);
 
 CREATE TABLE positions (
     id           INTEGER PRIMARY KEY,

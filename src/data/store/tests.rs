@@ -441,3 +441,25 @@ fn imports_the_real_binance_btcusdt_hourly_file() {
     assert_eq!((first[0].open, first[0].high, first[0].close), (p("4261.48"), p("4313.62"), p("4308.83")));
     assert_eq!(store.last_candle_ts(btc(), Interval::H1).unwrap(), stats.last_ts_ms);
 }
+
+#[test]
+fn import_writes_full_chunks_and_the_tail_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    // 300 rows = two 128-row chunks + a 44-row tail; close i + 0.00000001 tells rows apart.
+    let mut text = String::from("ts_ms,open,high,low,close,volume,turnover\n");
+    for i in 0..300 {
+        text.push_str(&format!("{},{i}.5,{}.5,{i}.00000001,{i}.00000001,{i},0.25\n", i * 60_000, i + 1));
+    }
+    let csv = write_file(dir.path(), "c.csv", &text);
+    let mut store = Store::open_in_memory().unwrap();
+    assert_eq!(store.import_candles_csv(&csv, btc(), Interval::M1).unwrap().rows, 300);
+    let got = store.candles(btc(), Interval::M1, 0, i64::MAX).unwrap();
+    assert_eq!(got.len(), 300);
+    for i in [0usize, 127, 128, 255, 256, 299] {
+        let c = &got[i];
+        assert_eq!(c.ts_ms, i as i64 * 60_000);
+        assert_eq!(c.close.raw(), i as i64 * 100_000_000 + 1);
+        assert_eq!(c.high.raw(), (i as i64 + 1) * 100_000_000 + 50_000_000);
+        assert_eq!((c.volume, c.turnover, c.closed), (i as f64, 0.25, true));
+    }
+}

@@ -9,12 +9,25 @@ use super::{Store, StoreError};
 use crate::domain::{Alert, Candle, EquityPoint, Fill, ModeSwitch, Order, Position, SignalRecord, Trade};
 use rusqlite::{params, Connection};
 
+/// The column list of a candle insert; the import appends many value tuples to it.
+macro_rules! candle_insert_head {
+    () => {
+        "INSERT INTO candles (symbol, interval, ts_ms, open, high, low, close, volume, turnover, closed) VALUES "
+    };
+}
+
+/// What a candle insert does when the bar is already stored: the newer values win.
+macro_rules! candle_on_conflict {
+    () => {
+        " ON CONFLICT (symbol, interval, ts_ms) DO UPDATE SET open = excluded.open, high = excluded.high,
+           low = excluded.low, close = excluded.close, volume = excluded.volume, turnover = excluded.turnover,
+           closed = excluded.closed"
+    };
+}
+pub(crate) use {candle_insert_head, candle_on_conflict};
+
 pub(crate) const UPSERT_CANDLE: &str =
-    "INSERT INTO candles (symbol, interval, ts_ms, open, high, low, close, volume, turnover, closed)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-     ON CONFLICT (symbol, interval, ts_ms) DO UPDATE SET open = excluded.open, high = excluded.high,
-       low = excluded.low, close = excluded.close, volume = excluded.volume, turnover = excluded.turnover,
-       closed = excluded.closed";
+    concat!(candle_insert_head!(), "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", candle_on_conflict!());
 
 pub(crate) fn candle(conn: &Connection, c: &Candle) -> rusqlite::Result<usize> {
     conn.prepare_cached(UPSERT_CANDLE)?.execute(params![
