@@ -1,0 +1,192 @@
+//! The schema as a list of numbered migrations, tracked with `PRAGMA user_version`.
+//!
+//! Migration `i` (0-based) brings the database to version `i + 1`. Each runs in its own
+//! `BEGIN IMMEDIATE` transaction that re-reads the version, so two processes opening the same
+//! new file cannot both apply it. Never edit a released migration: append a new one.
+
+use super::StoreError;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// Version 1: every table the trading system records.
+const V1: &str = "
+CREATE TABLE sessions (
+    id          INTEGER PRIMARY KEY,
+    started_ms  INTEGER NOT NULL,
+    venue       TEXT    NOT NULL,
+    seed        INTEGER,             -- u64 stored as its i64 bit pattern
+    config      TEXT    NOT NULL     -- JSON
+);
+
+CREATE TABLE candles (
+    symbol    TEXT    NOT NULL,
+    interval  TEXT    NOT NULL,      -- Bybit spelling: 1 5 60 240 D W M
+    ts_ms     INTEGER NOT NULL,      -- bar open time
+    open      INTEGER NOT NULL,      -- prices: raw 1e-8 units
+    high      INTEGER NOT NULL,
+    low       INTEGER NOT NULL,
+    close     INTEGER NOT NULL,
+    volume    REAL    NOT NULL,
+    turnover  REAL    NOT NULL DEFAULT 0,
+    closed    INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (symbol, interval, ts_ms)
+) WITHOUT ROWID;
+
+CREATE TABLE trades (
+    symbol      TEXT    NOT NULL,
+    trade_id    INTEGER NOT NULL,    -- u64 stored as its i64 bit pattern
+    ts_ms       INTEGER NOT NULL,
+    price       INTEGER NOT NULL,
+    qty         INTEGER NOT NULL,
+    taker_side  TEXT    NOT NULL,
+    PRIMARY KEY (symbol, trade_id)
+) WITHOUT ROWID;
+CREATE INDEX trades_symbol_ts ON trades (symbol, ts_ms);
+
+CREATE TABLE orders (
+    client_order_id    TEXT    PRIMARY KEY,
+    session_id         INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    order_id           TEXT,
+    symbol             TEXT    NOT NULL,
+    side               TEXT    NOT NULL,
+    order_type         TEXT    NOT NULL,
+    time_in_force      TEXT    NOT NULL,
+    reduce_only        INTEGER NOT NULL,
+    origin             TEXT    NOT NULL,  -- strategy:N protective:N manual flatten
+    request_qty        INTEGER NOT NULL,
+    request_price      INTEGER,
+    request_trigger    INTEGER,
+    qty                INTEGER NOT NULL,
+    price              INTEGER,
+    trigger_price      INTEGER,
+    trigger_direction  TEXT,
+    decision_price     INTEGER NOT NULL,
+    status             TEXT    NOT NULL,
+    filled_qty         INTEGER NOT NULL,
+    filled_value       INTEGER NOT NULL,
+    avg_price          INTEGER,
+    fees               INTEGER NOT NULL,
+    request_ts_ms      INTEGER NOT NULL,
+    created_ms         INTEGER NOT NULL,
+    updated_ms         INTEGER NOT NULL,
+    reason             TEXT
+);
+CREATE INDEX orders_session ON orders (session_id, created_ms);
+CREATE INDEX orders_symbol_status ON orders (symbol, status);
+
+CREATE TABLE fills (
+    exec_id          TEXT    PRIMARY KEY,
+    session_id       INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    client_order_id  TEXT    NOT NULL,
+    order_id         TEXT    NOT NULL,
+    symbol           TEXT    NOT NULL,
+    side             TEXT    NOT NULL,
+    price            INTEGER NOT NULL,
+    qty              INTEGER NOT NULL,
+    fee              INTEGER NOT NULL,
+    fee_rate         INTEGER NOT NULL,
+    is_maker         INTEGER NOT NULL,
+    ts_ms            INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX fills_symbol_ts ON fills (symbol, ts_ms);
+CREATE INDEX fills_session_ts ON fills (session_id, ts_ms);
+
+CREATE TABLE positions (
+    id           INTEGER PRIMARY KEY,
+    session_id   INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    symbol       TEXT    NOT NULL,
+    ts_ms        INTEGER NOT NULL,
+    size         INTEGER NOT NULL,    -- signed: long > 0
+    entry_value  INTEGER NOT NULL,
+    leverage     INTEGER NOT NULL,
+    mark_price   INTEGER NOT NULL,
+    upnl         INTEGER NOT NULL,
+    rpnl         INTEGER NOT NULL,
+    margin       INTEGER NOT NULL,
+    liq_price    INTEGER
+);
+CREATE INDEX positions_session_symbol_ts ON positions (session_id, symbol, ts_ms);
+
+CREATE TABLE equity (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    ts_ms       INTEGER NOT NULL,
+    equity      INTEGER NOT NULL,
+    wallet      INTEGER NOT NULL,
+    upnl        INTEGER NOT NULL
+);
+CREATE INDEX equity_session_ts ON equity (session_id, ts_ms);
+
+CREATE TABLE signals (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    ts_ms       INTEGER NOT NULL,
+    symbol      TEXT    NOT NULL,
+    mode        TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    price       INTEGER NOT NULL,
+    reason      TEXT    NOT NULL
+);
+CREATE INDEX signals_session_ts ON signals (session_id, ts_ms);
+
+CREATE TABLE mode_switches (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    ts_ms       INTEGER NOT NULL,
+    symbol      TEXT    NOT NULL,
+    from_mode   TEXT    NOT NULL,
+    to_mode     TEXT    NOT NULL,
+    reason      TEXT    NOT NULL
+);
+CREATE INDEX mode_switches_session_ts ON mode_switches (session_id, ts_ms);
+
+CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    ts_ms       INTEGER NOT NULL,
+    level       TEXT    NOT NULL,    -- info warning critical
+    kind        TEXT    NOT NULL,
+    message     TEXT    NOT NULL
+);
+CREATE INDEX alerts_ts ON alerts (ts_ms);
+";
+
+/// All migrations, oldest first.
+pub(crate) const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Tables `Store::count` accepts (the names are spliced into SQL, so only these).
+pub(crate) const TABLES: &[&str] =
+    &["sessions", "candles", "trades", "orders", "fills", "positions", "equity", "signals", "mode_switches", "alerts"];
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Applies the migrations the database lacks; refuses a database newer than `migrations`.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+    let supported = migrations.len() as i64;
+    let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+    let found = user_version(conn).map_err(open_err)?;
+    if found > supported {
+        return Err(StoreError::TooNew { path: path.to_path_buf(), found, supported });
+    }
+    for (i, sql) in migrations.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= found {
+            continue;
+        }
+        let mig_err = |source| StoreError::Migration { version, source };
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(mig_err)?;
+        // Another process may have migrated between our read and the write lock.
+        if user_version(&tx).map_err(mig_err)? >= version {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(mig_err)?;
+        tx.pragma_update(None, "user_version", version).map_err(mig_err)?;
+        tx.commit().map_err(mig_err)?;
+    }
+    Ok(())
+}
