@@ -171,6 +171,15 @@ fn fill(n: u32, symbol: &str, side: Side, price: f64, q: f64, maker: bool, ts: i
     }
 }
 
+/// Close of the candle that contains `ts` (the price a fill at `ts` would plausibly get).
+fn close_at(m: &MarketView, ts: i64) -> f64 {
+    m.candles.iter().rev().find(|c| c.ts_ms <= ts).map(|c| c.close.to_f64()).unwrap_or(0.0)
+}
+
+fn on_tick(v: f64, tick: f64) -> f64 {
+    (v / tick).round() * tick
+}
+
 /// Two symbols (BTCUSDT, ETHUSDT) with 200 one-minute candles each, two positions, four working
 /// orders, six fills, alerts, four modes, five risk limits. Same value on every call.
 pub fn sample_snapshot() -> Snapshot {
@@ -180,7 +189,20 @@ pub fn sample_snapshot() -> Snapshot {
     let btc_last = btc.last_price;
     let eth_last = eth.last_price;
 
-    let btc_entry = px(67_850.5);
+    let btc_entry_f = close_at(&btc, now - 900_000);
+    let eth_entry_f = close_at(&eth, now - 1_800_000);
+    let btc_stop = on_tick(btc_entry_f * 0.99, 0.1);
+    let btc_target = on_tick(btc_entry_f * 1.02, 0.1);
+    let eth_stop = on_tick(eth_entry_f * 1.015, 0.01);
+    let btc_bid = on_tick(btc_last.to_f64() * 0.985, 0.1);
+    let eth_bid = on_tick(eth_last.to_f64() * 0.985, 0.01);
+    let btc_entry = px(btc_entry_f);
+    let fill_px = [
+        close_at(&btc, now - 3_600_000),
+        close_at(&btc, now - 5_400_000),
+        close_at(&eth, now - 7_000_000),
+        close_at(&eth, now - 8_000_000),
+    ];
     let btc_size = qty(0.25);
     let btc_pos = Position {
         symbol: btc.symbol,
@@ -194,7 +216,7 @@ pub fn sample_snapshot() -> Snapshot {
         liq_price: Some(px(45_600.0)),
         ts_ms: now,
     };
-    let eth_entry = px(3_955.25);
+    let eth_entry = px(eth_entry_f);
     let eth_size = qty(3.0);
     let eth_pos = Position {
         symbol: eth.symbol,
@@ -254,13 +276,13 @@ pub fn sample_snapshot() -> Snapshot {
         positions: vec![
             PositionView {
                 position: btc_pos,
-                stop_price: Some(px(67_120.0)),
-                target_price: Some(px(69_400.0)),
+                stop_price: Some(px(btc_stop)),
+                target_price: Some(px(btc_target)),
                 mode: Some("trend".into()),
             },
             PositionView {
                 position: eth_pos,
-                stop_price: Some(px(4_010.0)),
+                stop_price: Some(px(eth_stop)),
                 target_price: None,
                 mode: Some("mean_reversion".into()),
             },
@@ -272,7 +294,7 @@ pub fn sample_snapshot() -> Snapshot {
                 Side::Buy,
                 OrderType::Limit,
                 0.1,
-                Some(66_900.0),
+                Some(btc_bid),
                 None,
                 OrderOrigin::Manual,
                 now - 240_000,
@@ -284,7 +306,7 @@ pub fn sample_snapshot() -> Snapshot {
                 OrderType::Market,
                 0.25,
                 None,
-                Some(67_120.0),
+                Some(btc_stop),
                 OrderOrigin::Protective(0),
                 now - 900_000,
             ),
@@ -294,7 +316,7 @@ pub fn sample_snapshot() -> Snapshot {
                 Side::Buy,
                 OrderType::Limit,
                 1.5,
-                Some(3_880.0),
+                Some(eth_bid),
                 None,
                 OrderOrigin::Strategy(1),
                 now - 60_000,
@@ -306,18 +328,18 @@ pub fn sample_snapshot() -> Snapshot {
                 OrderType::Market,
                 3.0,
                 None,
-                Some(4_010.0),
+                Some(eth_stop),
                 OrderOrigin::Protective(1),
                 now - 1_800_000,
             ),
         ],
         recent_fills: vec![
-            fill(46, "BTCUSDT", Side::Buy, 67_850.5, 0.25, false, now - 900_000),
-            fill(45, "ETHUSDT", Side::Sell, 3_955.25, 3.0, true, now - 1_800_000),
-            fill(44, "BTCUSDT", Side::Sell, 67_410.0, 0.2, false, now - 3_600_000),
-            fill(43, "BTCUSDT", Side::Buy, 67_020.3, 0.2, true, now - 5_400_000),
-            fill(42, "ETHUSDT", Side::Buy, 3_921.5, 2.0, false, now - 7_000_000),
-            fill(41, "ETHUSDT", Side::Sell, 3_948.0, 2.0, true, now - 8_000_000),
+            fill(46, "BTCUSDT", Side::Buy, btc_entry_f, 0.25, false, now - 900_000),
+            fill(45, "ETHUSDT", Side::Sell, eth_entry_f, 3.0, true, now - 1_800_000),
+            fill(44, "BTCUSDT", Side::Sell, fill_px[0], 0.2, false, now - 3_600_000),
+            fill(43, "BTCUSDT", Side::Buy, fill_px[1], 0.2, true, now - 5_400_000),
+            fill(42, "ETHUSDT", Side::Buy, fill_px[2], 2.0, false, now - 7_000_000),
+            fill(41, "ETHUSDT", Side::Sell, fill_px[3], 2.0, true, now - 8_000_000),
         ],
         account: AccountView {
             balance: Some(Balance {
@@ -422,7 +444,7 @@ pub fn sample_snapshot() -> Snapshot {
                 ts_ms: now - 60_000,
                 level: AlertLevel::Info,
                 kind: "order".into(),
-                message: "mr-0013 Buy 1.5 ETHUSDT @ 3880 placed".into(),
+                message: format!("mr-0013 Buy 1.5 ETHUSDT @ {} placed", px(eth_bid)),
             },
             Alert {
                 ts_ms: now - 120_000,
@@ -434,13 +456,13 @@ pub fn sample_snapshot() -> Snapshot {
                 ts_ms: now - 900_000,
                 level: AlertLevel::Info,
                 kind: "entry".into(),
-                message: "trend long 0.25 BTCUSDT @ 67850.5".into(),
+                message: format!("trend long 0.25 BTCUSDT @ {btc_entry}"),
             },
             Alert {
                 ts_ms: now - 1_800_000,
                 level: AlertLevel::Info,
                 kind: "entry".into(),
-                message: "mean_reversion short 3 ETHUSDT @ 3955.25".into(),
+                message: format!("mean_reversion short 3 ETHUSDT @ {eth_entry}"),
             },
             Alert {
                 ts_ms: now - 4_000_000,
@@ -482,9 +504,10 @@ mod tests {
         assert_eq!(a.positions.len(), 2);
         assert_eq!(a.open_orders.len(), 4);
         assert_eq!(a.recent_fills.len(), 6);
-        // Long 0.25 BTC from 67850.5: uPnL = 0.25 × (last − 67850.5).
+        // Long 0.25 BTC from the fill: uPnL = 0.25 × (last − fill price).
         let btc = &a.positions[0].position;
-        let expect = 0.25 * (a.markets[0].last_price.to_f64() - 67_850.5);
+        assert_eq!(btc.entry_price(), Some(a.recent_fills[0].price));
+        let expect = 0.25 * (a.markets[0].last_price.to_f64() - a.recent_fills[0].price.to_f64());
         assert!((btc.unrealised_pnl.to_f64() - expect).abs() < 1e-6);
     }
 }

@@ -155,7 +155,13 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
             levels.push(PriceLevel { price: tp.to_f64(), tag: 'T', style: t.up });
         }
     }
-    let chart = CandleChart { candles, overlays, levels: &levels, theme: t };
+    let markers: Vec<(i64, f64, bool)> = snap
+        .recent_fills
+        .iter()
+        .filter(|f| f.symbol == m.symbol)
+        .map(|f| (f.ts_ms, f.price.to_f64(), f.side == crate::domain::Side::Buy))
+        .collect();
+    let chart = CandleChart { candles, overlays, levels: &levels, markers: &markers, theme: t };
     let iv = interval.unwrap_or(m.interval);
     let last = candles.last();
     let dec = price_decimals(m.last_price.to_f64());

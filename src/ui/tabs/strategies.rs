@@ -98,7 +98,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     )
     .header(header(&["Time", "Symbol", "Switch", "Why"], t))
     .block(block("Mode switches", t));
-    frame.render_widget(table, timeline);
+    // With room to spare, every mode's parameters go under the timeline.
+    let switches_h = snap.strategy.switches.len() as u16 + 3;
+    if timeline.height >= switches_h + 5 {
+        let [sw, params] = Layout::vertical([Constraint::Length(switches_h), Constraint::Min(0)]).areas(timeline);
+        frame.render_widget(table, sw);
+        draw_params(app, frame, params, snap);
+    } else {
+        frame.render_widget(table, timeline);
+    }
 
     let mut lines: Vec<Line> = Vec::new();
     for m in &snap.markets {
@@ -123,4 +131,22 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block("Regime & inputs", t)), right);
+}
+
+/// Parameters of every mode, one row each, the selected mode highlighted.
+fn draw_params(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+    let t = &app.theme;
+    let selected = app.selected(Tab::Strategies, snap.strategy.modes.len());
+    let rows = snap.strategy.modes.iter().enumerate().map(|(i, m)| {
+        let params: Vec<String> = m.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let style = if Some(i) == selected { t.key } else { t.text };
+        Row::new(vec![
+            Cell::from(Span::styled(m.name.clone(), style)),
+            Cell::from(Span::styled(params.join("  "), t.text)),
+        ])
+    });
+    let table = Table::new(rows, [Constraint::Length(15), Constraint::Min(10)])
+        .header(header(&["Mode", "Parameters"], t))
+        .block(block("Parameters (from the config)", t));
+    frame.render_widget(table, area);
 }

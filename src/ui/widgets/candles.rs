@@ -29,6 +29,8 @@ pub struct CandleChart<'a> {
     /// Overlays aligned with `candles` by index (NaN = no value).
     pub overlays: &'a [(String, Vec<f64>)],
     pub levels: &'a [PriceLevel],
+    /// Fills to mark: (ts_ms, price, is_buy) — `▲` for buys, `▼` for sells.
+    pub markers: &'a [(i64, f64, bool)],
     pub theme: &'a Theme,
 }
 
@@ -87,6 +89,12 @@ impl CandleChart<'_> {
             };
             spans.push(Span::raw("  "));
             spans.push(Span::styled(format!("╌{} {name}", l.tag), l.style));
+        }
+        if !self.markers.is_empty() {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled("▲", t.up));
+            spans.push(Span::styled("▼", t.down));
+            spans.push(Span::styled(" fills", t.text));
         }
         Line::from(spans)
     }
@@ -200,6 +208,21 @@ impl Widget for &CandleChart<'_> {
             }
         }
 
+        // Fill markers: on the candle that contains the fill's time, at its price.
+        let bar_ms = vis.get(1).map(|c| c.ts_ms - vis[0].ts_ms).filter(|d| *d > 0).unwrap_or(60_000);
+        for &(ts, price, is_buy) in self.markers {
+            if !(price >= lo && price <= hi) || vis.is_empty() || ts < vis[0].ts_ms {
+                continue;
+            }
+            let Some(i) = vis.iter().rposition(|c| c.ts_ms <= ts) else { continue };
+            if ts >= vis[i].ts_ms + bar_ms && i + 1 < vis.len() {
+                continue;
+            }
+            let (glyph, style) = if is_buy { ('▲', t.up) } else { ('▼', t.down) };
+            let y = plot.y + (to_sub(price) / 2) as u16;
+            buf[(plot.x + i as u16, y)].set_char(glyph).set_style(style.add_modifier(ratatui::style::Modifier::BOLD));
+        }
+
         if axis_w > 0 {
             let label = |p: f64| format!("{:>w$.dec$}", p, w = axis_w as usize - 2);
             let w = axis_w as usize - 1;
@@ -306,7 +329,7 @@ mod tests {
         // Down candle 108→104 (h 109, l 103): body sub 1..=4, wick 1(→round .7)=1..=5.
         let candles = [candle(0, 102, 110, 100, 108), candle(1, 108, 109, 103, 104)];
         let theme = Theme::new(ColorDepth::Basic16);
-        let chart = CandleChart { candles: &candles, overlays: &[], levels: &[], theme: &theme };
+        let chart = CandleChart { candles: &candles, overlays: &[], levels: &[], markers: &[], theme: &theme };
         let mut buf = Buffer::empty(Rect::new(0, 0, 4, 4));
         (&chart).render(buf.area, &mut buf);
         let col = |x: u16| (0..4).map(|y| buf[(x, y)].symbol().to_string()).collect::<Vec<_>>().join("");
@@ -324,7 +347,13 @@ mod tests {
         let theme = Theme::new(ColorDepth::Basic16);
         let levels = [PriceLevel { price: 100.0, tag: 'E', style: theme.marker }];
         let overlays = vec![("EMA".to_string(), vec![100.0])];
-        let chart = CandleChart { candles: &candles, overlays: &overlays, levels: &levels, theme: &theme };
+        let chart = CandleChart {
+            candles: &candles,
+            overlays: &overlays,
+            levels: &levels,
+            markers: &[(0, 100.0, true), (-5, 100.0, false)],
+            theme: &theme,
+        };
         for (w, h) in [(0, 0), (1, 1), (4, 2), (30, 3), (40, 12)] {
             let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
             (&chart).render(buf.area, &mut buf);
