@@ -1,0 +1,113 @@
+//! Execution: working orders (selectable; `c` cancels the selection), recent fills with fees and
+//! maker/taker, and the depth ladder of the selected symbol. The ticket (`o`) opens over it.
+
+use super::{header, orders_table, side_cell};
+use crate::engine::{MarketView, Snapshot};
+use crate::ui::app::{App, Tab};
+use crate::ui::fmt;
+use crate::ui::theme::Theme;
+use crate::ui::widgets::block;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::Frame;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    let ladder_w = if area.width >= 100 { 40 } else { 26.min(area.width / 3) };
+    let [left, ladder] = Layout::horizontal([Constraint::Min(0), Constraint::Length(ladder_w)]).areas(area);
+    let orders_h = (snap.open_orders.len() as u16 + 3).min(left.height / 2 + 1).min(left.height);
+    let [orders, fills] = Layout::vertical([Constraint::Length(orders_h), Constraint::Min(0)]).areas(left);
+    let wide = left.width >= 110;
+
+    let title =
+        format!("Working orders ({}) · c cancel · C cancel all · o ticket · Enter details", snap.open_orders.len());
+    let mut state = TableState::default().with_selected(app.selected(Tab::Execution, snap.open_orders.len()));
+    frame.render_stateful_widget(orders_table(snap, t, wide).block(block(&title, t)), orders, &mut state);
+
+    let rows = snap.recent_fills.iter().map(|f| {
+        let mut cells = vec![
+            Cell::from(fmt::utc_time(f.ts_ms)),
+            Cell::from(f.symbol.to_string()),
+            side_cell(f.side, t),
+            Cell::from(f.qty.to_string()),
+            Cell::from(f.price.to_string()),
+            Cell::from(format!("{:.2}", f.fee.to_f64())),
+            Cell::from(if f.is_maker { "maker" } else { "taker" }),
+        ];
+        if wide {
+            cells.push(Cell::from(fmt::amount(f.notional().to_f64(), 2)));
+            cells.push(Cell::from(f.client_order_id.to_string()));
+        }
+        Row::new(cells)
+    });
+    let mut cols = vec!["Time", "Symbol", "Side", "Qty", "Price", "Fee", "Liq"];
+    let mut widths = vec![
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(5),
+    ];
+    if wide {
+        cols.extend(["Notional", "Order"]);
+        widths.extend([Constraint::Length(11), Constraint::Min(10)]);
+    }
+    let fees: f64 = snap.recent_fills.iter().map(|f| f.fee.to_f64()).sum();
+    let title = format!("Recent fills ({}) · fees {}", snap.recent_fills.len(), fmt::amount(fees, 2));
+    frame.render_widget(Table::new(rows, widths).header(header(&cols, t)).block(block(&title, t)), fills);
+
+    match app.symbol_index(snap).map(|i| &snap.markets[i]) {
+        Some(m) => draw_ladder(t, frame, ladder, m),
+        None => frame.render_widget(Paragraph::new("no book yet").block(block("Depth", t)), ladder),
+    }
+}
+
+/// Asks above (highest first), spread line, bids below; bars sized by quantity.
+fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView) {
+    let title = format!("Depth {}", m.symbol);
+    let b = block(&title, t);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.height == 0 || inner.width < 8 {
+        return;
+    }
+    let side_rows = (inner.height.saturating_sub(2) / 2) as usize;
+    let asks: Vec<_> = m.asks.iter().take(side_rows).collect();
+    let bids: Vec<_> = m.bids.iter().take(side_rows).collect();
+    let max_q = asks.iter().chain(bids.iter()).map(|l| l.qty.to_f64()).fold(0.0, f64::max);
+    let bar_w = inner.width.saturating_sub(24) as f64;
+    let bar = |q: f64| -> String {
+        if max_q <= 0.0 {
+            return String::new();
+        }
+        "█".repeat(((q / max_q) * bar_w).round() as usize)
+    };
+    let mut lines: Vec<Line> = Vec::with_capacity(inner.height as usize);
+    lines.push(Line::from(Span::styled(format!("{:<4}{:>11} {:>8}", "", "Price", "Qty"), t.header)));
+    for l in asks.iter().rev() {
+        lines.push(Line::from(vec![
+            Span::styled("ask ", t.down),
+            Span::styled(format!("{:>11} {:>8} ", l.price.to_string(), l.qty.to_string()), t.down),
+            Span::styled(bar(l.qty.to_f64()), t.down),
+        ]));
+    }
+    let spread = match (m.bid, m.ask) {
+        (Some(b), Some(a)) => format!("spread {}", a.price - b.price),
+        _ => "spread —".into(),
+    };
+    lines.push(Line::from(Span::styled(format!("── last {} · {spread}", m.last_price), t.key)));
+    for l in &bids {
+        lines.push(Line::from(vec![
+            Span::styled("bid ", t.up),
+            Span::styled(format!("{:>11} {:>8} ", l.price.to_string(), l.qty.to_string()), t.up),
+            Span::styled(bar(l.qty.to_f64()), t.up),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

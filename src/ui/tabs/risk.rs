@@ -1,0 +1,155 @@
+//! Risk: a gauge per limit (used / limit with the percentage in text), kill switch and trading
+//! state, exposure by symbol (signed), the drawdown curve, risk rejections and alert history.
+
+use crate::engine::Snapshot;
+use crate::ui::app::{App, Tab};
+use crate::ui::chrome::alert_line;
+use crate::ui::fmt;
+use crate::ui::widgets::block;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, List, ListItem, ListState, Paragraph};
+use ratatui::Frame;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    let r = &snap.risk;
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let gauges_h = (r.limits.len() as u16 + 2).min(left.height);
+    let state_h = 4.min(left.height - gauges_h);
+    let [gauges, state, exposure] =
+        Layout::vertical([Constraint::Length(gauges_h), Constraint::Length(state_h), Constraint::Min(0)]).areas(left);
+
+    // Gauges: "Daily loss  [██████░░] 80% 160.00/200.00 USDT", the bar's colour by utilisation.
+    let g_inner_w = gauges.width.saturating_sub(2) as usize;
+    let name_w = r.limits.iter().map(|g| g.name.chars().count()).max().unwrap_or(0).min(18);
+    let num = |v: f64| if v.abs() >= 1000.0 { fmt::amount(v, 0) } else { fmt::amount(v, 2) };
+    let lines: Vec<Line> = r
+        .limits
+        .iter()
+        .map(|g| {
+            let u = g.utilisation();
+            let pct = format!(" {:>3.0}%", u * 100.0);
+            let full = format!("{pct} {}/{} {}", num(g.used), num(g.limit), g.unit);
+            // Drop used/limit before the bar gets shorter than 6 cells.
+            let text = if g_inner_w >= name_w + 1 + 6 + full.chars().count() { full } else { pct };
+            let bar_w = g_inner_w.saturating_sub(name_w + 1 + text.chars().count()).min(40);
+            let filled = ((u.clamp(0.0, 1.0)) * bar_w as f64).round() as usize;
+            let warn = if u >= 0.9 {
+                " !!"
+            } else if u >= 0.7 {
+                " !"
+            } else {
+                ""
+            };
+            Line::from(vec![
+                Span::styled(format!("{:<name_w$} ", fmt::clip(&g.name, name_w)), t.text),
+                Span::styled("█".repeat(filled), t.gauge(u)),
+                Span::styled("░".repeat(bar_w - filled), t.dim),
+                Span::styled(text, t.text),
+                Span::styled(warn, t.warn),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block("Limits", t)), gauges);
+
+    let ks = if r.kill_switch { Span::styled(" ENGAGED ", t.critical) } else { Span::styled("off", t.ok) };
+    let ts_style = match r.trading_state.as_str() {
+        "Active" => t.ok,
+        "Halted" => t.critical,
+        _ => t.warn,
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("Kill switch ", t.dim),
+            ks,
+            Span::styled("   Trading ", t.dim),
+            Span::styled(r.trading_state.clone(), ts_style),
+            Span::styled("   K toggles (confirm)", t.dim),
+        ]),
+        Line::from(vec![
+            Span::styled("Drawdown ", t.dim),
+            Span::styled(format!("{:.2}%", snap.account.drawdown * 100.0), t.text),
+            Span::styled("  max ", t.dim),
+            Span::styled(format!("{:.2}%", snap.account.max_drawdown * 100.0), t.text),
+            Span::styled("  Day PnL ", t.dim),
+            Span::styled(fmt::signed_money(snap.account.day_pnl), t.signed(snap.account.day_pnl.to_f64())),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines).block(block("State", t)), state);
+
+    let total: f64 = r.exposure.iter().map(|(_, v)| v.abs()).sum();
+    let bar_w = exposure.width.saturating_sub(36) as f64;
+    let lines: Vec<Line> = r
+        .exposure
+        .iter()
+        .map(|(sym, v)| {
+            let (label, style) = if *v >= 0.0 { ("▲ long ", t.up) } else { ("▼ short", t.down) };
+            let share = if total > 0.0 { v.abs() / total } else { 0.0 };
+            Line::from(vec![
+                Span::styled(format!("{:<9}", sym.as_str()), t.text),
+                Span::styled(label, style),
+                Span::styled(format!("{:>12} ", fmt::signed_f64(*v, 2)), style),
+                Span::styled("█".repeat((share * bar_w).round() as usize), style),
+            ])
+        })
+        .collect();
+    let title = format!("Exposure by symbol · gross {} USDT", fmt::amount(total, 0));
+    frame.render_widget(Paragraph::new(lines).block(block(&title, t)), exposure);
+
+    let chart_h = if right.height >= 20 { right.height / 2 } else { right.height / 2 + 1 };
+    let [dd_area, lower] = Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(right);
+    draw_drawdown(app, frame, dd_area, snap);
+    let rej_h = (r.rejections.len() as u16 + 2).min(lower.height / 2);
+    let [rej, alerts] = Layout::vertical([Constraint::Length(rej_h), Constraint::Min(0)]).areas(lower);
+    let lines: Vec<Line> = r
+        .rejections
+        .iter()
+        .map(|(ts, why)| {
+            Line::from(vec![Span::styled(format!("{} ", fmt::utc_time(*ts)), t.dim), Span::styled(why.clone(), t.warn)])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block("Risk rejections", t)), rej);
+    let items: Vec<ListItem> = snap.alerts.iter().map(|a| ListItem::new(alert_line(a, t))).collect();
+    let mut state = ListState::default().with_selected(app.selected(Tab::Risk, snap.alerts.len()));
+    let title = format!("Alert history ({})", snap.alerts.len());
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(t.selected).block(block(&title, t)),
+        alerts,
+        &mut state,
+    );
+}
+
+fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+    let t = &app.theme;
+    let curve = &snap.risk.drawdown_curve;
+    let title =
+        format!("Drawdown −{:.2}% (max −{:.2}%)", snap.account.drawdown * 100.0, snap.account.max_drawdown * 100.0);
+    if curve.len() < 2 || area.height < 4 {
+        frame.render_widget(Paragraph::new("no drawdown data yet").block(block(&title, t)), area);
+        return;
+    }
+    let points: Vec<(f64, f64)> = curve.iter().map(|&(ts, dd)| (ts as f64, -dd * 100.0)).collect();
+    let (x0, x1) = (points[0].0, points[points.len() - 1].0);
+    let worst = points.iter().map(|p| p.1).fold(0.0, f64::min).min(-0.01);
+    let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.down).data(&points);
+    let chart = Chart::new(vec![dataset])
+        .block(block(&title, t))
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1.max(x0 + 1.0)])
+                .labels([Span::styled(fmt::utc_time(x0 as i64), t.dim), Span::styled(fmt::utc_time(x1 as i64), t.dim)])
+                .style(t.border),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([worst * 1.1, 0.0])
+                .labels([Span::styled(format!("{:.1}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)])
+                .style(t.border),
+        );
+    frame.render_widget(chart, area);
+}

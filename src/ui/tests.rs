@@ -1,0 +1,389 @@
+//! Render tests on `TestBackend` (each tab at 80x24 and 200x60, tiny sizes) and key-handling
+//! tests (tabs, ticket → exact command, confirmations, help, mode toggles).
+
+use super::*;
+use crate::domain::{Command, ManualOrder, OrderType, Price, Qty, Side, Symbol, TimeInForce};
+use crate::engine::Snapshot;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+
+fn app() -> App {
+    App::with_theme(&UiConfig::default(), Theme::new(ColorDepth::Indexed256))
+}
+
+fn render(app: &mut App, snap: &Snapshot, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| app.draw(f, snap)).unwrap();
+    let buf = term.backend().buffer();
+    let mut out = String::with_capacity((w as usize + 1) * h as usize);
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn press(app: &mut App, snap: &Snapshot, keys: &str) -> Vec<Command> {
+    keys.chars().flat_map(|c| app.handle_key(key(c), snap)).collect()
+}
+
+fn assert_has(screen: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(screen.contains(n), "`{n}` not on screen:\n{screen}");
+    }
+}
+
+#[test]
+fn overview_renders_at_both_sizes() {
+    let snap = sample_snapshot();
+    let entry = snap.positions[0].position.entry_price().unwrap().to_string();
+    let target = snap.positions[0].target_price.unwrap().to_string();
+    for (w, h) in [(80, 24), (200, 60)] {
+        let s = render(&mut app(), &snap, w, h);
+        assert_has(&s, &["1 Overview", "BTCUSDT", "Equity", "Day PnL", "Positions (2)", "▲ Long", "▼ Short", &entry]);
+        assert_has(&s, &["PAPER demo", "● connected", "lag 42ms", "p99 18.7µs", "03:20:25Z"]);
+        assert_has(&s, &["Alerts & log", "trending up", "Mode trend"]);
+    }
+    let s = render(&mut app(), &snap, 200, 60);
+    assert_has(&s, &["2024-03-09 03:20:25Z", "speed x60", "Equity 10,"]);
+    // Wide: full chart with legend, levels, volume, and the orders table with ids.
+    assert_has(
+        &s,
+        &[
+            "▲up ┃",
+            "▼down █",
+            "• EMA 20",
+            "∘ EMA 50",
+            "╌E entry",
+            "vol",
+            "man-0007",
+            "Stop",
+            "Target",
+            &target,
+            "▲▼ fills",
+        ],
+    );
+    assert!(s.contains('┃') || s.contains('╹'), "no up candle glyph");
+    assert!(s.contains('█') || s.contains('▀'), "no down candle glyph");
+}
+
+#[test]
+fn strategies_renders_at_both_sizes() {
+    let snap = sample_snapshot();
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut a = app();
+        press(&mut a, &snap, "2");
+        let s = render(&mut a, &snap, w, h);
+        assert_has(&s, &["2 Strategies", "trend", "mean_reversion", "breakout", "● ACTIVE", "✓ on", "✗ off"]);
+        assert_has(&s, &["Mode switches"]);
+    }
+    let mut a = app();
+    press(&mut a, &snap, "2");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(
+        &s,
+        &["EMA20 crossed above EMA50", "+312.55", "57%", "1h 30m", "trend → ", "Regime & inputs", "fast=20"],
+    );
+}
+
+#[test]
+fn execution_renders_at_both_sizes() {
+    let snap = sample_snapshot();
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut a = app();
+        press(&mut a, &snap, "3");
+        let s = render(&mut a, &snap, w, h);
+        assert_has(
+            &s,
+            &["3 Execution", "Working orders (4)", "man-0007", "Recent fills", "Depth BTCUSDT", "ask", "bid"],
+        );
+    }
+    let mut a = app();
+    press(&mut a, &snap, "3");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["trend-0042-stop", "Untriggered", "taker", "maker", "spread 0.1", "trend-0046"]);
+}
+
+#[test]
+fn risk_renders_at_both_sizes() {
+    let snap = sample_snapshot();
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut a = app();
+        press(&mut a, &snap, "4");
+        let s = render(&mut a, &snap, w, h);
+        assert_has(&s, &["4 Risk", "Kill switch", "Daily loss", "80%", "Active", "Exposure"]);
+    }
+    let mut a = app();
+    press(&mut a, &snap, "4");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(
+        &s,
+        &["Position notional", "Leverage", "▲ long", "▼ short", "Drawdown", "Risk rejections", "Alert history (6)"],
+    );
+    assert_has(&s, &["stream dropped", "CRIT", "WARN"]);
+}
+
+#[test]
+fn live_venue_is_red_and_labelled() {
+    let mut snap = sample_snapshot();
+    snap.live = true;
+    snap.venue = "mainnet".into();
+    let mut a = app();
+    let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    term.draw(|f| a.draw(f, &snap)).unwrap();
+    let buf = term.backend().buffer();
+    let y = 29;
+    let line: String = (0..120).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(line.starts_with(" LIVE mainnet "), "{line}");
+    assert_eq!(buf[(1, y)].bg, a.theme.live.bg.unwrap());
+}
+
+#[test]
+fn tiny_and_odd_sizes_do_not_panic() {
+    let snap = sample_snapshot();
+    let empty = Snapshot::default();
+    for tab in ['1', '2', '3', '4'] {
+        for (w, h) in [(20, 5), (1, 1), (0, 0), (21, 7), (40, 10), (79, 23), (100, 16), (300, 90)] {
+            for s in [&snap, &empty] {
+                let mut a = app();
+                press(&mut a, s, &tab.to_string());
+                render(&mut a, s, w, h);
+                // And with every overlay open.
+                press(&mut a, s, "?");
+                render(&mut a, s, w, h);
+                a.handle_key(code(KeyCode::Esc), s);
+                press(&mut a, s, "o");
+                render(&mut a, s, w, h);
+                a.handle_key(code(KeyCode::Esc), s);
+                press(&mut a, s, "K");
+                render(&mut a, s, w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn tabs_switch_by_number_and_tab_keys() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    assert_eq!(a.tab(), Tab::Overview);
+    press(&mut a, &snap, "3");
+    assert_eq!(a.tab(), Tab::Execution);
+    a.handle_key(code(KeyCode::Tab), &snap);
+    assert_eq!(a.tab(), Tab::Risk);
+    a.handle_key(code(KeyCode::Tab), &snap);
+    assert_eq!(a.tab(), Tab::Overview);
+    a.handle_key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT), &snap);
+    assert_eq!(a.tab(), Tab::Risk);
+    assert!(!a.should_quit());
+    assert!(press(&mut a, &snap, "q").is_empty());
+    assert!(a.should_quit());
+    let mut a = app();
+    a.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL), &snap);
+    assert!(a.should_quit());
+}
+
+#[test]
+fn ticket_produces_the_exact_command() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    assert!(press(&mut a, &snap, "o").is_empty());
+    assert!(a.ticket_open());
+    // Focus starts on qty; type it, Tab to price, type it, Tab ×3 to post-only, toggle.
+    press(&mut a, &snap, "0.015");
+    a.handle_key(code(KeyCode::Tab), &snap);
+    press(&mut a, &snap, "67000.5");
+    let s = render(&mut a, &snap, 80, 24);
+    assert_has(&s, &["Order ticket", "demo (paper)", "0.015", "67000.5", "Reduce-only", "Post-only"]);
+    for _ in 0..3 {
+        a.handle_key(code(KeyCode::Tab), &snap);
+    }
+    press(&mut a, &snap, " ");
+    let cmds = a.handle_key(code(KeyCode::Enter), &snap);
+    let expected = Command::PlaceOrder(ManualOrder {
+        symbol: Symbol::new("BTCUSDT").unwrap(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        qty: Qty::from_raw(1_500_000),
+        price: Some(Price::from_raw(6_700_050_000_000)),
+        trigger_price: None,
+        time_in_force: TimeInForce::PostOnly,
+        reduce_only: false,
+    });
+    assert_eq!(cmds, vec![expected]);
+    assert!(!a.ticket_open());
+}
+
+#[test]
+fn ticket_parse_error_is_shown_not_sent() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    press(&mut a, &snap, "o1.2.3");
+    assert!(a.handle_key(code(KeyCode::Enter), &snap).is_empty());
+    assert!(a.ticket_open());
+    let s = render(&mut a, &snap, 80, 24);
+    assert_has(&s, &["qty: `1.2.3` is not a decimal number"]);
+    // Keys typed in the ticket never reach the keymap: `q` does not quit, `C` asks nothing.
+    press(&mut a, &snap, "qC");
+    assert!(!a.should_quit());
+    assert!(a.pending_confirm().is_none());
+}
+
+#[test]
+fn live_ticket_asks_before_sending() {
+    let mut snap = sample_snapshot();
+    snap.live = true;
+    let mut a = app();
+    press(&mut a, &snap, "o1");
+    a.handle_key(code(KeyCode::Tab), &snap);
+    press(&mut a, &snap, "60000");
+    assert!(a.handle_key(code(KeyCode::Enter), &snap).is_empty());
+    assert_eq!(a.pending_confirm().map(|c| c.title.as_str()), Some("LIVE order"));
+    let cmds = press(&mut a, &snap, "y");
+    assert!(matches!(cmds.as_slice(), [Command::PlaceOrder(o)] if o.qty == Qty::from_int(1)));
+}
+
+#[test]
+fn cancel_all_needs_y() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    assert!(press(&mut a, &snap, "C").is_empty());
+    assert!(a.pending_confirm().is_some());
+    let s = render(&mut a, &snap, 80, 24);
+    assert_has(&s, &["Confirm: Cancel all", "Cancel all 4 working orders", "[y/Enter]", "[n/Esc]"]);
+    // Unrelated keys neither confirm nor dismiss.
+    assert!(press(&mut a, &snap, "x1").is_empty());
+    assert!(a.pending_confirm().is_some());
+    assert_eq!(press(&mut a, &snap, "y"), vec![Command::CancelAll { symbol: None }]);
+    assert!(a.pending_confirm().is_none());
+    // n cancels; Esc cancels; Enter confirms.
+    press(&mut a, &snap, "C");
+    assert!(press(&mut a, &snap, "n").is_empty());
+    press(&mut a, &snap, "C");
+    assert!(a.handle_key(code(KeyCode::Esc), &snap).is_empty());
+    press(&mut a, &snap, "C");
+    assert_eq!(a.handle_key(code(KeyCode::Enter), &snap), vec![Command::CancelAll { symbol: None }]);
+}
+
+#[test]
+fn cancel_selected_flatten_and_kill_switch() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    press(&mut a, &snap, "3jj");
+    press(&mut a, &snap, "c");
+    let cmds = press(&mut a, &snap, "y");
+    assert_eq!(cmds, vec![Command::CancelOrder { client_order_id: snap.open_orders[2].client_order_id() }]);
+    // Selection clamps at the end of the list.
+    press(&mut a, &snap, "jjjjjjc");
+    assert_eq!(
+        press(&mut a, &snap, "y"),
+        vec![Command::CancelOrder { client_order_id: snap.open_orders[3].client_order_id() }]
+    );
+    // F on Overview flattens the selected position's symbol (second row: ETHUSDT).
+    press(&mut a, &snap, "1jF");
+    assert!(a.pending_confirm().unwrap().message.contains("close position -3"));
+    assert_eq!(press(&mut a, &snap, "y"), vec![Command::Flatten { symbol: Symbol::new("ETHUSDT").unwrap() }]);
+    press(&mut a, &snap, "K");
+    assert_eq!(press(&mut a, &snap, "y"), vec![Command::KillSwitch { engage: true }]);
+    let mut engaged = snap.clone();
+    engaged.risk.kill_switch = true;
+    press(&mut a, &engaged, "K");
+    assert_eq!(press(&mut a, &engaged, "y"), vec![Command::KillSwitch { engage: false }]);
+}
+
+#[test]
+fn mode_toggles_and_automation_keys() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    // On Overview `e` does nothing but explain.
+    assert!(press(&mut a, &snap, "e").is_empty());
+    press(&mut a, &snap, "2jj");
+    assert_eq!(press(&mut a, &snap, "e"), vec![Command::SetModeEnabled { mode: "breakout".into(), enabled: true }]);
+    assert_eq!(press(&mut a, &snap, "l"), vec![Command::LockMode { mode: Some("breakout".into()) }]);
+    let mut locked = snap.clone();
+    locked.strategy.modes[2].locked = true;
+    assert_eq!(press(&mut a, &locked, "l"), vec![Command::LockMode { mode: None }]);
+    assert_eq!(press(&mut a, &snap, "a"), vec![Command::SetAutoSwitch { enabled: false }]);
+    assert_eq!(press(&mut a, &snap, " "), vec![Command::PauseAutomation]);
+    let mut paused = snap.clone();
+    paused.strategy.automation_paused = true;
+    assert_eq!(press(&mut a, &paused, " "), vec![Command::ResumeAutomation]);
+}
+
+#[test]
+fn help_overlay_toggles_and_lists_keymap() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    press(&mut a, &snap, "?");
+    assert!(a.help_visible());
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["Keys", "j / ↓", "move selection down", "kill switch engage/release", "q / ctrl-c"]);
+    // Other keys are swallowed while help is up.
+    assert!(press(&mut a, &snap, "C2").is_empty());
+    assert_eq!(a.tab(), Tab::Overview);
+    press(&mut a, &snap, "?");
+    assert!(!a.help_visible());
+    press(&mut a, &snap, "?");
+    a.handle_key(code(KeyCode::Esc), &snap);
+    assert!(!a.help_visible());
+}
+
+#[test]
+fn overrides_change_keys_and_help() {
+    let snap = sample_snapshot();
+    let config = UiConfig { keymap_overrides: vec![("kill_switch".into(), "ctrl-k".into())], max_fps: 30 };
+    let mut a = App::with_theme(&config, Theme::new(ColorDepth::Basic16));
+    assert!(press(&mut a, &snap, "K").is_empty());
+    assert!(a.pending_confirm().is_none());
+    a.handle_key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL), &snap);
+    assert_eq!(a.pending_confirm().map(|c| c.command.clone()), Some(Command::KillSwitch { engage: true }));
+    // A bad override leaves the defaults and says so in the log pane.
+    let config = UiConfig { keymap_overrides: vec![("fly".into(), "f".into())], max_fps: 30 };
+    let mut a = App::with_theme(&config, Theme::new(ColorDepth::Basic16));
+    let s = render(&mut a, &snap, 120, 30);
+    assert_has(&s, &["key overrides ignored: unknown key action `fly`"]);
+    assert!(validate_keymap_overrides(&config.keymap_overrides).is_err());
+}
+
+#[test]
+fn symbol_interval_and_details() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    press(&mut a, &snap, "s");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["ETHUSDT 1m"]);
+    press(&mut a, &snap, "i");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["ETHUSDT 5m"]);
+    press(&mut a, &snap, "s3");
+    a.handle_key(code(KeyCode::Enter), &snap);
+    let s = render(&mut a, &snap, 120, 40);
+    assert_has(&s, &["Order man-0007", "reduce-only", "Esc closes"]);
+    a.handle_key(code(KeyCode::Esc), &snap);
+    let s = render(&mut a, &snap, 120, 40);
+    assert!(!s.contains("Esc closes"));
+}
+
+/// Prints every tab at 80x24 and 200x60 (`cargo test --lib ui::tests::print_screens -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn print_screens() {
+    let snap = sample_snapshot();
+    for (w, h) in [(80, 24), (200, 60)] {
+        for tab in "1234".chars() {
+            let mut a = app();
+            press(&mut a, &snap, &tab.to_string());
+            println!("{}", render(&mut a, &snap, w, h));
+        }
+    }
+}
