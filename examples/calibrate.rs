@@ -102,6 +102,12 @@ fn main() {
     let rb = log_returns(&btc.iter().map(|c| c.close.to_f64()).collect::<Vec<_>>());
     let re = log_returns(&eth.iter().map(|c| c.close.to_f64()).collect::<Vec<_>>());
     println!("\ngenerator BTC/ETH 1m return correlation: {:.3}", correlation(&rb, &re));
+    for (name, c) in [("BTC", &btc), ("ETH", &eth)] {
+        let closes: Vec<f64> = c.iter().map(|c| c.close.to_f64()).collect();
+        let (lo, hi) = closes.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (first, last) = (closes.first().copied().unwrap_or(0.0), closes.last().copied().unwrap_or(0.0));
+        println!("generator {name} close: first {first:.2}, last {last:.2}, min {lo:.2}, max {hi:.2}");
+    }
     let shares: Vec<String> =
         regime_minutes.iter().map(|(k, v)| format!("{k} {:.1}%", 100.0 * *v as f64 / minutes.max(1) as f64)).collect();
     println!("hidden regime time shares: {}", shares.join(", "));

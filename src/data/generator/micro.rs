@@ -134,20 +134,8 @@ pub fn emit_minute(st: &mut MicroState, cx: &MinuteCtx<'_>, rng: &mut Rng, seq: 
     }
     st.qtys[biggest] += b.volume_steps - allotted;
 
-    for j in 0..n {
-        st.trade_id += 1;
-        out.push(Event::Trade(Trade {
-            symbol,
-            ts_ms: st.ts[j],
-            price: Price::from_raw(st.path[j] * tick),
-            qty: Qty::from_raw(st.qtys[j] * step),
-            taker_side: st.sides[j],
-            trade_id: st.trade_id,
-        }));
-    }
-
-    // Book: a snapshot at the first minute's open, then one update per slot following the
-    // last print before it. Depth per level grows with the minute's volume.
+    // Book: a snapshot at the first minute's open (before any print), then one update per
+    // slot following the last print before it. Depth per level grows with the minute's volume.
     let wide = matches!(cx.regime, Regime::HighVol | Regime::Breakout);
     let level_qty = (b.volume_steps as f64 * 0.02).max(1.0);
     let slots = cx.steps.max(1) as i64;
@@ -169,6 +157,18 @@ pub fn emit_minute(st: &mut MicroState, cx: &MinuteCtx<'_>, rng: &mut Rng, seq: 
             asks: st.asks.clone(),
         }));
     }
+    for j in 0..n {
+        st.trade_id += 1;
+        out.push(Event::Trade(Trade {
+            symbol,
+            ts_ms: st.ts[j],
+            price: Price::from_raw(st.path[j] * tick),
+            qty: Qty::from_raw(st.qtys[j] * step),
+            taker_side: st.sides[j],
+            trade_id: st.trade_id,
+        }));
+    }
+
     let mut j = 0usize;
     for s in 0..slots {
         let ts_b = cx.ts0 + (s + 1) * 60_000 / slots - 1;

@@ -117,7 +117,7 @@ impl Regime {
             Regime::TrendUp => RegimeParams {
                 mean_minutes: 240.0,
                 vol: 1.0,
-                drift: 0.045,
+                drift: 0.05,
                 reversion: 0.0,
                 volume: 1.1,
                 liquidation: 1.0,
@@ -127,7 +127,7 @@ impl Regime {
             Regime::TrendDown => RegimeParams {
                 mean_minutes: 200.0,
                 vol: 1.15,
-                drift: -0.055,
+                drift: -0.043,
                 reversion: 0.0,
                 volume: 1.2,
                 liquidation: 1.3,
@@ -239,6 +239,8 @@ pub struct PriceState {
     pub fast_variance: f64,
     /// Slow average of the log price (range anchor).
     anchor: f64,
+    /// Log of the start price: a very weak pull (about a month) keeps long runs in a band.
+    home: f64,
     /// 8-hour average of the log price (funding follows the distance to it).
     slow_anchor: f64,
     last_return: f64,
@@ -277,6 +279,7 @@ impl PriceState {
             variance: 1.0,
             fast_variance: 1.0,
             anchor: lp,
+            home: lp,
             slow_anchor: lp,
             last_return: 0.0,
             base_volume: 3e6 / price.max(1e-6),
@@ -301,7 +304,7 @@ impl PriceState {
             p.base_sigma * self.vol_scale * (self.variance * self.fast_variance).sqrt() * rp.vol * common.season;
         let dir = if chain.regime == Regime::Breakout { chain.breakout_dir } else { 1.0 };
         let drift = rp.drift * dir * self.trend_beta * sigma;
-        let pull = -rp.reversion * (self.log_price - self.anchor);
+        let pull = -rp.reversion * (self.log_price - self.anchor) - (self.log_price - self.home) / 43_200.0;
         let r = drift + pull + p.ar1 * self.last_return + sigma * z;
 
         // Intra-minute extremes: maximum and minimum of a Brownian bridge from 0 to r, whose
