@@ -28,6 +28,7 @@ fn set_param(p: &mut ModelParams, key: &str, v: f64) -> bool {
         "tail_dof" => &mut p.tail_dof,
         "correlation" => &mut p.correlation,
         "range_scale" => &mut p.range_scale,
+        "trend_strength" => &mut p.trend_strength,
         "ar1" => &mut p.ar1,
         "seasonal_amplitude" => &mut p.seasonal_amplitude,
         "volume_vol_elasticity" => &mut p.volume_vol_elasticity,
@@ -185,6 +186,8 @@ fn print_table(columns: &[(String, ReturnStats)]) {
         ("run len up (min)", |s| format!("{:.1}", s.runs.mean_len[0])),
         ("run len flat (min)", |s| format!("{:.1}", s.runs.mean_len[1])),
         ("run len down (min)", |s| format!("{:.1}", s.runs.mean_len[2])),
+        ("vol run len high", |s| format!("{:.1}", s.vol_runs[0])),
+        ("vol run len low", |s| format!("{:.1}", s.vol_runs[1])),
         ("share up/flat/down", |s| {
             format!("{:.0}/{:.0}/{:.0}%", s.runs.share[0] * 100.0, s.runs.share[1] * 100.0, s.runs.share[2] * 100.0)
         }),
@@ -210,6 +213,7 @@ fn print_table(columns: &[(String, ReturnStats)]) {
     }
     println!(
         "\nrun lengths: label each minute by R60 / (std of the 60 one-minute returns x sqrt 60): \
-         > 1 up, < -1 down, else flat; the same rule for every column."
+         > 1 up, < -1 down, else flat; vol runs: 60-minute rolling std above / below its median \
+         over the series. The same rules for every column."
     );
 }

@@ -28,6 +28,8 @@ pub struct ModelParams {
     pub correlation: f64,
     /// Scale of the intra-minute bridge that sets highs and lows, relative to sigma.
     pub range_scale: f64,
+    /// Scale of every regime's drift (0 = regimes change volatility and volume only).
+    pub trend_strength: f64,
     /// First-order autocorrelation added to returns.
     pub ar1: f64,
     /// Amplitude of the intraday volatility cycle (peak 15:00 UTC, trough 03:00 UTC).
@@ -52,6 +54,7 @@ impl Default for ModelParams {
             tail_dof: 6.0,
             correlation: 0.8,
             range_scale: 0.86,
+            trend_strength: 1.0,
             ar1: 0.01,
             seasonal_amplitude: 0.4,
             volume_vol_elasticity: 0.8,
@@ -303,7 +306,7 @@ impl PriceState {
         let sigma =
             p.base_sigma * self.vol_scale * (self.variance * self.fast_variance).sqrt() * rp.vol * common.season;
         let dir = if chain.regime == Regime::Breakout { chain.breakout_dir } else { 1.0 };
-        let drift = rp.drift * dir * self.trend_beta * sigma;
+        let drift = p.trend_strength * rp.drift * dir * self.trend_beta * sigma;
         let pull = -rp.reversion * (self.log_price - self.anchor) - (self.log_price - self.home) / 43_200.0;
         let r = drift + pull + p.ar1 * self.last_return + sigma * z;
 
