@@ -28,6 +28,7 @@ fn set_param(p: &mut ModelParams, key: &str, v: f64) -> bool {
         "tail_dof" => &mut p.tail_dof,
         "correlation" => &mut p.correlation,
         "range_scale" => &mut p.range_scale,
+        "trend_strength" => &mut p.trend_strength,
         "ar1" => &mut p.ar1,
         "seasonal_amplitude" => &mut p.seasonal_amplitude,
         "volume_vol_elasticity" => &mut p.volume_vol_elasticity,
@@ -102,13 +103,65 @@ fn main() {
     let rb = log_returns(&btc.iter().map(|c| c.close.to_f64()).collect::<Vec<_>>());
     let re = log_returns(&eth.iter().map(|c| c.close.to_f64()).collect::<Vec<_>>());
     println!("\ngenerator BTC/ETH 1m return correlation: {:.3}", correlation(&rb, &re));
+    for (name, c) in [("BTC", &btc), ("ETH", &eth)] {
+        let closes: Vec<f64> = c.iter().map(|c| c.close.to_f64()).collect();
+        let (lo, hi) = closes.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let (first, last) = (closes.first().copied().unwrap_or(0.0), closes.last().copied().unwrap_or(0.0));
+        println!("generator {name} close: first {first:.2}, last {last:.2}, min {lo:.2}, max {hi:.2}");
+    }
     let shares: Vec<String> =
         regime_minutes.iter().map(|(k, v)| format!("{k} {:.1}%", 100.0 * *v as f64 / minutes.max(1) as f64)).collect();
     println!("hidden regime time shares: {}", shares.join(", "));
     println!(
-        "generated {minutes} minutes x 2 symbols (no intra-minute detail) in {:.1} ms ({:.0} ns/minute)",
+        "generated {minutes} minutes x 2 symbols (no intra-minute detail) in {:.1} ms wall",
         elapsed.as_secs_f64() * 1e3,
-        elapsed.as_nanos() as f64 / minutes.max(1) as f64
+    );
+    cost_figures();
+}
+
+/// CPU time of this thread in seconds (robust to other processes loading the machine).
+fn thread_cpu_s() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec we pass.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Per-call costs in thread CPU time: `next_minute` at two detail levels and CSV parsing.
+fn cost_figures() {
+    for (steps, minutes) in [(0u32, 500_000usize), (6, 20_000)] {
+        let mut g = MarketGenerator::new(GeneratorConfig { intra_minute_steps: steps, ..GeneratorConfig::default() });
+        let mut out = Vec::with_capacity(256);
+        let t0 = thread_cpu_s();
+        for _ in 0..minutes {
+            out.clear();
+            std::hint::black_box(g.next_minute(&mut out));
+        }
+        let ns = (thread_cpu_s() - t0) * 1e9 / minutes as f64;
+        println!("next_minute, 2 symbols, intra_minute_steps {steps}: {ns:.0} ns CPU per call");
+    }
+    let mut g = MarketGenerator::new(GeneratorConfig { intra_minute_steps: 0, ..GeneratorConfig::default() });
+    let mut text = String::from("ts_ms,open,high,low,close,volume\n");
+    let rows = 200_000;
+    for c in g.candles(rows, 0) {
+        text.push_str(&format!("{},{},{},{},{},{}\n", c.ts_ms, c.open, c.high, c.low, c.close, c.volume));
+    }
+    let symbol = Symbol::new("BTCUSDT").expect("literal symbol");
+    let t0 = thread_cpu_s();
+    let reps = 10;
+    for _ in 0..reps {
+        let parsed = autobot::data::csv::parse_candles(&text, Path::new("synthetic"), symbol, Interval::M1);
+        std::hint::black_box(parsed.map(|v| v.len()).unwrap_or(0));
+    }
+    let secs = (thread_cpu_s() - t0) / reps as f64;
+    println!(
+        "CSV parse: {rows} rows ({:.1} MB) in {:.1} ms CPU = {:.2} M rows/s",
+        text.len() as f64 / 1e6,
+        secs * 1e3,
+        rows as f64 / secs / 1e6
     );
 }
 
@@ -133,6 +186,8 @@ fn print_table(columns: &[(String, ReturnStats)]) {
         ("run len up (min)", |s| format!("{:.1}", s.runs.mean_len[0])),
         ("run len flat (min)", |s| format!("{:.1}", s.runs.mean_len[1])),
         ("run len down (min)", |s| format!("{:.1}", s.runs.mean_len[2])),
+        ("vol run len high", |s| format!("{:.1}", s.vol_runs[0])),
+        ("vol run len low", |s| format!("{:.1}", s.vol_runs[1])),
         ("share up/flat/down", |s| {
             format!("{:.0}/{:.0}/{:.0}%", s.runs.share[0] * 100.0, s.runs.share[1] * 100.0, s.runs.share[2] * 100.0)
         }),
@@ -158,6 +213,7 @@ fn print_table(columns: &[(String, ReturnStats)]) {
     }
     println!(
         "\nrun lengths: label each minute by R60 / (std of the 60 one-minute returns x sqrt 60): \
-         > 1 up, < -1 down, else flat; the same rule for every column."
+         > 1 up, < -1 down, else flat; vol runs: 60-minute rolling std above / below its median \
+         over the series. The same rules for every column."
     );
 }

@@ -100,29 +100,29 @@ pub fn parse_candles_into(
 /// OHLC invariants. The message names the bad field; it allocates only on error.
 pub fn parse_row(line: &str, symbol: Symbol, interval: Interval) -> Result<Candle, String> {
     let mut fields: [&str; 6] = [""; 6];
-    let mut n = 0usize;
-    for f in line.split(',') {
-        if n == 6 {
-            return Err(format!("expected 6 columns, found more in `{}`", clip(line)));
+    let bytes = line.as_bytes();
+    let (mut n, mut start) = (0usize, 0usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b',' {
+            if n == 5 {
+                return Err(format!("expected 6 columns, found more in `{}`", clip(line)));
+            }
+            // Commas are ASCII, so these are char boundaries.
+            fields[n] = &line[start..i];
+            n += 1;
+            start = i + 1;
         }
-        fields[n] = f;
-        n += 1;
     }
+    fields[n] = &line[start..];
+    n += 1;
     if n != 6 {
         return Err(format!("expected 6 columns, found {n} in `{}`", clip(line)));
     }
     let ts_ms = parse_ts(fields[0])?;
-    let price = |i: usize, name: &str| -> Result<Price, String> {
-        let p: Price = fields[i].parse().map_err(|e| format!("bad {name} `{}`: {e}", clip(fields[i])))?;
-        if !p.is_positive() {
-            return Err(format!("{name} must be positive, got {p}"));
-        }
-        Ok(p)
-    };
-    let open = price(1, "open")?;
-    let high = price(2, "high")?;
-    let low = price(3, "low")?;
-    let close = price(4, "close")?;
+    let open = price_field(fields[1], "open")?;
+    let high = price_field(fields[2], "high")?;
+    let low = price_field(fields[3], "low")?;
+    let close = price_field(fields[4], "close")?;
     let vtext = fields[5].trim();
     let volume: f64 = vtext.parse().map_err(|_| format!("bad volume `{}`", clip(vtext)))?;
     if !volume.is_finite() || volume < 0.0 {
@@ -138,6 +138,50 @@ pub fn parse_row(line: &str, symbol: Symbol, interval: Interval) -> Result<Candl
         return Err(format!("low {low} is above open {open} or close {close}"));
     }
     Ok(Candle { symbol, interval, ts_ms, open, high, low, close, volume, turnover: 0.0, closed: true })
+}
+
+const POW10: [i64; 9] = [100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+/// Fast path for the plain prices data files hold (`61837.63`: up to 10 integer digits and
+/// 1-8 decimals). `None` sends anything else to the full fixed-point parser, so results and
+/// error messages are exactly those of `str::parse::<Price>()`.
+#[inline]
+fn plain_price_raw(s: &[u8]) -> Option<i64> {
+    let mut i = 0;
+    let mut int: i64 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        int = int * 10 + (s[i] - b'0') as i64;
+        i += 1;
+    }
+    if i == 0 || i > 10 {
+        return None;
+    }
+    if i == s.len() {
+        return Some(int * POW10[0]);
+    }
+    if s[i] != b'.' || s.len() - i - 1 > 8 || s.len() - i - 1 == 0 {
+        return None;
+    }
+    let mut frac: i64 = 0;
+    for &b in &s[i + 1..] {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        frac = frac * 10 + (b - b'0') as i64;
+    }
+    Some(int * POW10[0] + frac * POW10[s.len() - i - 1])
+}
+
+#[inline]
+fn price_field(text: &str, name: &str) -> Result<Price, String> {
+    let p = match plain_price_raw(text.as_bytes()) {
+        Some(raw) => Price::from_raw(raw),
+        None => text.parse().map_err(|e| format!("bad {name} `{}`: {e}", clip(text)))?,
+    };
+    if !p.is_positive() {
+        return Err(format!("{name} must be positive, got {p}"));
+    }
+    Ok(p)
 }
 
 fn parse_ts(s: &str) -> Result<i64, String> {
@@ -228,7 +272,7 @@ mod tests {
         assert_eq!(c[0].open.raw(), 4_631_900_000_000);
         assert_eq!(c[1].open.raw(), 4_637_750_000_000);
         assert_eq!(c[1].high.to_string(), "46411.25");
-        assert_eq!(c[0].volume, 2_300_413.7295);
+        assert_eq!(c[0].volume, 2300413.7295);
         assert!(c[0].closed && c[0].turnover == 0.0 && c[0].symbol == btc());
         assert_eq!(infer_interval(&c), Some(Interval::M1));
     }
@@ -271,6 +315,52 @@ mod tests {
         assert!(matches!(parse("ts_ms,open,high,low,close,volume\n"), Err(CsvError::Empty { .. })));
         // A data row where the header should be is a header error, not silently data.
         assert!(matches!(parse("1,1,1,1,1,1\n"), Err(CsvError::Header { .. })));
+    }
+
+    #[test]
+    fn fast_price_path_agrees_with_the_fixed_point_parser() {
+        for t in [
+            "0",
+            "7",
+            "61837.63",
+            "0.00000001",
+            "9999999999.99999999",
+            "46319",
+            "17199.5",
+            "1.10",
+            "12.",
+            ".5",
+            "1.000000001",
+            "1.000000000",
+            "12345678901",
+            "+5",
+            "-5",
+            " 5",
+            "5 ",
+            "1e5",
+            "1.2.3",
+            "",
+            "0x10",
+        ] {
+            let full = t.parse::<Price>().map(Price::raw).ok();
+            // `None` falls back to the full parser.
+            if let Some(raw) = plain_price_raw(t.as_bytes()) {
+                assert_eq!(Some(raw), full, "`{t}`");
+            }
+            assert_eq!(price_field(t, "x").ok().map(Price::raw), full.filter(|&r| r > 0), "`{t}`");
+        }
+        assert_eq!(plain_price_raw(b"61837.63"), Some(6_183_763_000_000));
+        assert_eq!(plain_price_raw(b"12."), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_price_path_matches_on_random_decimals(t in "[0-9]{0,12}(\\.[0-9]{0,10})?") {
+            let full = t.parse::<Price>().map(Price::raw).ok();
+            if let Some(raw) = plain_price_raw(t.as_bytes()) {
+                proptest::prop_assert_eq!(Some(raw), full);
+            }
+        }
     }
 
     #[test]

@@ -134,20 +134,8 @@ pub fn emit_minute(st: &mut MicroState, cx: &MinuteCtx<'_>, rng: &mut Rng, seq: 
     }
     st.qtys[biggest] += b.volume_steps - allotted;
 
-    for j in 0..n {
-        st.trade_id += 1;
-        out.push(Event::Trade(Trade {
-            symbol,
-            ts_ms: st.ts[j],
-            price: Price::from_raw(st.path[j] * tick),
-            qty: Qty::from_raw(st.qtys[j] * step),
-            taker_side: st.sides[j],
-            trade_id: st.trade_id,
-        }));
-    }
-
-    // Book: a snapshot at the first minute's open, then one update per slot following the
-    // last print before it. Depth per level grows with the minute's volume.
+    // Book: a snapshot at the first minute's open (before any print), then one update per
+    // slot following the last print before it. Depth per level grows with the minute's volume.
     let wide = matches!(cx.regime, Regime::HighVol | Regime::Breakout);
     let level_qty = (b.volume_steps as f64 * 0.02).max(1.0);
     let slots = cx.steps.max(1) as i64;
@@ -169,6 +157,18 @@ pub fn emit_minute(st: &mut MicroState, cx: &MinuteCtx<'_>, rng: &mut Rng, seq: 
             asks: st.asks.clone(),
         }));
     }
+    for j in 0..n {
+        st.trade_id += 1;
+        out.push(Event::Trade(Trade {
+            symbol,
+            ts_ms: st.ts[j],
+            price: Price::from_raw(st.path[j] * tick),
+            qty: Qty::from_raw(st.qtys[j] * step),
+            taker_side: st.sides[j],
+            trade_id: st.trade_id,
+        }));
+    }
+
     let mut j = 0usize;
     for s in 0..slots {
         let ts_b = cx.ts0 + (s + 1) * 60_000 / slots - 1;
@@ -241,27 +241,51 @@ fn build_book(st: &mut MicroState, bid: i64, ask: i64, tick: i64, step: i64, lev
         let shape = 1.0 + 0.06 * i as f64;
         if bid - i > 0 {
             let price = Price::from_raw((bid - i) * tick);
-            let qty = reuse_or_draw(&st.bids, price, true, level_qty * shape, step, rng);
+            let qty = reuse_or_draw(&st.bids, price, i, true, level_qty * shape, tick, step, rng);
             st.new_bids.push(Level { price, qty });
         }
         let price = Price::from_raw((ask + i) * tick);
-        let qty = reuse_or_draw(&st.asks, price, false, level_qty * shape, step, rng);
+        let qty = reuse_or_draw(&st.asks, price, i, false, level_qty * shape, tick, step, rng);
         st.new_asks.push(Level { price, qty });
     }
 }
 
-fn reuse_or_draw(old: &[Level], price: Price, descending: bool, mean_steps: f64, step: i64, rng: &mut Rng) -> Qty {
-    let found = if descending {
-        old.binary_search_by(|l| price.cmp(&l.price))
-    } else {
-        old.binary_search_by(|l| l.price.cmp(&price))
+#[allow(clippy::too_many_arguments)]
+fn reuse_or_draw(
+    old: &[Level],
+    price: Price,
+    depth: i64,
+    descending: bool,
+    mean_steps: f64,
+    tick: i64,
+    step: i64,
+    rng: &mut Rng,
+) -> Qty {
+    // Sides are contiguous tick ladders, so a level's index follows from its distance to the
+    // touch; the price check covers any other shape.
+    let found = match old.first() {
+        Some(top) => {
+            let dist = if descending { top.price.raw() - price.raw() } else { price.raw() - top.price.raw() };
+            let k = dist / tick;
+            if dist >= 0 && dist % tick == 0 && (k as usize) < old.len() && old[k as usize].price == price {
+                Ok(k as usize)
+            } else {
+                Err(())
+            }
+        }
+        None => Err(()),
     };
+    // Sizes near the touch change often, deep ones rarely.
+    let keep = if depth < 5 { 0.5 } else { 0.92 };
+    let u = rng.uniform();
     if let Ok(i) = found {
-        if rng.uniform() < 0.6 {
+        if u < keep {
             return old[i].qty;
         }
     }
-    let steps = (mean_steps * (0.4 * rng.normal() - 0.08).exp()).round().max(1.0) as i64;
+    // Spread the size over 0.3x..1.7x of the mean, reusing the uniform's unused range.
+    let v = if found.is_ok() { (u - keep) / (1.0 - keep) } else { u };
+    let steps = (mean_steps * (0.3 + 1.4 * v)).round().max(1.0) as i64;
     Qty::from_raw(steps * step)
 }
 

@@ -28,6 +28,8 @@ pub struct ModelParams {
     pub correlation: f64,
     /// Scale of the intra-minute bridge that sets highs and lows, relative to sigma.
     pub range_scale: f64,
+    /// Scale of every regime's drift (0 = regimes change volatility and volume only).
+    pub trend_strength: f64,
     /// First-order autocorrelation added to returns.
     pub ar1: f64,
     /// Amplitude of the intraday volatility cycle (peak 15:00 UTC, trough 03:00 UTC).
@@ -52,6 +54,7 @@ impl Default for ModelParams {
             tail_dof: 6.0,
             correlation: 0.8,
             range_scale: 0.86,
+            trend_strength: 1.0,
             ar1: 0.01,
             seasonal_amplitude: 0.4,
             volume_vol_elasticity: 0.8,
@@ -117,7 +120,7 @@ impl Regime {
             Regime::TrendUp => RegimeParams {
                 mean_minutes: 240.0,
                 vol: 1.0,
-                drift: 0.045,
+                drift: 0.05,
                 reversion: 0.0,
                 volume: 1.1,
                 liquidation: 1.0,
@@ -127,7 +130,7 @@ impl Regime {
             Regime::TrendDown => RegimeParams {
                 mean_minutes: 200.0,
                 vol: 1.15,
-                drift: -0.055,
+                drift: -0.043,
                 reversion: 0.0,
                 volume: 1.2,
                 liquidation: 1.3,
@@ -239,6 +242,8 @@ pub struct PriceState {
     pub fast_variance: f64,
     /// Slow average of the log price (range anchor).
     anchor: f64,
+    /// Log of the start price: a very weak pull (about a month) keeps long runs in a band.
+    home: f64,
     /// 8-hour average of the log price (funding follows the distance to it).
     slow_anchor: f64,
     last_return: f64,
@@ -277,6 +282,7 @@ impl PriceState {
             variance: 1.0,
             fast_variance: 1.0,
             anchor: lp,
+            home: lp,
             slow_anchor: lp,
             last_return: 0.0,
             base_volume: 3e6 / price.max(1e-6),
@@ -300,8 +306,8 @@ impl PriceState {
         let sigma =
             p.base_sigma * self.vol_scale * (self.variance * self.fast_variance).sqrt() * rp.vol * common.season;
         let dir = if chain.regime == Regime::Breakout { chain.breakout_dir } else { 1.0 };
-        let drift = rp.drift * dir * self.trend_beta * sigma;
-        let pull = -rp.reversion * (self.log_price - self.anchor);
+        let drift = p.trend_strength * rp.drift * dir * self.trend_beta * sigma;
+        let pull = -rp.reversion * (self.log_price - self.anchor) - (self.log_price - self.home) / 43_200.0;
         let r = drift + pull + p.ar1 * self.last_return + sigma * z;
 
         // Intra-minute extremes: maximum and minimum of a Brownian bridge from 0 to r, whose

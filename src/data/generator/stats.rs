@@ -29,6 +29,8 @@ pub struct ReturnStats {
     /// Correlation of ln(volume) with |r|.
     pub volume_abs_corr: f64,
     pub runs: TrendRuns,
+    /// Mean run lengths (minutes) of the volatility band rule: [high, low].
+    pub vol_runs: [f64; 2],
 }
 
 /// Run lengths of the trend rule: index 0 up, 1 flat, 2 down.
@@ -168,6 +170,43 @@ pub fn trend_runs(returns: &[f64], window: usize, threshold: f64) -> TrendRuns {
     runs
 }
 
+/// Labels each minute by whether the std of the last `window` returns is above the median of
+/// that rolling std over the whole series (high) or not (low), and returns the mean run
+/// lengths [high, low] in minutes.
+pub fn vol_band_runs(returns: &[f64], window: usize) -> [f64; 2] {
+    if returns.len() <= window {
+        return [0.0; 2];
+    }
+    let w = window as f64;
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for r in &returns[..window] {
+        s1 += r;
+        s2 += r * r;
+    }
+    let mut vols = Vec::with_capacity(returns.len() - window + 1);
+    for t in window..=returns.len() {
+        vols.push((s2 / w - (s1 / w) * (s1 / w)).max(0.0).sqrt());
+        if t < returns.len() {
+            s1 += returns[t] - returns[t - window];
+            s2 += returns[t] * returns[t] - returns[t - window] * returns[t - window];
+        }
+    }
+    let mut sorted = vols.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = quantile(&sorted, 0.5);
+    let (mut minutes, mut runs) = ([0usize; 2], [0usize; 2]);
+    let mut prev: Option<usize> = None;
+    for v in vols {
+        let label = if v > median { 0 } else { 1 };
+        minutes[label] += 1;
+        if prev != Some(label) {
+            runs[label] += 1;
+        }
+        prev = Some(label);
+    }
+    [0, 1].map(|k| if runs[k] > 0 { minutes[k] as f64 / runs[k] as f64 } else { 0.0 })
+}
+
 /// All statistics of a contiguous 1-minute candle series.
 pub fn return_stats(candles: &[Candle]) -> ReturnStats {
     let closes: Vec<f64> = candles.iter().map(|c| c.close.to_f64()).collect();
@@ -194,6 +233,7 @@ pub fn return_stats(candles: &[Candle]) -> ReturnStats {
         mean_range: mean(&ranges),
         volume_abs_corr: correlation(&log_vol, &abs),
         runs: trend_runs(&r, TREND_WINDOW, TREND_THRESHOLD),
+        vol_runs: vol_band_runs(&r, TREND_WINDOW),
     }
 }
 
@@ -214,6 +254,15 @@ mod tests {
         // Alternating series: lag-1 autocorrelation (sum of -1 over 3 pairs) / 4 = -0.75.
         assert!((autocorrelation(&[1.0, -1.0, 1.0, -1.0], 1) + 0.75).abs() < 1e-12);
         assert!((correlation(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn vol_band_runs_by_hand() {
+        // Window 2: rolling stds are 0, 0, 0.5, 1, 1, 1, 1, 1, 0.5, 0, 0 (exact in binary).
+        // Their median is 0.5, so "high" is the single run of five 1s and "low" is two runs
+        // of three (0, 0, 0.5 and 0.5, 0, 0).
+        let r = [0.0, 0.0, 0.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 0.0, 0.0, 0.0];
+        assert_eq!(vol_band_runs(&r, 2), [5.0, 3.0]);
     }
 
     #[test]
