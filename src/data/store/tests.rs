@@ -463,3 +463,28 @@ fn import_writes_full_chunks_and_the_tail_alike() {
         assert_eq!((c.volume, c.turnover, c.closed), (i as f64, 0.25, true));
     }
 }
+
+#[test]
+fn a_locked_database_fails_the_batch_fast_and_reports_it() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    store.conn.busy_timeout(std::time::Duration::from_millis(20)).unwrap();
+    let session = store.new_session("sim", None, "{}").unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap(); // holds the write lock
+    let writer = StoreWriter::spawn(store, session);
+    for i in 0..50 {
+        writer.sender().send(StoreMsg::Fill(fill(i, i as i64))).unwrap();
+    }
+    writer.flush();
+    other.execute_batch("ROLLBACK").unwrap();
+    writer.sender().send(StoreMsg::Fill(fill(99, 99))).unwrap();
+    match writer.finish() {
+        Err(StoreError::WriteFailed { failed, first, stats }) => {
+            assert_eq!(failed, 50);
+            assert_eq!(stats.fills, 1, "the writer recovers once the lock is gone");
+            assert!(first.contains("locked"), "{first}");
+        }
+        other => panic!("expected WriteFailed, got {other:?}"),
+    }
+}
