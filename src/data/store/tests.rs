@@ -420,6 +420,12 @@ fn a_bad_row_aborts_the_import_with_its_line_and_writes_nothing() {
 
     let header = write_file(dir.path(), "h.csv", "time,o,h,l,c,v\n1,2,3,4,5,6\n");
     assert!(matches!(store.import_candles_csv(&header, btc(), Interval::M1), Err(StoreError::Csv { line: 1, .. })));
+    let long =
+        write_file(dir.path(), "long.csv", &format!("ts_ms,open,high,low,close,volume\n{}\n", "9".repeat(5_000)));
+    match store.import_candles_csv(&long, btc(), Interval::M1) {
+        Err(StoreError::Csv { line: 2, message, .. }) => assert!(message.contains("longer than 4096"), "{message}"),
+        other => panic!("expected a line-2 CSV error, got {other:?}"),
+    }
     let missing = dir.path().join("nope.csv");
     assert!(matches!(store.import_candles_csv(&missing, btc(), Interval::M1), Err(StoreError::Io { .. })));
 }
