@@ -140,6 +140,7 @@ fn unusable_paths_give_open_errors_naming_the_path() {
         dir.path().join("missing-dir").join("a.db"),
         not_db,
     ];
+    assert!(matches!(Store::open(std::path::Path::new("")), Err(StoreError::Open { .. })));
     for path in cases {
         match Store::open(&path) {
             Err(e @ StoreError::Open { .. }) => {
