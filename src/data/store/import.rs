@@ -10,7 +10,7 @@
 
 use super::{Store, StoreError};
 use crate::domain::{Interval, Symbol, DECIMALS};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,9 @@ pub struct ImportStats {
 
 /// Rows per multi-row insert (7 bound values each, well under SQLite's variable limit).
 const CHUNK: usize = 128;
+
+/// Longest line read; a candle row is under 200 bytes, so anything longer is not a candle file.
+const MAX_LINE: u64 = 4096;
 
 const HEADER: &[u8] = b"ts_ms,open,high,low,close,volume";
 const HEADER_TURNOVER: &[u8] = b"ts_ms,open,high,low,close,volume,turnover";
@@ -57,7 +60,7 @@ impl Store {
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut buf = Vec::with_capacity(256);
 
-        if reader.read_until(b'\n', &mut buf).map_err(io_err)? == 0 {
+        if !read_line(&mut reader, &mut buf).map_err(io_err)? {
             return Err(csv_err(1, "empty file: expected the header `ts_ms,open,high,low,close,volume`".into()));
         }
         let header = trim_line(buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf));
@@ -84,11 +87,13 @@ impl Store {
             let mut pending: Vec<Row> = Vec::with_capacity(CHUNK);
             let mut line_no = 1u64;
             loop {
-                buf.clear();
-                if reader.read_until(b'\n', &mut buf).map_err(io_err)? == 0 {
+                if !read_line(&mut reader, &mut buf).map_err(io_err)? {
                     break;
                 }
                 line_no += 1;
+                if buf.len() as u64 == MAX_LINE && buf.last() != Some(&b'\n') {
+                    return Err(csv_err(line_no, format!("line longer than {MAX_LINE} bytes (not a candle file?)")));
+                }
                 let line = trim_line(&buf);
                 if line.is_empty() {
                     continue;
@@ -156,6 +161,12 @@ fn bind_row(stmt: &mut rusqlite::Statement<'_>, first: usize, row: &Row) -> rusq
     stmt.raw_bind_parameter(first + 4, row.close)?;
     stmt.raw_bind_parameter(first + 5, row.volume)?;
     stmt.raw_bind_parameter(first + 6, row.turnover)
+}
+
+/// Reads one line (at most [`MAX_LINE`] bytes) into `buf`; false at the end of the file.
+fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    buf.clear();
+    Ok(reader.take(MAX_LINE).read_until(b'\n', buf)? > 0)
 }
 
 /// Drops the line ending (`\n` or `\r\n`).

@@ -87,6 +87,10 @@ impl Store {
     /// read-only place, a file that is not SQLite) gives `StoreError::Open` naming the path.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
+        if path.as_os_str().is_empty() {
+            // SQLite would quietly open a temporary database for an empty name.
+            return Err(open_err(rusqlite::Error::InvalidPath(path.to_path_buf())));
+        }
         let conn = Connection::open(path).map_err(open_err)?;
         Self::setup(conn, path.to_path_buf())
     }

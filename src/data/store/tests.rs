@@ -140,6 +140,7 @@ fn unusable_paths_give_open_errors_naming_the_path() {
         dir.path().join("missing-dir").join("a.db"),
         not_db,
     ];
+    assert!(matches!(Store::open(std::path::Path::new("")), Err(StoreError::Open { .. })));
     for path in cases {
         match Store::open(&path) {
             Err(e @ StoreError::Open { .. }) => {
@@ -420,6 +421,12 @@ fn a_bad_row_aborts_the_import_with_its_line_and_writes_nothing() {
 
     let header = write_file(dir.path(), "h.csv", "time,o,h,l,c,v\n1,2,3,4,5,6\n");
     assert!(matches!(store.import_candles_csv(&header, btc(), Interval::M1), Err(StoreError::Csv { line: 1, .. })));
+    let long =
+        write_file(dir.path(), "long.csv", &format!("ts_ms,open,high,low,close,volume\n{}\n", "9".repeat(5_000)));
+    match store.import_candles_csv(&long, btc(), Interval::M1) {
+        Err(StoreError::Csv { line: 2, message, .. }) => assert!(message.contains("longer than 4096"), "{message}"),
+        other => panic!("expected a line-2 CSV error, got {other:?}"),
+    }
     let missing = dir.path().join("nope.csv");
     assert!(matches!(store.import_candles_csv(&missing, btc(), Interval::M1), Err(StoreError::Io { .. })));
 }
@@ -461,5 +468,30 @@ fn import_writes_full_chunks_and_the_tail_alike() {
         assert_eq!(c.close.raw(), i as i64 * 100_000_000 + 1);
         assert_eq!(c.high.raw(), (i as i64 + 1) * 100_000_000 + 50_000_000);
         assert_eq!((c.volume, c.turnover, c.closed), (i as f64, 0.25, true));
+    }
+}
+
+#[test]
+fn a_locked_database_fails_the_batch_fast_and_reports_it() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    store.conn.busy_timeout(std::time::Duration::from_millis(20)).unwrap();
+    let session = store.new_session("sim", None, "{}").unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap(); // holds the write lock
+    let writer = StoreWriter::spawn(store, session);
+    for i in 0..50 {
+        writer.sender().send(StoreMsg::Fill(fill(i, i as i64))).unwrap();
+    }
+    writer.flush();
+    other.execute_batch("ROLLBACK").unwrap();
+    writer.sender().send(StoreMsg::Fill(fill(99, 99))).unwrap();
+    match writer.finish() {
+        Err(StoreError::WriteFailed { failed, first, stats }) => {
+            assert_eq!(failed, 50);
+            assert_eq!(stats.fills, 1, "the writer recovers once the lock is gone");
+            assert!(first.contains("locked"), "{first}");
+        }
+        other => panic!("expected WriteFailed, got {other:?}"),
     }
 }

@@ -215,6 +215,12 @@ fn write_batch(
             add(stats, &counted);
             stats.batches += 1;
         }
+        Err(e) if !is_record_error(&e) => {
+            // Busy, full or broken database: retrying record by record would only wait longer.
+            tracing::error!(error = %e, messages = batch.len(), "store batch failed; batch dropped");
+            stats.failed += batch.len() as u64;
+            first_error.get_or_insert_with(|| format!("{e} ({} records dropped)", batch.len()));
+        }
         Err(e) => {
             tracing::error!(error = %e, messages = batch.len(), "store batch failed; retrying one by one");
             for msg in batch.iter() {
@@ -239,6 +245,19 @@ fn write_batch(
         }
     }
     batch.clear();
+}
+
+/// Whether an error belongs to one record (a constraint, a value out of range) rather than to the
+/// database as a whole (busy, full, I/O).
+fn is_record_error(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode;
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => {
+            matches!(f.code, ErrorCode::ConstraintViolation | ErrorCode::TypeMismatch | ErrorCode::TooBig)
+        }
+        rusqlite::Error::ToSqlConversionFailure(_) | rusqlite::Error::IntegralValueOutOfRange(..) => true,
+        _ => false,
+    }
 }
 
 fn write_one(
