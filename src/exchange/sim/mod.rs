@@ -50,6 +50,7 @@
 //!   (received by shorts), rate from the latest ticker (default 0.0001).
 
 mod account;
+mod fills;
 mod funding;
 mod market;
 mod matching;
@@ -58,6 +59,8 @@ mod orders;
 mod tests;
 #[cfg(test)]
 mod tests_account;
+#[cfg(test)]
+mod tests_replay;
 
 use super::ExecutionVenue;
 use crate::domain::{
@@ -113,8 +116,14 @@ struct Market {
     mark_from_ticker: bool,
     funding_rate: Rate,
     pos: PosState,
-    /// Open orders of this symbol (an upper bound between clean-ups; 0 lets events skip work).
-    open_orders: u32,
+    /// Watch band: no active order or liquidation can be hit while prices stay strictly between
+    /// `watch_down` and `watch_up` (raw units), so most events skip the order scan.
+    watch_up: i64,
+    watch_down: i64,
+    /// Orders of this symbol still on their way to the matching engine.
+    pending: u32,
+    /// Orders or the position changed since the band was computed.
+    watch_stale: bool,
     /// End of the last closed candle matched, so overlapping bars are not matched twice.
     candle_end_ms: i64,
     last_volume: f64,
@@ -194,7 +203,10 @@ impl SimExchange {
             mark_from_ticker: false,
             funding_rate: DEFAULT_FUNDING_RATE,
             pos: PosState::default(),
-            open_orders: 0,
+            watch_up: i64::MAX,
+            watch_down: i64::MIN,
+            pending: 0,
+            watch_stale: false,
             candle_end_ms: i64::MIN,
             last_volume: 0.0,
         });
@@ -230,18 +242,11 @@ impl SimExchange {
         self.clean_up();
     }
 
-    /// Drops terminal orders and recounts open orders per market.
+    /// Drops terminal orders.
     fn clean_up(&mut self) {
-        if !self.dirty {
-            return;
-        }
-        self.dirty = false;
-        self.orders.retain(|o| o.order.status.is_open());
-        for mk in &mut self.markets {
-            mk.open_orders = 0;
-        }
-        for o in &self.orders {
-            self.markets[o.market].open_orders += 1;
+        if self.dirty {
+            self.dirty = false;
+            self.orders.retain(|o| o.order.status.is_open());
         }
     }
 
