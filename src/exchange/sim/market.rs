@@ -39,7 +39,8 @@ impl SimExchange {
             mk.mark_price = c.close;
         }
         mk.last_volume = c.volume;
-        self.activate(m, close_ms - 1, c.ts_ms, out);
+        // Orders that arrive inside the bar act at its close, stamped with the close time.
+        self.activate(m, close_ms - 1, close_ms, out);
     }
 
     pub(super) fn on_trade(&mut self, t: &Trade, out: &mut Vec<Event>) {
