@@ -70,6 +70,8 @@ mod tests;
 #[cfg(test)]
 mod tests_account;
 #[cfg(test)]
+mod tests_props;
+#[cfg(test)]
 mod tests_replay;
 
 use super::ExecutionVenue;
