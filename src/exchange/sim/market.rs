@@ -110,7 +110,15 @@ impl SimExchange {
 
     /// Pending orders of market `m` due by `due_by` reach the matching engine; the watch band is
     /// brought up to date either way.
+    #[inline]
     fn activate(&mut self, m: usize, due_by: i64, ts: i64, out: &mut Vec<Event>) {
+        let mk = &self.markets[m];
+        if mk.watch_stale || mk.pending > 0 {
+            self.activate_pending(m, due_by, ts, out);
+        }
+    }
+
+    fn activate_pending(&mut self, m: usize, due_by: i64, ts: i64, out: &mut Vec<Event>) {
         self.refresh_watch(m);
         if self.markets[m].pending == 0 {
             return;
