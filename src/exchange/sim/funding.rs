@@ -8,7 +8,15 @@ impl SimExchange {
     /// Charges funding for every funding time in `(previous event, ts]`: each open position pays
     /// `mark × |size| × rate` per boundary (longs pay a positive rate, shorts receive it), and the
     /// position and balance are reported. The first event only sets the next boundary.
+    #[inline]
     pub(super) fn charge_funding(&mut self, ts: i64, out: &mut Vec<Event>) {
+        if matches!(self.next_funding_ms, Some(next) if ts < next) {
+            return;
+        }
+        self.charge_funding_due(ts, out);
+    }
+
+    fn charge_funding_due(&mut self, ts: i64, out: &mut Vec<Event>) {
         let interval = self.config.funding_interval_ms;
         if interval <= 0 {
             return;

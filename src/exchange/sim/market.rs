@@ -15,7 +15,8 @@ impl SimExchange {
         self.now_ms = self.now_ms.max(c.ts_ms);
         self.charge_funding(c.ts_ms, out);
         if !c.closed {
-            return self.on_tick(m, c.close, c.ts_ms, out);
+            // An unfinished bar is a price tick; its open time says nothing about when it came.
+            return self.on_tick(m, c.close, self.now_ms, out);
         }
         if c.ts_ms < self.markets[m].candle_end_ms {
             return;
@@ -27,11 +28,9 @@ impl SimExchange {
         if !mk.mark_from_ticker {
             mk.mark_price = c.open;
         }
-        if mk.open_orders > 0 {
-            self.activate(m, c.ts_ms, c.ts_ms, out);
-        }
+        self.activate(m, c.ts_ms, c.ts_ms, out);
         let mk = &self.markets[m];
-        if mk.open_orders > 0 || !mk.pos.is_flat() {
+        if c.high.raw() >= mk.watch_up || c.low.raw() <= mk.watch_down {
             self.candle_range(m, c, out);
         }
         let mk = &mut self.markets[m];
@@ -40,9 +39,8 @@ impl SimExchange {
             mk.mark_price = c.close;
         }
         mk.last_volume = c.volume;
-        if mk.open_orders > 0 {
-            self.activate(m, close_ms - 1, c.ts_ms, out);
-        }
+        // Orders that arrive inside the bar act at its close, stamped with the close time.
+        self.activate(m, close_ms - 1, close_ms, out);
     }
 
     pub(super) fn on_trade(&mut self, t: &Trade, out: &mut Vec<Event>) {
@@ -53,15 +51,13 @@ impl SimExchange {
         if !mk.last_price.is_positive() {
             mk.last_price = t.price;
         }
-        if mk.open_orders > 0 {
-            self.activate(m, t.ts_ms, t.ts_ms, out);
-        }
+        self.activate(m, t.ts_ms, t.ts_ms, out);
         let mk = &mut self.markets[m];
         mk.last_price = t.price;
         if !mk.mark_from_ticker {
             mk.mark_price = t.price;
         }
-        if mk.open_orders > 0 {
+        if t.price.raw() >= mk.watch_up || t.price.raw() <= mk.watch_down {
             self.trigger_at(m, t.price, t.ts_ms, out);
             self.trade_through(m, t, out);
         }
@@ -88,46 +84,99 @@ impl SimExchange {
         // A gap or a crossed book leaves `synced` false: matching falls back to the last price
         // until the next snapshot.
         let _ = self.markets[m].book.apply(b);
-        if self.markets[m].open_orders > 0 {
-            self.activate(m, b.ts_ms, b.ts_ms, out);
-        }
+        self.activate(m, b.ts_ms, b.ts_ms, out);
     }
 
     /// A last-price update without a quantity (ticker, unfinished candle): orders arrive, stops
     /// trigger, the mark is checked against the liquidation price.
     fn on_tick(&mut self, m: usize, price: Price, ts: i64, out: &mut Vec<Event>) {
-        let mk = &mut self.markets[m];
         if price.is_positive() {
+            let mk = &mut self.markets[m];
             if !mk.last_price.is_positive() {
                 mk.last_price = price;
             }
-            if mk.open_orders > 0 {
-                self.activate(m, ts, ts, out);
-            }
+            self.activate(m, ts, ts, out);
             let mk = &mut self.markets[m];
             mk.last_price = price;
             if !mk.mark_from_ticker {
                 mk.mark_price = price;
             }
-            if mk.open_orders > 0 {
+            if price.raw() >= mk.watch_up || price.raw() <= mk.watch_down {
                 self.trigger_at(m, price, ts, out);
             }
         }
         self.liquidate_at_mark(m, ts, out);
     }
 
-    /// Pending orders of market `m` due by `due_by` reach the matching engine.
+    /// Pending orders of market `m` due by `due_by` reach the matching engine; the watch band is
+    /// brought up to date either way.
+    #[inline]
     fn activate(&mut self, m: usize, due_by: i64, ts: i64, out: &mut Vec<Event>) {
+        let mk = &self.markets[m];
+        if mk.watch_stale || mk.pending > 0 {
+            self.activate_pending(m, due_by, ts, out);
+        }
+    }
+
+    fn activate_pending(&mut self, m: usize, due_by: i64, ts: i64, out: &mut Vec<Event>) {
+        self.refresh_watch(m);
+        if self.markets[m].pending == 0 {
+            return;
+        }
         for i in 0..self.orders.len() {
             let so = &mut self.orders[i];
             if so.market != m || !so.pending || so.due_ms > due_by || !so.order.status.is_open() {
                 continue;
             }
             so.pending = false;
+            self.markets[m].watch_stale = true;
             if so.order.status != OrderStatus::Untriggered {
                 self.arrive(i, ts, out);
             }
         }
+        self.refresh_watch(m);
+    }
+
+    /// Recomputes market `m`'s watch band and pending count if orders or the position changed:
+    /// rising stops and sell limits (one raw unit above, fills need a print through) bound it
+    /// from above, falling stops and buy limits from below, and the liquidation price on its side.
+    fn refresh_watch(&mut self, m: usize) {
+        if !self.markets[m].watch_stale {
+            return;
+        }
+        let (mut up, mut down, mut pending) = (i64::MAX, i64::MIN, 0);
+        for so in &self.orders {
+            let o = &so.order;
+            if so.market != m || !o.status.is_open() {
+                continue;
+            }
+            if so.pending {
+                pending += 1;
+            } else if o.status == OrderStatus::Untriggered {
+                let tp = o.trigger_price.map_or(0, |p| p.raw());
+                match so.direction {
+                    TriggerDirection::Rising => up = up.min(tp),
+                    TriggerDirection::Falling => down = down.max(tp),
+                }
+            } else if let (OrderType::Limit, Some(p)) = (o.request.order_type, o.price) {
+                match o.side() {
+                    Side::Buy => down = down.max(p.raw() - 1),
+                    Side::Sell => up = up.min(p.raw() + 1),
+                }
+            }
+        }
+        let mk = &mut self.markets[m];
+        if let Some(liq) = mk.pos.liq_price {
+            if mk.pos.size.is_positive() {
+                down = down.max(liq.raw());
+            } else {
+                up = up.min(liq.raw());
+            }
+        }
+        mk.watch_up = up;
+        mk.watch_down = down;
+        mk.pending = pending;
+        mk.watch_stale = false;
     }
 
     /// Triggers the stops of market `m` that `price` reaches; they trade from `price`.

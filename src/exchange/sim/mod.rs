@@ -10,7 +10,8 @@
 //!   `Rejected` with a reason) but an order reaches the matching engine only with the first
 //!   market event of its symbol at or after `ts + latency_ms` (latency 0: the next event). For a
 //!   closed candle, orders due by its open time arrive at the open; orders due inside the bar
-//!   arrive at its close (after the bar's range was matched).
+//!   arrive at its close (after the bar's range was matched). Events caused by a closed candle are
+//!   stamped with its open time, those of late arrivals with its close time.
 //! - **Taker fills with a synced book** walk the opposite levels (one fill per level, so the
 //!   average is the VWAP) and consume what they take from the local copy; market/IOC remainders
 //!   are cancelled (`PartiallyFilledCanceled`, or `Cancelled` + `NoLiquidity` with no fill),
@@ -45,11 +46,21 @@
 //!   `entry × (1 + 1/lev − mmr)` (short, rounded down), when the mark (or the candle path) reaches
 //!   it: the symbol's orders are cancelled with `Liquidation` and the position is closed at the
 //!   liquidation price by a generated `sim-liq-…` order, with the taker fee.
+//! - **Speed.** Each market keeps a watch band (the nearest stop, limit and liquidation levels
+//!   above and below) refreshed only when its orders or position change; a candle or trade inside
+//!   the band costs a few comparisons.
+//! - **Not modelled:** queue position (a print at our price does not fill us), fills from a book
+//!   update that crosses a resting order (only trades and candles fill resting orders), mark
+//!   price on the candle path (candles move last and mark together unless tickers supply a mark),
+//!   per-instrument leverage limits (`leverage` applies to every symbol), liquidation fees beyond
+//!   the taker fee. Feed one candle interval per symbol: a bar that overlaps the previous one
+//!   (say a 5m bar after its 1m bars) is ignored rather than matched twice.
 //! - **Funding** at every multiple of `funding_interval_ms` since the epoch (00:00/08:00/16:00 UTC)
 //!   crossed by event time: `mark × |size| × rate` paid by longs when the rate is positive
 //!   (received by shorts), rate from the latest ticker (default 0.0001).
 
 mod account;
+mod fills;
 mod funding;
 mod market;
 mod matching;
@@ -58,6 +69,10 @@ mod orders;
 mod tests;
 #[cfg(test)]
 mod tests_account;
+#[cfg(test)]
+mod tests_props;
+#[cfg(test)]
+mod tests_replay;
 
 use super::ExecutionVenue;
 use crate::domain::{
@@ -113,8 +128,14 @@ struct Market {
     mark_from_ticker: bool,
     funding_rate: Rate,
     pos: PosState,
-    /// Open orders of this symbol (an upper bound between clean-ups; 0 lets events skip work).
-    open_orders: u32,
+    /// Watch band: no active order or liquidation can be hit while prices stay strictly between
+    /// `watch_down` and `watch_up` (raw units), so most events skip the order scan.
+    watch_up: i64,
+    watch_down: i64,
+    /// Orders of this symbol still on their way to the matching engine.
+    pending: u32,
+    /// Orders or the position changed since the band was computed.
+    watch_stale: bool,
     /// End of the last closed candle matched, so overlapping bars are not matched twice.
     candle_end_ms: i64,
     last_volume: f64,
@@ -194,7 +215,10 @@ impl SimExchange {
             mark_from_ticker: false,
             funding_rate: DEFAULT_FUNDING_RATE,
             pos: PosState::default(),
-            open_orders: 0,
+            watch_up: i64::MAX,
+            watch_down: i64::MIN,
+            pending: 0,
+            watch_stale: false,
             candle_end_ms: i64::MIN,
             last_volume: 0.0,
         });
@@ -230,18 +254,11 @@ impl SimExchange {
         self.clean_up();
     }
 
-    /// Drops terminal orders and recounts open orders per market.
+    /// Drops terminal orders.
     fn clean_up(&mut self) {
-        if !self.dirty {
-            return;
-        }
-        self.dirty = false;
-        self.orders.retain(|o| o.order.status.is_open());
-        for mk in &mut self.markets {
-            mk.open_orders = 0;
-        }
-        for o in &self.orders {
-            self.markets[o.market].open_orders += 1;
+        if self.dirty {
+            self.dirty = false;
+            self.orders.retain(|o| o.order.status.is_open());
         }
     }
 

@@ -329,6 +329,51 @@ fn stop_inside_a_bar_fills_at_the_trigger_plus_slippage() {
 }
 
 #[test]
+fn stop_limit_takes_when_marketable_and_rests_after_a_gap() {
+    let mut s = sim();
+    feed(&mut s, candle(0, "100", "100", "100", "100"));
+    let stop_limit = |id: &str| {
+        let mut r = req(id, Side::Buy, "1", Some("105.5"));
+        r.trigger_price = Some(p("105"));
+        r.trigger_direction = Some(TriggerDirection::Rising);
+        r
+    };
+    place(&mut s, stop_limit("a"), 0);
+    // Triggered at 105 inside the bar; 105.5 >= 105 so it takes at 105.
+    let out = feed(&mut s, candle(60_000, "101", "107", "100.5", "106"));
+    assert_eq!(fills(&out)[0].price, p("105"));
+    place(&mut s, stop_limit("b"), 60_000);
+    // Opens at 106, through the trigger: base 106 is above the 105.5 limit, so it rests.
+    let out = feed(&mut s, candle(120_000, "106", "107", "105.6", "106.5"));
+    assert!(fills(&out).is_empty());
+    assert_eq!(updates(&out)[0].status, OrderStatus::Triggered);
+    // A later bar trading through 105.5 fills it as maker.
+    let f = fills(&feed(&mut s, candle(180_000, "106", "106", "105", "105.2")));
+    assert_eq!((f[0].price, f[0].is_maker), (p("105.5"), true));
+}
+
+#[test]
+fn candle_orders_arriving_inside_a_bar_act_at_its_close() {
+    let mut s = sim_with(SimConfig { latency_ms: 30_000, ..config() }, "10000");
+    feed(&mut s, candle(0, "100", "100", "100", "100"));
+    place(&mut s, req("late", Side::Buy, "1", None), 60_000);
+    let f = fills(&feed(&mut s, candle(60_000, "101", "103", "99", "102")));
+    assert_eq!((f[0].price, f[0].ts_ms), (p("102"), 120_000));
+    // An unfinished bar is a price tick: a market order acts at its close.
+    place(&mut s, req("tick", Side::Sell, "1", None), 120_000);
+    let mut partial = candle(120_000, "102", "104", "101", "103.5");
+    if let Event::Candle(c) = &mut partial {
+        c.closed = false;
+    }
+    feed(&mut s, partial.clone());
+    let f = fills(
+        &feed(&mut s, Event::Timer { ts_ms: 150_000 }).into_iter().chain(feed(&mut s, partial)).collect::<Vec<_>>(),
+    );
+    assert_eq!(f[0].price, p("103.5"));
+    assert!(s.position(btc()).is_flat());
+}
+
+#[test]
 fn rejections_carry_reasons() {
     let mut s = sim_with(config(), "100");
     feed(&mut s, trade(1, "100", "1"));
