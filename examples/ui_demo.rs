@@ -1,7 +1,7 @@
 //! Runs the workstation on the sample snapshot, ticking the clock and the live candle so the
 //! screen moves. Commands the UI sends are echoed to stdout after the terminal is restored.
 //!
-//! `cargo run --example ui_demo` (quit with `q`).
+//! `cargo run --example ui_demo` (quit with `q`); `UI_DEMO_STATIC=1` sends no updates (idle CPU).
 
 use autobot::domain::{Command, Price};
 use autobot::ui::{run, sample_snapshot, UiConfig};
@@ -19,11 +19,15 @@ fn main() -> std::io::Result<()> {
     // The "engine": a new snapshot four times a second, applying a few commands visibly.
     let engine_stop = stop.clone();
     let log = received.clone();
+    let frozen = std::env::var_os("UI_DEMO_STATIC").is_some();
     let engine = std::thread::spawn(move || {
         let mut snap = base;
         let mut step: i64 = 0;
         while !engine_stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(250));
+            if frozen {
+                continue;
+            }
             step += 1;
             snap.ts_ms += 250;
             for m in &mut snap.markets {

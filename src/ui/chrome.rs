@@ -159,24 +159,32 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
 
 pub fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let lines_all = app.keymap.help_lines();
-    let two_cols = area.width >= 100;
-    let per_col = if two_cols { lines_all.len().div_ceil(2) } else { lines_all.len() };
-    let key_w = lines_all.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4);
+    let entries = app.keymap.help_lines();
+    let key_w = entries.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4);
+    let desc_full = entries.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(10);
+    // Two columns when wide, or when one column would not fit the height (descriptions clipped).
+    let tall = entries.len() as u16 + 4 > area.height;
+    let two_cols = area.width >= 100 || (tall && area.width >= 60);
+    let cols = if two_cols { 2 } else { 1 };
+    let col_room = (area.width.saturating_sub(2) as usize / cols).saturating_sub(key_w + 3);
+    let desc_w = desc_full.min(col_room.max(8));
+    let per_col = entries.len().div_ceil(cols);
     let mut lines: Vec<Line> = Vec::with_capacity(per_col + 2);
     for row in 0..per_col {
-        let mut spans = Vec::with_capacity(6);
-        for col in 0..(if two_cols { 2 } else { 1 }) {
-            if let Some((keys, what)) = lines_all.get(col * per_col + row) {
-                spans.push(Span::styled(format!(" {keys:>key_w$} ", key_w = key_w), t.key));
-                spans.push(Span::styled(format!("{what:<44}"), t.text));
+        let mut spans = Vec::with_capacity(4);
+        for col in 0..cols {
+            if let Some((keys, what)) = entries.get(col * per_col + row) {
+                spans.push(Span::styled(format!(" {keys:>key_w$} "), t.key));
+                spans.push(Span::styled(format!("{:<desc_w$}", fmt::clip(what, desc_w)), t.text));
             }
         }
         lines.push(Line::from(spans));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(" Esc or ? closes · keys are set in the config ([ui] keys)", t.dim)));
-    let w = if two_cols { 2 * (key_w as u16 + 47) + 2 } else { key_w as u16 + 49 };
+    if per_col as u16 + 4 <= area.height {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(" Esc or ? closes · keys are set in the config", t.dim)));
+    }
+    let w = (cols * (key_w + 2 + desc_w) + 2) as u16;
     let popup = centered(area, w, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block("Keys", t)), popup);

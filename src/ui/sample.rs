@@ -122,6 +122,7 @@ fn market(symbol: &str, start: f64, tick: f64, vol: f64, seed: u64) -> MarketVie
     }
 }
 
+#[allow(clippy::too_many_arguments)] // a table of sample orders reads best flat
 fn order(
     id: &str,
     symbol: &str,

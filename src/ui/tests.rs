@@ -328,6 +328,9 @@ fn help_overlay_toggles_and_lists_keymap() {
     assert!(a.help_visible());
     let s = render(&mut a, &snap, 200, 60);
     assert_has(&s, &["Keys", "j / ↓", "move selection down", "kill switch engage/release", "q / ctrl-c"]);
+    // At 80x24 every action still fits (two clipped columns).
+    let s = render(&mut a, &snap, 80, 24);
+    assert_has(&s, &["next chart interv", "Overview tab", "quit", "i "]);
     // Other keys are swallowed while help is up.
     assert!(press(&mut a, &snap, "C2").is_empty());
     assert_eq!(a.tab(), Tab::Overview);
@@ -386,4 +389,16 @@ fn print_screens() {
             println!("{}", render(&mut a, &snap, w, h));
         }
     }
+}
+
+#[test]
+#[ignore]
+fn print_help_80x24() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    press(&mut a, &snap, "?");
+    println!("{}", render(&mut a, &snap, 80, 24));
+    let mut a = app();
+    press(&mut a, &snap, "3o0.5");
+    println!("{}", render(&mut a, &snap, 80, 24));
 }

@@ -343,8 +343,10 @@ impl Ticket {
             lines.push(Line::from(Span::styled("Tab/↑↓ field · type/space edit · Enter send · Esc close", theme.dim)));
         }
         lines.extend(info.iter().cloned());
-        frame
-            .render_widget(Paragraph::new(lines).block(block).style(Style::default()).wrap(Wrap { trim: true }), popup);
+        frame.render_widget(
+            Paragraph::new(lines).block(block).style(Style::default()).wrap(Wrap { trim: false }),
+            popup,
+        );
     }
 }
 
