@@ -10,6 +10,7 @@ pub mod engine;
 pub mod exchange;
 pub mod execution;
 pub mod indicators;
+pub mod patterns;
 pub mod risk;
 pub mod strategy;
 pub mod ui;

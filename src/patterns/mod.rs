@@ -1,0 +1,1 @@
+//! Candlestick pattern detectors (TA-Lib conventions), with quality scores, in a registry.
