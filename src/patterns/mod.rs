@@ -76,6 +76,7 @@ pub struct PatternInfo {
     pub kind: PatternKind,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn info(
     id: PatternId,
     name: &'static str,
@@ -145,6 +146,9 @@ static REGISTRY: [PatternInfo; PATTERN_COUNT] = [
     info(PatternId::Marubozu, "Marubozu", "cdl_marubozu", "CDLMARUBOZU", 1, 10, Both, Continuation),
     info(PatternId::SpinningTop, "Spinning Top", "cdl_spinningtop", "CDLSPINNINGTOP", 1, 10, Both, Indecision),
 ];
+
+/// The largest lookback in the registry.
+const MAX_LOOKBACK: u64 = 13;
 
 /// Every pattern, in the fixed order of [`PatternSet::update`]'s output and of the CSV columns.
 pub fn registry() -> &'static [PatternInfo] {
@@ -255,10 +259,38 @@ impl PatternSet {
         self.stats.push(bar);
         // Index of this bar in the stream; TA-Lib's first output for a pattern is at its lookback.
         let idx = self.stats.count() - 1;
-        for (d, info) in self.out.iter_mut().zip(REGISTRY.iter()) {
-            let signal = if idx >= info.lookback as u64 { info.id.rule(&self.stats) } else { 0 };
+        let s = &self.stats;
+        let signals: [i32; PATTERN_COUNT] = if idx >= MAX_LOOKBACK {
+            // Straight-line evaluation, so the shared bar measures are loaded once.
+            [
+                rules::doji(s),
+                rules::hammer(s),
+                rules::hanging_man(s),
+                rules::inverted_hammer(s),
+                rules::shooting_star(s),
+                rules::engulfing(s),
+                rules::harami(s),
+                rules::piercing(s),
+                rules::dark_cloud_cover(s),
+                rules::morning_star(s),
+                rules::evening_star(s),
+                rules::three_white_soldiers(s),
+                rules::three_black_crows(s),
+                rules::marubozu(s),
+                rules::spinning_top(s),
+            ]
+        } else {
+            let mut out = [0; PATTERN_COUNT];
+            for (o, info) in out.iter_mut().zip(REGISTRY.iter()) {
+                if idx >= info.lookback as u64 {
+                    *o = info.id.rule(s);
+                }
+            }
+            out
+        };
+        for ((d, &signal), id) in self.out.iter_mut().zip(signals.iter()).zip(PatternId::ALL) {
             d.signal = signal;
-            d.quality = if signal != 0 { quality::score(&self.stats, info.id, signal) } else { 0.0 };
+            d.quality = if signal != 0 { quality::score(s, id, signal) } else { 0.0 };
         }
         &self.out
     }

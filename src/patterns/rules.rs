@@ -6,7 +6,7 @@
 //! `s.doji(k)`, `s.near(k)`, `s.far(k)` are the candle-setting thresholds at bar `i - k` (averages of
 //! the bars before that bar, see `stats`).
 
-use super::stats::{Bar, CandleStats};
+use super::stats::{CandleStats, Feat};
 
 /// Doji: body no larger than 10% of the average range.
 #[inline]
@@ -45,7 +45,7 @@ pub fn marubozu(s: &CandleStats) -> i32 {
 /// The common shape of hammer and hanging man: short body, lower shadow longer than the body,
 /// very short upper shadow.
 #[inline]
-fn hammer_shape(s: &CandleStats, b: &Bar) -> bool {
+fn hammer_shape(s: &CandleStats, b: &Feat) -> bool {
     let body = b.body();
     body < s.body_avg(0) && b.lower_shadow() > body && b.upper_shadow() < s.doji(0)
 }
@@ -54,7 +54,7 @@ fn hammer_shape(s: &CandleStats, b: &Bar) -> bool {
 #[inline]
 pub fn hammer(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if hammer_shape(s, &b) && b.bottom() <= s.bar(1).low + s.near(1) {
+    if hammer_shape(s, b) && b.bottom() <= s.bar(1).low + s.near(1) {
         100
     } else {
         0
@@ -65,7 +65,7 @@ pub fn hammer(s: &CandleStats) -> i32 {
 #[inline]
 pub fn hanging_man(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if hammer_shape(s, &b) && b.bottom() >= s.bar(1).high - s.near(1) {
+    if hammer_shape(s, b) && b.bottom() >= s.bar(1).high - s.near(1) {
         -100
     } else {
         0
@@ -74,7 +74,7 @@ pub fn hanging_man(s: &CandleStats) -> i32 {
 
 /// Short body, upper shadow longer than the body, very short lower shadow.
 #[inline]
-fn inverted_shape(s: &CandleStats, b: &Bar) -> bool {
+fn inverted_shape(s: &CandleStats, b: &Feat) -> bool {
     let body = b.body();
     body < s.body_avg(0) && b.upper_shadow() > body && b.lower_shadow() < s.doji(0)
 }
@@ -83,7 +83,7 @@ fn inverted_shape(s: &CandleStats, b: &Bar) -> bool {
 #[inline]
 pub fn inverted_hammer(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if inverted_shape(s, &b) && b.top() < s.bar(1).bottom() {
+    if inverted_shape(s, b) && b.top() < s.bar(1).bottom() {
         100
     } else {
         0
@@ -94,7 +94,7 @@ pub fn inverted_hammer(s: &CandleStats) -> i32 {
 #[inline]
 pub fn shooting_star(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if inverted_shape(s, &b) && b.bottom() > s.bar(1).top() {
+    if inverted_shape(s, b) && b.bottom() > s.bar(1).top() {
         -100
     } else {
         0

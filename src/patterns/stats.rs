@@ -77,23 +77,108 @@ impl Bar {
     }
 }
 
+/// A bar with the measures every rule reads, computed once when the bar is pushed.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Feat {
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    body: f64,
+    range: f64,
+    top: f64,
+    bottom: f64,
+    upper: f64,
+    lower: f64,
+    white: bool,
+}
+
+impl Feat {
+    #[inline]
+    fn new(b: &Bar) -> Self {
+        let top = b.top();
+        let bottom = b.bottom();
+        Feat {
+            open: b.open,
+            high: b.high,
+            low: b.low,
+            close: b.close,
+            volume: b.volume,
+            body: b.body(),
+            range: b.range(),
+            top,
+            bottom,
+            upper: b.high - top,
+            lower: bottom - b.low,
+            white: b.close >= b.open,
+        }
+    }
+    /// Length of the real body.
+    #[inline]
+    pub fn body(&self) -> f64 {
+        self.body
+    }
+    /// High minus low.
+    #[inline]
+    pub fn range(&self) -> f64 {
+        self.range
+    }
+    #[inline]
+    pub fn top(&self) -> f64 {
+        self.top
+    }
+    #[inline]
+    pub fn bottom(&self) -> f64 {
+        self.bottom
+    }
+    #[inline]
+    pub fn upper_shadow(&self) -> f64 {
+        self.upper
+    }
+    #[inline]
+    pub fn lower_shadow(&self) -> f64 {
+        self.lower
+    }
+    /// Close ≥ open (TA-Lib counts a doji as white).
+    #[inline]
+    pub fn white(&self) -> bool {
+        self.white
+    }
+    #[inline]
+    pub fn black(&self) -> bool {
+        !self.white
+    }
+    /// +1 white, −1 black.
+    #[inline]
+    pub fn color(&self) -> i32 {
+        if self.white {
+            1
+        } else {
+            -1
+        }
+    }
+}
+
 const HIST: usize = 16;
 const LONG: usize = 10;
 const SHORT: usize = 5;
 
-/// The shared rolling state: the last 16 bars and the lagged running sums.
+/// The shared rolling state: the last 16 bars, the running sums and the thresholds they give.
 #[derive(Clone, Debug)]
 pub struct CandleStats {
-    bars: [Bar; HIST],
+    bars: [Feat; HIST],
     count: u64,
-    /// Sum of real bodies over the 10 bars before `i - k`, for k = 0, 1, 2.
-    body10: [f64; 3],
-    /// Sum of high−low over the 10 bars before `i - k`.
-    range10: [f64; 3],
-    /// Sum of high−low over the 5 bars before `i - k`.
-    range5: [f64; 3],
-    /// Sum of volume over the 10 bars before `i`.
+    /// Sums over the 10 (5) bars before the newest bar: real bodies, ranges, ranges, volumes.
+    body10: f64,
+    range10: f64,
+    range5: f64,
     volume10: f64,
+    /// Thresholds at bars `i`, `i-1`, `i-2` (index = lag).
+    body_avg: [f64; 3],
+    doji: [f64; 3],
+    near: [f64; 3],
+    far: [f64; 3],
 }
 
 impl Default for CandleStats {
@@ -105,12 +190,16 @@ impl Default for CandleStats {
 impl CandleStats {
     pub fn new() -> Self {
         Self {
-            bars: [Bar::default(); HIST],
+            bars: [Feat::default(); HIST],
             count: 0,
-            body10: [0.0; 3],
-            range10: [0.0; 3],
-            range5: [0.0; 3],
+            body10: 0.0,
+            range10: 0.0,
+            range5: 0.0,
             volume10: 0.0,
+            body_avg: [0.0; 3],
+            doji: [0.0; 3],
+            near: [0.0; 3],
+            far: [0.0; 3],
         }
     }
 
@@ -120,22 +209,27 @@ impl CandleStats {
         let n = self.count as usize;
         if n > 0 {
             // The window before the new bar gains the previous bar and loses the one 10 (5) back.
-            let prev = self.bar(0);
+            let prev = *self.bar(0);
             let (old_body, old_range, old_vol) = if n > LONG {
-                (self.bar(LONG).body(), self.bar(LONG).range(), self.bar(LONG).volume)
+                let old = self.bar(LONG);
+                (old.body, old.range, old.volume)
             } else {
                 (0.0, 0.0, 0.0)
             };
-            let old_range5 = if n > SHORT { self.bar(SHORT).range() } else { 0.0 };
-            let b = self.body10[0] + (prev.body() - old_body);
-            let r = self.range10[0] + (prev.range() - old_range);
-            let r5 = self.range5[0] + (prev.range() - old_range5);
-            self.body10 = [b, self.body10[0], self.body10[1]];
-            self.range10 = [r, self.range10[0], self.range10[1]];
-            self.range5 = [r5, self.range5[0], self.range5[1]];
+            let old_range5 = if n > SHORT { self.bar(SHORT).range } else { 0.0 };
+            self.body10 += prev.body - old_body;
+            self.range10 += prev.range - old_range;
+            self.range5 += prev.range - old_range5;
             self.volume10 += prev.volume - old_vol;
+            // TA-Lib: factor × (sum / period).
+            let avg10 = self.range10 / LONG as f64;
+            let avg5 = self.range5 / SHORT as f64;
+            self.body_avg = [1.0 * (self.body10 / LONG as f64), self.body_avg[0], self.body_avg[1]];
+            self.doji = [0.1 * avg10, self.doji[0], self.doji[1]];
+            self.near = [0.2 * avg5, self.near[0], self.near[1]];
+            self.far = [0.6 * avg5, self.far[0], self.far[1]];
         }
-        self.bars[n % HIST] = bar;
+        self.bars[n % HIST] = Feat::new(&bar);
         self.count += 1;
     }
 
@@ -147,29 +241,29 @@ impl CandleStats {
 
     /// The bar `k` candles back (0 = the newest). Callers check `count() > k`.
     #[inline]
-    pub fn bar(&self, k: usize) -> Bar {
-        self.bars[(self.count as usize + HIST - 1 - k) % HIST]
+    pub fn bar(&self, k: usize) -> &Feat {
+        &self.bars[(self.count as usize).wrapping_sub(1 + k) % HIST]
     }
 
     /// BodyLong (= BodyShort) threshold at candle `i - k`: average real body of the 10 bars before it.
     #[inline]
     pub fn body_avg(&self, k: usize) -> f64 {
-        1.0 * (self.body10[k] / LONG as f64)
+        self.body_avg[k]
     }
     /// BodyDoji (= ShadowVeryShort) threshold at `i - k`: 10% of the average range of the 10 bars before.
     #[inline]
     pub fn doji(&self, k: usize) -> f64 {
-        0.1 * (self.range10[k] / LONG as f64)
+        self.doji[k]
     }
     /// Near threshold at `i - k`: 20% of the average range of the 5 bars before.
     #[inline]
     pub fn near(&self, k: usize) -> f64 {
-        0.2 * (self.range5[k] / SHORT as f64)
+        self.near[k]
     }
     /// Far threshold at `i - k`: 60% of the average range of the 5 bars before.
     #[inline]
     pub fn far(&self, k: usize) -> f64 {
-        0.6 * (self.range5[k] / SHORT as f64)
+        self.far[k]
     }
     /// Average volume of the 10 bars before the newest (0 until one bar is known).
     #[inline]

@@ -133,3 +133,48 @@ fn values_line() {
     // with one equal edge (80).
     assert_eq!(line, "0,0,0,0,0,80,0,0,0,0,0,0,0,100,0");
 }
+
+#[test]
+fn quality_worked_by_hand() {
+    // Base bars have body 1 and range 2 (doji threshold 0.2, 5 average ranges = 10) and volume 1.
+    let mut s = PatternSet::new();
+    let mut bars = base();
+    bars.push((100.0, 102.1, 99.9, 102.0));
+    let d = feed(&mut s, &bars);
+    // Marubozu (continuation): shape = body / range = 2 / 2.2; volume = 1 / (2 × 1) = 0.5;
+    // context: close before it (bar 11: 100) vs 5 bars earlier (bar 6: 101) → z = -0.1 → 0.4.
+    let q = 0.5 * (2.0 / 2.2) + 0.25 * 0.5 + 0.25 * 0.4;
+    assert!((d[PatternId::Marubozu.index()].quality - q).abs() < 1e-9);
+    // Engulfing at 80 (reversal, 2 candles): shape = (1 - 1/2) × 0.8 = 0.4; context: bar 10 (101)
+    // vs bar 5 (100) → z = +0.1, a rise before a bullish reversal → 0.4.
+    let q = 0.5 * 0.4 + 0.25 * 0.5 + 0.25 * 0.4;
+    assert!((d[PatternId::Engulfing.index()].quality - q).abs() < 1e-9);
+    // Patterns that did not fire have quality 0.
+    assert_eq!(d[PatternId::Doji.index()].quality, 0.0);
+}
+
+#[test]
+fn candle_path_equals_bar_path() {
+    use crate::domain::{Candle, Interval, Price, Symbol};
+    let mut a = PatternSet::new();
+    let mut b = PatternSet::new();
+    let mut bars = base();
+    bars.push((99.6, 100.2, 97.6, 100.1));
+    for (i, &(o, h, l, c)) in bars.iter().enumerate() {
+        let px = |v: f64| Price::from_f64(v).expect("price");
+        let candle = Candle {
+            symbol: Symbol::new("BTCUSDT").expect("symbol"),
+            interval: Interval::H1,
+            ts_ms: i as i64,
+            open: px(o),
+            high: px(h),
+            low: px(l),
+            close: px(c),
+            volume: 1.0,
+            turnover: 0.0,
+            closed: true,
+        };
+        assert_eq!(a.update(&candle), b.update_bar(Bar::new(o, h, l, c, 1.0)));
+    }
+    assert_eq!(a.last()[PatternId::Hammer.index()].signal, 100);
+}
