@@ -2,9 +2,12 @@
 //!
 //! Uses `../shared/data/binance_BTCUSDT_1h.csv` when present, otherwise the committed generated
 //! series in `tests/fixtures/patterns/generated.csv`. Throughput is reported per candle.
+//! Each benchmark runs twice: with wall time (criterion's default) and with this thread's CPU time
+//! (`cpu/` groups), which stays meaningful when the machine is shared and oversubscribed.
 
 use autobot::domain::{Candle, Interval, Price, Symbol};
 use autobot::patterns::{Bar, CandleStats, PatternSet};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -29,7 +32,7 @@ fn load() -> (String, Vec<Bar>) {
     (label.to_string(), bars)
 }
 
-fn benches(c: &mut Criterion) {
+fn benches<M: Measurement>(c: &mut Criterion<M>, prefix: &str) {
     let (label, bars) = load();
     let n = bars.len() as u64;
     let candles: Vec<Candle> = bars
@@ -48,7 +51,7 @@ fn benches(c: &mut Criterion) {
             closed: true,
         })
         .collect();
-    let mut g = c.benchmark_group(format!("patterns/{label}"));
+    let mut g = c.benchmark_group(format!("{prefix}patterns/{label}"));
     g.throughput(Throughput::Elements(n));
     g.bench_function("15_detectors_f64_bars", |b| {
         b.iter(|| {
@@ -84,5 +87,54 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches_group, benches);
-criterion_main!(benches_group);
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`), in nanoseconds.
+struct CpuTime;
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+static WALL: WallTime = WallTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: u64) -> u64 {
+        thread_cpu_ns().saturating_sub(start)
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL.formatter()
+    }
+}
+
+fn wall(c: &mut Criterion) {
+    benches(c, "");
+}
+
+fn cpu(c: &mut Criterion<CpuTime>) {
+    benches(c, "cpu/");
+}
+
+criterion_group!(wall_group, wall);
+criterion_group! {
+    name = cpu_group;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = cpu
+}
+criterion_main!(wall_group, cpu_group);
