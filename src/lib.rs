@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod execution;
 pub mod indicators;
 pub mod logging;
+pub mod patterns;
 pub mod risk;
 pub mod runtime;
 pub mod strategy;
