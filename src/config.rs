@@ -158,7 +158,9 @@ impl Config {
     /// Parses TOML text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let line = e
+                .span()
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
             let msg = e.message().replace("unknown field", "unknown key");
             let message = match line {
                 Some(l) => format!("line {l}: {msg}"),
@@ -178,7 +180,8 @@ impl Config {
         };
         match chosen {
             Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
+                let text =
+                    std::fs::read_to_string(&p).map_err(|source| ConfigError::Read { path: p.clone(), source })?;
                 Ok((Config::parse(&text, &p)?, Some(p)))
             }
             None => Ok((Config::default(), None)),
@@ -194,7 +197,10 @@ impl Config {
             ));
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.general.log_level.as_str()) {
-            return Err(format!("general.log_level `{}` must be error, warn, info, debug or trace", self.general.log_level));
+            return Err(format!(
+                "general.log_level `{}` must be error, warn, info, debug or trace",
+                self.general.log_level
+            ));
         }
         if self.demo.symbols.is_empty() {
             return Err("demo.symbols must name at least one symbol".into());

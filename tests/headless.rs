@@ -61,7 +61,17 @@ fn same_seed_gives_identical_fills_and_another_seed_does_not() {
     let sb = Sandbox::new();
     let run = |name: &str, seed: &str| {
         let db = sb.path(name);
-        let out = sb.run(&["--headless", "--speed", "max", "--max-candles", "5000", "--seed", seed, "--db", db.to_str().unwrap()]);
+        let out = sb.run(&[
+            "--headless",
+            "--speed",
+            "max",
+            "--max-candles",
+            "5000",
+            "--seed",
+            seed,
+            "--db",
+            db.to_str().unwrap(),
+        ]);
         assert!(out.status.success(), "{}", stderr(&out));
         fills_of(&db)
     };
@@ -79,7 +89,7 @@ fn sigint_mid_run_loses_no_fill() {
     use std::time::{Duration, Instant};
     let sb = Sandbox::new();
     let db = sb.path("s.db");
-    let mut child = sb
+    let child = sb
         .command(&["--headless", "--speed", "max", "--max-candles", "100000000", "--db", db.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -115,10 +125,19 @@ fn malformed_csv_row_is_a_clear_error_and_writes_nothing() {
     let csv = sb.path("bad_BTCUSDT_1m.csv");
     std::fs::write(&csv, "ts_ms,open,high,low,close,volume\n0,1,2,0.5,1.5,10\n60000,1,2,abc,1.5,10\n").unwrap();
     let db = sb.path("bad.db");
-    let out = sb.run(&["--headless", "--speed", "max", "--exit-at-end", "--data", csv.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    let out = sb.run(&[
+        "--headless",
+        "--speed",
+        "max",
+        "--exit-at-end",
+        "--data",
+        csv.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
     let err = stderr(&out);
     assert!(!out.status.success());
-    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("bad_BTCUSDT_1m.csv:3:") && err.contains("abc"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(!db.exists(), "a database was created for a run that never started");
 }
@@ -156,8 +175,20 @@ fn backtest_writes_the_three_report_files() {
     let dir = sb.path("report");
     let out = sb.run(&["backtest", "--max-candles", "3000", "--report", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
-    for key in ["total_return", "cagr", "sharpe", "sortino", "max_drawdown", "profit_factor", "win_rate", "trades", "fees", "funding"] {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    for key in [
+        "total_return",
+        "cagr",
+        "sharpe",
+        "sortino",
+        "max_drawdown",
+        "profit_factor",
+        "win_rate",
+        "trades",
+        "fees",
+        "funding",
+    ] {
         assert!(report.get(key).is_some(), "report.json lacks {key}: {report}");
     }
     let trades = std::fs::read_to_string(dir.join("trades.csv")).unwrap();

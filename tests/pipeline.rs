@@ -122,6 +122,9 @@ fn kill_switch_leaves_no_open_order_or_position() {
     }
     assert!(minutes < 20_000, "never entered a position");
     p.command(Command::KillSwitch { engage: true }, &mut rec);
+    // Stops are cancelled at once; the flattening market orders fill on the next market event.
+    assert!(p.venue.open_orders().all(|o| o.request.origin == OrderOrigin::Flatten));
+    run(&mut gen, &mut p, &mut rec, 1);
     assert_eq!(p.venue.open_orders().count(), 0);
     for i in demo_instruments() {
         assert!(p.venue.position(i.symbol).size.is_zero(), "{} still open", i.symbol);

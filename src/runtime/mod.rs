@@ -92,7 +92,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
     let store = Store::open(&opts.db_path)?;
     let session = store.new_session(
         &opts.config.general.venue,
-        opts.seed,
+        opts.data.is_none().then_some(opts.seed),
         &serde_json::to_string(&opts.config).unwrap_or_default(),
     )?;
     let writer = StoreWriter::spawn(store, session);
@@ -130,7 +130,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
     };
     // Everything the engine produced is queued; this drains and commits it all.
     let stats = writer.finish()?;
-    summary.rows_written = stats.total();
+    summary.rows_written = stats.total_rows();
     if let Some(Err(e)) = ui_result {
         return Err(anyhow::anyhow!("terminal UI failed: {e}"));
     }
@@ -148,7 +148,8 @@ fn spawn_signal_watcher(stop: Arc<AtomicBool>) {
             #[cfg(unix)]
             {
                 use tokio::signal::unix::{signal, SignalKind};
-                let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+                let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+                else {
                     tracing::error!("cannot install signal handlers");
                     return;
                 };
@@ -282,10 +283,10 @@ fn drive(
             match event {
                 Event::Candle(c) if c.closed => {
                     candles_seen += 1;
-                    sink.sender.send(StoreMsg::Candle(*c));
+                    sink.record(StoreMsg::Candle(*c));
                     if Some(c.symbol) == first_symbol {
                         let b = pipeline.venue.balance();
-                        sink.sender.send(StoreMsg::Equity(EquityPoint {
+                        sink.record(StoreMsg::Equity(EquityPoint {
                             ts_ms: c.close_ms(),
                             equity: b.equity,
                             wallet_balance: b.wallet_balance,
@@ -293,7 +294,7 @@ fn drive(
                         }));
                     }
                 }
-                Event::Trade(t) => sink.sender.send(StoreMsg::Trade(*t)),
+                Event::Trade(t) => sink.record(StoreMsg::Trade(*t)),
                 _ => {}
             }
         }

@@ -11,15 +11,24 @@ pub struct StoreSink {
     pub orders: u64,
 }
 
+impl StoreSink {
+    /// Queues a row; a closed writer is logged (once per message kind), never a panic.
+    pub fn record(&self, msg: StoreMsg) {
+        if let Err(e) = self.sender.send(msg) {
+            tracing::error!("storage writer refused a row: {e}");
+        }
+    }
+}
+
 impl Sink for StoreSink {
     fn on_account_event(&mut self, event: &Event) {
         match event {
             Event::Fill(f) => {
                 self.fills += 1;
                 tracing::info!(symbol = %f.symbol, side = %f.side, price = %f.price, qty = %f.qty, fee = %f.fee, order = %f.client_order_id, "fill");
-                self.sender.send(StoreMsg::Fill(*f));
+                self.record(StoreMsg::Fill(*f));
             }
-            Event::Position(p) => self.sender.send(StoreMsg::Position(*p)),
+            Event::Position(p) => self.record(StoreMsg::Position(*p)),
             _ => {}
         }
     }
@@ -27,7 +36,7 @@ impl Sink for StoreSink {
     fn on_action(&mut self, action: &Action) {
         match action {
             Action::RecordOrder(o) => {
-                self.sender.send(StoreMsg::Order(o.clone()));
+                self.record(StoreMsg::Order(o.clone()));
             }
             Action::PlaceOrder(r) => {
                 self.orders += 1;
@@ -35,16 +44,16 @@ impl Sink for StoreSink {
             }
             Action::RecordSignal(s) => {
                 tracing::debug!(symbol = %s.symbol, mode = %s.mode, action = %s.action, reason = %s.reason, "signal");
-                self.sender.send(StoreMsg::Signal(s.clone()));
+                self.record(StoreMsg::Signal(s.clone()));
             }
-            Action::RecordModeSwitch(m) => self.sender.send(StoreMsg::ModeSwitch(m.clone())),
+            Action::RecordModeSwitch(m) => self.record(StoreMsg::ModeSwitch(m.clone())),
             Action::Alert(a) => {
                 match a.level {
                     AlertLevel::Info => tracing::info!(kind = %a.kind, "{}", a.message),
                     AlertLevel::Warning => tracing::warn!(kind = %a.kind, "{}", a.message),
                     AlertLevel::Critical => tracing::error!(kind = %a.kind, "{}", a.message),
                 }
-                self.sender.send(StoreMsg::Alert(a.clone()));
+                self.record(StoreMsg::Alert(a.clone()));
             }
             Action::AmendOrder { .. } | Action::CancelOrder { .. } | Action::CancelAll { .. } => {
                 tracing::debug!(?action, "order action");

@@ -19,12 +19,8 @@ impl MarketSource {
         let mut chosen = Vec::new();
         let mut instruments = Vec::new();
         for (i, s) in symbols.iter().enumerate() {
-            let start = defaults
-                .symbols
-                .iter()
-                .find(|(d, _)| d == s)
-                .map(|(_, p)| *p)
-                .unwrap_or(100.0 * (i as f64 + 1.0));
+            let start =
+                defaults.symbols.iter().find(|(d, _)| d == s).map(|(_, p)| *p).unwrap_or(100.0 * (i as f64 + 1.0));
             chosen.push((*s, start));
             instruments.push(
                 known

@@ -31,7 +31,9 @@ impl Sandbox {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.arg("--config").arg(self.config()).args(args);
-        c.env("HOME", self.dir.path()).env("XDG_DATA_HOME", self.path("data")).env("XDG_STATE_HOME", self.path("state"));
+        c.env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_STATE_HOME", self.path("state"));
         c.env("XDG_CONFIG_HOME", self.path("cfg"));
         c
     }
