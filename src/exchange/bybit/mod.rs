@@ -1,0 +1,1 @@
+//! Bybit V5: wire types and parsers, request signing.
