@@ -89,8 +89,8 @@ pub mod text {
     }
 }
 
-/// A value that is a string on one endpoint and a number on another (`seq`); read either way,
-/// written as a JSON number. Missing or `""` is `None`.
+/// A value that is a string on one endpoint and a number on another (`seq`, `positionIdx`);
+/// read either way, written as a JSON number. Missing or `""` is `None`.
 pub mod opt_num {
     use super::*;
 
@@ -103,9 +103,9 @@ pub mod opt_num {
         d.deserialize_any(OptVisitor(PhantomData))
     }
 
-    pub fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, T: serde::Serialize>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Some(v) => s.serialize_u64(*v),
+            Some(v) => v.serialize(s),
             None => s.serialize_none(),
         }
     }

@@ -4,7 +4,7 @@
 //! Request bodies serialise without absent fields, numbers as strings, `positionIdx` and
 //! `triggerDirection` as integers and `reduceOnly` as a boolean, as Bybit documents.
 
-use super::num::opt;
+use super::num::{opt, opt_num};
 use super::private::{ExecutionItem, OrderItem, PositionItem, WalletAccount};
 use super::ws::Category;
 use crate::domain::{
@@ -65,7 +65,7 @@ pub struct CreateOrderRequest {
     pub price: Option<Price>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_in_force: Option<String>,
-    #[serde(default, with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "opt_num", skip_serializing_if = "Option::is_none")]
     pub position_idx: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_link_id: Option<String>,
@@ -75,7 +75,7 @@ pub struct CreateOrderRequest {
     pub close_on_trigger: Option<bool>,
     #[serde(default, with = "opt", skip_serializing_if = "Option::is_none")]
     pub trigger_price: Option<Price>,
-    #[serde(default, with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "opt_num", skip_serializing_if = "Option::is_none")]
     pub trigger_direction: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger_by: Option<String>,
