@@ -75,7 +75,11 @@ impl KlineRow {
     /// A REST candle. REST rows carry no `confirm`: a row is closed when its bar ended at or
     /// before `now_ms` (the newest row is usually still open).
     pub fn to_candle(&self, symbol: Symbol, interval: Interval, now_ms: i64) -> Candle {
-        let c = Candle {
+        let closed = match interval.duration_ms() {
+            Some(d) => self.0.saturating_add(d) <= now_ms,
+            None => self.0 < interval.bar_open(now_ms),
+        };
+        Candle {
             symbol,
             interval,
             ts_ms: self.0,
@@ -85,9 +89,8 @@ impl KlineRow {
             close: self.4,
             volume: self.5,
             turnover: self.6,
-            closed: false,
-        };
-        Candle { closed: c.close_ms() <= now_ms, ..c }
+            closed,
+        }
     }
 
     pub fn from_candle(c: &Candle) -> KlineRow {

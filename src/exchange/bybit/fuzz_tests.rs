@@ -1,1 +1,131 @@
+//! Property tests: arbitrary bytes and randomly mutated valid messages never panic a parser;
+//! they parse or return an error.
 
+use super::decode::{apply_book_frame, book_scratch, PrivateDecoder, PublicDecoder};
+use super::wire::ws::peek_topic;
+use super::wire::*;
+use crate::domain::{OrderBook, Symbol};
+use proptest::prelude::*;
+
+const FIXTURES: &[&str] = &[
+    include_str!("fixtures/ws-public-trade.json"),
+    include_str!("fixtures/ws-public-orderbook-snapshot.json"),
+    include_str!("fixtures/ws-public-orderbook-delta.json"),
+    include_str!("fixtures/ws-public-kline.json"),
+    include_str!("fixtures/ws-public-ticker-snapshot.json"),
+    include_str!("fixtures/ws-public-ticker-delta.json"),
+    include_str!("fixtures/ws-public-all-liquidation.json"),
+    include_str!("fixtures/ws-private-order.json"),
+    include_str!("fixtures/ws-private-execution.json"),
+    include_str!("fixtures/ws-private-position.json"),
+    include_str!("fixtures/ws-private-wallet.json"),
+    include_str!("fixtures/ws-auth-request.json"),
+    include_str!("fixtures/ws-pong-private.json"),
+    include_str!("fixtures/rest-market-kline.json"),
+    include_str!("fixtures/rest-market-tickers-linear.json"),
+    include_str!("fixtures/rest-market-orderbook.json"),
+    include_str!("fixtures/rest-market-instruments-info-linear.json"),
+    include_str!("fixtures/rest-market-instruments-info-spot.json"),
+    include_str!("fixtures/rest-market-recent-trade.json"),
+    include_str!("fixtures/rest-order-realtime.json"),
+    include_str!("fixtures/rest-execution-list.json"),
+    include_str!("fixtures/rest-position-list.json"),
+    include_str!("fixtures/rest-account-wallet-balance.json"),
+    include_str!("fixtures/rest-order-create-request.json"),
+    include_str!("fixtures/rest-error-10002-recv-window.json"),
+];
+
+/// Runs every parser on `text`; only a panic fails the property.
+fn parse_everything(text: &str) {
+    let mut pubd = PublicDecoder::new();
+    let _ = pubd.decode(text);
+    // A snapshot first, then the text as a possible delta, so apply paths are exercised too.
+    let mut book = OrderBook::new(Symbol::new("BTCUSDT").unwrap());
+    let mut scratch = book_scratch();
+    let _ = apply_book_frame(FIXTURES[1], &mut scratch, &mut book);
+    let _ = apply_book_frame(text, &mut scratch, &mut book);
+    let _ = pubd.decode(FIXTURES[4]);
+    let _ = pubd.decode(text);
+    let _ = PrivateDecoder::new("USDT").decode(text);
+    let _ = peek_topic(text).map(Topic::parse);
+    let _ = parse_response::<KlineResult>(text)
+        .map(|e| super::convert::candles_from_rows(&e.result.list, e.result.symbol, crate::domain::Interval::M1, 0));
+    let _ = parse_response::<TickersResult>(text).map(|e| e.result.list.iter().map(|t| t.to_ticker(0)).count());
+    let _ = parse_response::<OrderbookResult>(text).map(|e| e.result.to_update());
+    let _ = parse_response::<InstrumentsResult>(text).map(|e| e.result.list.iter().map(|i| i.to_instrument()).count());
+    let _ = parse_response::<RecentTradeResult>(text).map(|e| e.result.list.iter().map(|t| t.to_trade()).count());
+    let _ = parse_response::<OrderListResult>(text).map(|e| e.result.list.iter().map(|o| o.to_update()).count());
+    let _ = parse_response::<ExecutionListResult>(text).map(|e| e.result.list.iter().map(|x| x.to_fill()).count());
+    let _ = parse_response::<PositionListResult>(text).map(|e| e.result.list.iter().map(|x| x.to_position()).count());
+    let _ = parse_response::<WalletBalanceResult>(text)
+        .map(|e| e.result.list.iter().map(|x| x.to_balance("USDT", 0)).count());
+    let _ = parse_response::<ServerTime>(text).map(|e| e.result.ms());
+    let _ = parse_response::<ApiKeyInfo>(text).map(|e| e.result.can_trade_linear());
+    let _ = serde_json::from_str::<WsRequest>(text).map(|r| r.auth_args().is_some());
+    let _ = serde_json::from_str::<WsResponse>(text).map(|r| r.is_pong());
+    let _ = serde_json::from_str::<CreateOrderRequest>(text).map(|r| r.to_order_request(0));
+}
+
+/// A valid message with a few random edits: replace, insert or delete bytes, or truncate.
+fn mutated() -> impl Strategy<Value = String> {
+    let edit =
+        (any::<u8>(), 0usize..4, any::<prop::sample::Index>(), prop::sample::select(&b"0123456789-.\"e,:[]{} "[..]));
+    (prop::sample::select(FIXTURES), prop::collection::vec(edit, 1..6)).prop_map(|(base, edits)| {
+        let mut b = base.as_bytes().to_vec();
+        for (byte, op, at, json_char) in edits {
+            if b.is_empty() {
+                break;
+            }
+            let i = at.index(b.len());
+            match op {
+                0 => b[i] = json_char,
+                1 => b.insert(i, json_char),
+                2 => {
+                    b.remove(i);
+                }
+                _ => b[i] = byte,
+            }
+        }
+        if b.len() > 10 && b[0] == b'x' {
+            b.truncate(b.len() / 2);
+        }
+        String::from_utf8_lossy(&b).into_owned()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        parse_everything(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn mutated_messages_never_panic(text in mutated()) {
+        parse_everything(&text);
+    }
+
+    #[test]
+    fn numbers_in_any_field_never_panic(base in prop::sample::select(FIXTURES), n in any::<i64>(), f in any::<f64>()) {
+        // Every quoted value replaced by an extreme number, as a string and as a bare number.
+        for repl in [format!("\"{n}\""), n.to_string(), format!("\"{f}\""), format!("{f:e}"), "\"\"".into(), "null".into()] {
+            let mut out = String::with_capacity(base.len());
+            for (k, part) in base.split(": \"").enumerate() {
+                if k == 0 {
+                    out.push_str(part);
+                    continue;
+                }
+                out.push_str(": ");
+                match part.find('"') {
+                    Some(end) => {
+                        out.push_str(&repl);
+                        out.push_str(&part[end + 1..]);
+                    }
+                    None => out.push_str(part),
+                }
+            }
+            parse_everything(&out);
+        }
+    }
+}

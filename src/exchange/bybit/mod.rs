@@ -9,6 +9,8 @@ pub mod sign;
 pub mod wire;
 
 #[cfg(test)]
+mod data_tests;
+#[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
 mod fuzz_tests;

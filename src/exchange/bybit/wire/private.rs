@@ -350,15 +350,18 @@ pub struct PositionItem {
 
 impl PositionItem {
     pub fn to_position(&self) -> Result<Position, WireError> {
+        if self.size.is_negative() {
+            return Err(WireError::value("position size", format!("negative `{}`", self.size)));
+        }
         let size = match self.side.as_str() {
             "Buy" => self.size,
-            "Sell" => -self.size,
+            "Sell" => Qty::ZERO - self.size,
             "" | "None" => Qty::ZERO,
             other => return Err(WireError::value("position side", format!("unknown `{other}`"))),
         };
         let avg = nonzero(self.avg_price.or(self.entry_price));
         let entry_value = match avg {
-            Some(p) => p * size.abs(),
+            Some(p) => p * self.size,
             None => self.position_value.unwrap_or(Money::ZERO),
         };
         Ok(Position {
@@ -471,11 +474,16 @@ impl WalletAccount {
             .ok_or_else(|| WireError::value("wallet", format!("no `{coin}` coin in the account")))?;
         let z = Money::ZERO;
         let wallet = c.wallet_balance.unwrap_or(z);
-        let used = c.total_position_im.unwrap_or(z) + c.total_order_im.unwrap_or(z);
+        let overflow = || WireError::value("wallet", format!("`{coin}` margin values out of range"));
+        let used = c.total_position_im.unwrap_or(z).checked_add(c.total_order_im.unwrap_or(z)).ok_or_else(overflow)?;
+        let available = match self.total_available_balance {
+            Some(a) => a,
+            None => wallet.checked_sub(used).ok_or_else(overflow)?,
+        };
         Ok(Balance {
             wallet_balance: wallet,
             equity: c.equity.unwrap_or(wallet),
-            available: self.total_available_balance.unwrap_or(wallet - used),
+            available,
             used_margin: used,
             unrealised_pnl: c.unrealised_pnl.unwrap_or(z),
             ts_ms,

@@ -432,10 +432,16 @@ pub fn parse_trades_into<'a>(text: &'a str, out: &mut Vec<Trade>) -> Result<MsgH
     parse_with_seed(text, TradesSeed(out))
 }
 
+/// Largest book update id accepted (Bybit's are far below; the book adds 1 to it).
+pub const MAX_UPDATE_ID: u64 = i64::MAX as u64;
+
 /// Parses an `orderbook.*` message into `out` (reusing its vectors), applying Bybit's snapshot
 /// rule (`type: snapshot` or `u == 1`).
 pub fn parse_book_into<'a>(text: &'a str, out: &mut BookUpdate) -> Result<MsgHead<'a>, serde_json::Error> {
     let head = parse_with_seed(text, BookSeed(out))?;
+    if out.update_id > MAX_UPDATE_ID {
+        return Err(de::Error::custom(format_args!("update id {} out of range", out.update_id)));
+    }
     out.kind = book_kind(head.kind, out.update_id);
     out.ts_ms = head.ts;
     Ok(head)
