@@ -14,6 +14,8 @@ mod data_tests;
 mod fixture_tests;
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod roundtrip_tests;
 
 pub use decode::{PrivateDecoder, PrivateEvent, PublicDecoder, PublicEvent};
 pub use error::{ApiError, ErrorKind};
