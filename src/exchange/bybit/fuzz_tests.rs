@@ -129,3 +129,92 @@ proptest! {
         }
     }
 }
+
+mod fast_path {
+    use super::*;
+    use crate::domain::{BookUpdate, Trade};
+    use crate::exchange::bybit::wire::fast;
+    use crate::exchange::bybit::wire::public::{parse_with_seed, BookSeed, TradesSeed};
+
+    const TRADE: &str = include_str!("fixtures/ws-public-trade.json");
+    const SNAP: &str = include_str!("fixtures/ws-public-orderbook-snapshot.json");
+    const DELTA: &str = include_str!("fixtures/ws-public-orderbook-delta.json");
+
+    fn compact(s: &str) -> String {
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(s).unwrap()).unwrap()
+    }
+
+    /// Whenever the scanner accepts a frame, serde accepts it too with the same result.
+    fn agree(text: &str) {
+        let mut a: Vec<Trade> = Vec::new();
+        if let Some(h) = fast::trades(text, &mut a) {
+            let mut b = Vec::new();
+            let hs = parse_with_seed(text, TradesSeed(&mut b)).expect("serde must accept what the scanner accepts");
+            assert_eq!((h, &a), (hs, &b), "{text}");
+        }
+        let mut a = book_scratch();
+        if let Some(h) = fast::book(text, &mut a) {
+            let mut b: BookUpdate = book_scratch();
+            let hs = parse_with_seed(text, BookSeed(&mut b)).expect("serde must accept what the scanner accepts");
+            assert_eq!(
+                (h, &a.bids, &a.asks, a.update_id, a.seq, a.symbol),
+                (hs, &b.bids, &b.asks, b.update_id, b.seq, b.symbol)
+            );
+        }
+    }
+
+    #[test]
+    fn scanner_takes_real_frames() {
+        for t in [TRADE.to_string(), compact(TRADE)] {
+            let mut out = Vec::new();
+            let h = fast::trades(&t, &mut out).expect("fast path");
+            assert_eq!((h.topic, h.kind, h.ts, out.len()), ("publicTrade.BTCUSDT", "snapshot", 1_718_000_000_190, 2));
+            agree(&t);
+        }
+        for t in [SNAP.to_string(), DELTA.to_string(), compact(DELTA)] {
+            let mut b = book_scratch();
+            assert!(fast::book(&t, &mut b).is_some(), "{t}");
+            agree(&t);
+        }
+        // Unusual but valid frames fall back to serde: numbers for prices, escapes.
+        let numeric = compact(TRADE).replace("\"69712.40\"", "69712.40");
+        assert!(fast::trades(&numeric, &mut Vec::new()).is_none());
+        let mut d = PublicDecoder::new();
+        assert!(matches!(d.decode(&numeric), Ok(crate::exchange::bybit::PublicEvent::Trades(t)) if t.len() == 2));
+        let escaped = compact(TRADE).replace("4c6e2f0a-8d1b", "4c6e2f0a\\u002d8d1b");
+        assert!(fast::trades(&escaped, &mut Vec::new()).is_none());
+        assert!(matches!(d.decode(&escaped), Ok(crate::exchange::bybit::PublicEvent::Trades(t)) if t.len() == 2));
+        // A repeated field and trailing garbage are refused by both.
+        let dup = compact(TRADE).replacen("\"p\":\"69712.40\"", "\"p\":\"1\",\"p\":\"2\"", 1);
+        assert!(fast::trades(&dup, &mut Vec::new()).is_none() && d.decode(&dup).is_err());
+        let trailing = format!("{}x", compact(TRADE));
+        assert!(fast::trades(&trailing, &mut Vec::new()).is_none() && d.decode(&trailing).is_err());
+    }
+
+    fn hot_mutated() -> impl Strategy<Value = String> {
+        let bases = vec![compact(TRADE), compact(SNAP), compact(DELTA), TRADE.to_string(), DELTA.to_string()];
+        let edit = (0usize..3, any::<prop::sample::Index>(), prop::sample::select(&b"0123456789-.\"e,:[]{} \\aS"[..]));
+        (prop::sample::select(bases), prop::collection::vec(edit, 1..4)).prop_map(|(base, edits)| {
+            let mut b = base.into_bytes();
+            for (op, at, c) in edits {
+                let i = at.index(b.len());
+                match op {
+                    0 => b[i] = c,
+                    1 => b.insert(i, c),
+                    _ => {
+                        b.remove(i);
+                    }
+                }
+            }
+            String::from_utf8_lossy(&b).into_owned()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn scanner_agrees_with_serde(text in hot_mutated()) {
+            agree(&text);
+        }
+    }
+}

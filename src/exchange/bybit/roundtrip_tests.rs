@@ -283,3 +283,27 @@ fn envelopes_write_like_bybit() {
     assert!(json.contains(r#""result":{"timeSecond":"1718000000","timeNano":"1718000000123000000"}"#), "{json}");
     assert_eq!(parse_response::<ServerTime>(&json).unwrap().result.ms(), 1_718_000_000_123);
 }
+
+#[test]
+fn api_key_permissions() {
+    // Shape from the official SDKs' query-api types (reference, "API key information").
+    let body = r#"{"retCode":0,"retMsg":"","result":{"id":"13770661","note":"bot","apiKey":"TESTKEY123","readOnly":0,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer","SubMemberTransfer"],"Options":[],"Derivatives":[],"Exchange":[]},"ips":["*"],"type":1,"deadlineDay":83,"expiredAt":"2026-01-01T00:00:00Z","createdAt":"2025-10-01T00:00:00Z","unified":0,"uta":1,"userID":24617703,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0},"retExtInfo":{},"time":1718000000000}"#;
+    let k = parse_response::<ApiKeyInfo>(body).unwrap().result;
+    assert!(k.can_trade_linear() && k.can_trade_spot() && !k.can_withdraw() && k.is_ip_unbound());
+    let ro = ApiKeyInfo { read_only: 1, ips: vec!["1.2.3.4".into()], ..k.clone() };
+    assert!(!ro.can_trade_linear() && ro.is_read_only() && !ro.is_ip_unbound());
+    let mut w = k;
+    w.permissions.insert("Wallet".into(), vec!["Withdraw".into()]);
+    w.permissions.remove("ContractTrade");
+    assert!(w.can_withdraw() && !w.can_trade_linear());
+}
+
+#[test]
+fn legacy_liquidation_topic() {
+    let text = r#"{"topic":"liquidation.BTCUSDT","type":"snapshot","ts":1673251091822,"data":{"price":"18060.50","side":"Sell","size":"0.004","symbol":"BTCUSDT","updatedTime":1673251091822}}"#;
+    let mut dec = PublicDecoder::new();
+    let want =
+        Liquidation { symbol: sym(), ts_ms: 1_673_251_091_822, side: Side::Sell, price: p("18060.5"), qty: q("0.004") };
+    assert_eq!(dec.decode(text).unwrap(), PublicEvent::Liquidations(vec![want]));
+    assert!(matches!(dec.decode(r#"{"topic":"greeks.BTC","ts":1,"data":{}}"#), Err(WireError::UnknownTopic(_))));
+}

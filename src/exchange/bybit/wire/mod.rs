@@ -1,6 +1,7 @@
 //! Bybit V5 wire types: the JSON shapes of REST results and WebSocket messages, typed with our
 //! exact fixed-point numbers. Shared by the client (parse) and the mock server (write).
 
+pub(crate) mod fast;
 pub mod num;
 pub mod private;
 pub mod public;

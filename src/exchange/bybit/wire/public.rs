@@ -429,7 +429,11 @@ impl<'de> Visitor<'de> for LevelsSeed<'_> {
 
 /// Parses a `publicTrade` message, appending its trades to `out`.
 pub fn parse_trades_into<'a>(text: &'a str, out: &mut Vec<Trade>) -> Result<MsgHead<'a>, serde_json::Error> {
-    parse_with_seed(text, TradesSeed(out))
+    if let Some(head) = super::fast::trades(text, out) {
+        return Ok(head);
+    }
+    let len = out.len();
+    parse_with_seed(text, TradesSeed(out)).inspect_err(|_| out.truncate(len))
 }
 
 /// Largest book update id accepted (Bybit's are far below; the book adds 1 to it).
@@ -438,7 +442,10 @@ pub const MAX_UPDATE_ID: u64 = i64::MAX as u64;
 /// Parses an `orderbook.*` message into `out` (reusing its vectors), applying Bybit's snapshot
 /// rule (`type: snapshot` or `u == 1`).
 pub fn parse_book_into<'a>(text: &'a str, out: &mut BookUpdate) -> Result<MsgHead<'a>, serde_json::Error> {
-    let head = parse_with_seed(text, BookSeed(out))?;
+    let head = match super::fast::book(text, out) {
+        Some(head) => head,
+        None => parse_with_seed(text, BookSeed(out))?,
+    };
     if out.update_id > MAX_UPDATE_ID {
         return Err(de::Error::custom(format_args!("update id {} out of range", out.update_id)));
     }

@@ -1,0 +1,330 @@
+//! Hand-rolled scanners for the two hottest frames, `publicTrade` and `orderbook.*`.
+//!
+//! They read the compact, escape-free JSON Bybit sends, in any key order, and skip unknown
+//! fields. Anything unusual (escapes, numbers where strings are expected, bad structure) makes
+//! them return `None`, and the caller falls back to the serde path, which gives the precise
+//! error. So they are only a shortcut, never a looser parser.
+
+use super::public::MsgHead;
+use crate::domain::{BookUpdate, Level, Price, Qty, Side, Symbol, Trade};
+
+struct Scan<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+    /// A string without escapes (escapes or control characters: `None`).
+    #[inline]
+    fn str(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            let c = *self.b.get(self.i)?;
+            if c == b'"' {
+                break;
+            }
+            if c == b'\\' || c < 0x20 {
+                return None;
+            }
+            self.i += 1;
+        }
+        let s = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        self.i += 1;
+        Some(s)
+    }
+    #[inline]
+    fn uint(&mut self) -> Option<u64> {
+        self.ws();
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.b.get(self.i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+            self.i += 1;
+        }
+        let leading_zero = self.i - start > 1 && self.b[start] == b'0';
+        if self.i == start || leading_zero || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        Some(v)
+    }
+    #[inline]
+    fn int(&mut self) -> Option<i64> {
+        i64::try_from(self.uint()?).ok()
+    }
+    #[inline]
+    fn boolean(&mut self) -> Option<()> {
+        self.ws();
+        let rest = &self.b[self.i..];
+        let n = if rest.starts_with(b"true") {
+            4
+        } else if rest.starts_with(b"false") {
+            5
+        } else {
+            return None;
+        };
+        self.i += n;
+        match self.b.get(self.i) {
+            Some(c) if c.is_ascii_alphanumeric() => None,
+            _ => Some(()),
+        }
+    }
+    /// After a value: `,` (more) or the closing bracket `close` (done).
+    #[inline]
+    fn next(&mut self, close: u8) -> Option<bool> {
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                Some(true)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+    /// Skips any JSON value, checking its structure (bails on escapes and deep nesting).
+    fn skip(&mut self) -> Option<()> {
+        self.skip_at(0)
+    }
+    fn skip_at(&mut self, depth: u32) -> Option<()> {
+        if depth > 32 {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.str().map(|_| ()),
+            b'{' => self.object(|_, s| s.skip_at(depth + 1)),
+            b'[' => self.array(|s| s.skip_at(depth + 1)),
+            _ => self.scalar(),
+        }
+    }
+    /// A number, `true`, `false` or `null`.
+    fn scalar(&mut self) -> Option<()> {
+        let start = self.i;
+        while let Some(&c) = self.b.get(self.i) {
+            if c.is_ascii_alphanumeric() || c == b'-' || c == b'+' || c == b'.' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        let tok = &self.b[start..self.i];
+        (matches!(tok, b"true" | b"false" | b"null") || is_json_number(tok)).then_some(())
+    }
+    /// Iterates an object: calls `f(key, scan)` for each key, `f` must consume the value.
+    #[inline]
+    fn object(&mut self, mut f: impl FnMut(&'a str, &mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let k = self.str()?;
+            self.eat(b':')?;
+            f(k, self)?;
+            if !self.next(b'}')? {
+                return Some(());
+            }
+        }
+    }
+    /// Iterates an array: calls `f(scan)` for each element.
+    #[inline]
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            f(self)?;
+            if !self.next(b']')? {
+                return Some(());
+            }
+        }
+    }
+    fn end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+fn is_json_number(t: &[u8]) -> bool {
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < t.len() && t[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - s
+    };
+    if t.first() == Some(&b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    let n = digits(&mut i);
+    if n == 0 || (n > 1 && t[int_start] == b'0') {
+        return false;
+    }
+    if t.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(t.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == t.len()
+}
+
+fn side(s: &str) -> Option<Side> {
+    match s {
+        "Buy" => Some(Side::Buy),
+        "Sell" => Some(Side::Sell),
+        _ => None,
+    }
+}
+
+/// Envelope with a `data` reader; checks `topic` and `ts` are present and nothing trails.
+fn envelope<'a>(text: &'a str, mut data: impl FnMut(&mut Scan<'a>) -> Option<()>) -> Option<MsgHead<'a>> {
+    let mut s = Scan { b: text.as_bytes(), i: 0 };
+    let mut head = MsgHead::default();
+    let (mut has_topic, mut has_ts, mut has_data) = (false, false, false);
+    s.object(|k, s| {
+        match k {
+            "topic" => {
+                head.topic = s.str()?;
+                has_topic = true;
+            }
+            "type" => head.kind = s.str()?,
+            "ts" => {
+                head.ts = s.int()?;
+                has_ts = true;
+            }
+            "cts" => head.cts = Some(s.int()?),
+            "data" if !has_data => {
+                data(s)?;
+                has_data = true;
+            }
+            "data" => return None,
+            _ => s.skip()?,
+        }
+        Some(())
+    })?;
+    s.end()?;
+    (has_topic && has_ts && has_data).then_some(head)
+}
+
+/// Fast `publicTrade` parse; `None` means "use the serde path" (`out` is left as it was).
+pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
+    let len = out.len();
+    let head = envelope(text, |s| {
+        s.array(|s| {
+            let (mut t, mut sym, mut sd, mut q, mut p, mut id) = (None, None, None, None, None, None);
+            s.object(|k, s| {
+                // A repeated field is an error for serde: leave it to that path.
+                match k {
+                    "T" if t.is_none() => t = Some(s.int()?),
+                    "s" if sym.is_none() => sym = Some(Symbol::new(s.str()?).ok()?),
+                    "S" if sd.is_none() => sd = Some(side(s.str()?)?),
+                    "v" if q.is_none() => q = Some(s.str()?.parse::<Qty>().ok()?),
+                    "p" if p.is_none() => p = Some(s.str()?.parse::<Price>().ok()?),
+                    "i" if id.is_none() => id = Some(super::public::trade_id_of(s.str()?)),
+                    "T" | "s" | "S" | "v" | "p" | "i" => return None,
+                    // Typed by the serde path too, so checked here the same way.
+                    "seq" => {
+                        s.uint()?;
+                    }
+                    "BT" | "RPI" => s.boolean()?,
+                    "L" => {
+                        s.str()?;
+                    }
+                    _ => s.skip()?,
+                }
+                Some(())
+            })?;
+            out.push(Trade { symbol: sym?, ts_ms: t?, price: p?, qty: q?, taker_side: sd?, trade_id: id? });
+            Some(())
+        })
+    });
+    if head.is_none() {
+        out.truncate(len);
+    }
+    head
+}
+
+fn levels(s: &mut Scan<'_>, out: &mut Vec<Level>) -> Option<()> {
+    s.array(|s| {
+        s.eat(b'[')?;
+        let price: Price = s.str()?.parse().ok()?;
+        s.eat(b',')?;
+        let qty: Qty = s.str()?.parse().ok()?;
+        s.eat(b']')?;
+        out.push(Level { price, qty });
+        Some(())
+    })
+}
+
+/// Fast `orderbook.*` parse into `out` (kind and ts are set by the caller); `None` means "use
+/// the serde path".
+pub fn book<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
+    envelope(text, |s| {
+        out.bids.clear();
+        out.asks.clear();
+        let (mut has_s, mut has_u) = (false, false);
+        s.object(|k, s| {
+            match k {
+                "s" => {
+                    out.symbol = Symbol::new(s.str()?).ok()?;
+                    has_s = true;
+                }
+                "b" => levels(s, &mut out.bids)?,
+                "a" => levels(s, &mut out.asks)?,
+                "u" => {
+                    out.update_id = s.uint()?;
+                    has_u = true;
+                }
+                "seq" => out.seq = s.uint()?,
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        (has_s && has_u).then_some(())
+    })
+}
