@@ -8,7 +8,7 @@
 
 use autobot::domain::{OrderBook, Symbol, Trade};
 use autobot::exchange::bybit::decode::{apply_book_frame, book_scratch};
-use autobot::exchange::bybit::wire::public::parse_trades_into;
+use autobot::exchange::bybit::wire::public::{parse_trades_into, parse_with_seed, TradesSeed};
 use autobot::exchange::bybit::{PublicDecoder, PublicEvent};
 use criterion::{criterion_group, Criterion, Throughput};
 use std::hint::black_box;
@@ -110,6 +110,13 @@ fn bench_trades(c: &mut Criterion) {
             black_box(out.len())
         })
     });
+    g.bench_function("serde_path_1_trade", |b| {
+        b.iter(|| {
+            out.clear();
+            parse_with_seed(black_box(TRADE_1), TradesSeed(&mut out)).unwrap();
+            black_box(out.len())
+        })
+    });
     let mut dec = PublicDecoder::new();
     g.bench_function("decoder_1_trade", |b| {
         b.iter(|| match dec.decode(black_box(TRADE_1)).unwrap() {
@@ -152,10 +159,60 @@ fn latency_report() {
     );
 }
 
+/// CPU time of this thread (excludes time the shared machine gave to other processes).
+fn thread_cpu_ns() -> u128 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+}
+
+/// Messages per CPU-second of one thread: per-core throughput even on a loaded machine.
+fn cpu_throughput_report() {
+    let n = 2_000_000u32;
+    let mut out: Vec<Trade> = Vec::with_capacity(16);
+    let t0 = thread_cpu_ns();
+    for _ in 0..n {
+        out.clear();
+        parse_trades_into(black_box(TRADE_1), &mut out).unwrap();
+        black_box(out.len());
+    }
+    let dt = thread_cpu_ns() - t0;
+    println!(
+        "publicTrade (1 trade) parse: {:.0} ns/msg CPU, {:.2} M msg/s per core",
+        dt as f64 / n as f64,
+        n as f64 * 1e3 / dt as f64
+    );
+    let t0 = thread_cpu_ns();
+    for _ in 0..n {
+        out.clear();
+        parse_trades_into(black_box(TRADE_2), &mut out).unwrap();
+        black_box(out.len());
+    }
+    let dt = thread_cpu_ns() - t0;
+    println!(
+        "publicTrade (2 trades) parse: {:.0} ns/msg CPU, {:.2} M msg/s per core",
+        dt as f64 / n as f64,
+        n as f64 * 1e3 / dt as f64
+    );
+    let mut s = BookStream::new(200_000);
+    let t0 = thread_cpu_ns();
+    for _ in 0..n {
+        s.step();
+    }
+    let dt = thread_cpu_ns() - t0;
+    println!(
+        "orderbook.50 delta parse+apply: {:.0} ns/msg CPU, {:.2} M msg/s per core",
+        dt as f64 / n as f64,
+        n as f64 * 1e3 / dt as f64
+    );
+}
+
 criterion_group!(benches, bench_trades, bench_book);
 
 fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
+    cpu_throughput_report();
     latency_report();
 }

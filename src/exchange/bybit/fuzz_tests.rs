@@ -218,3 +218,52 @@ mod fast_path {
         }
     }
 }
+
+mod decimal {
+    use crate::domain::Price;
+    use crate::exchange::bybit::wire::fast::decimal;
+    use proptest::prelude::*;
+
+    fn domain(s: &str) -> Option<i64> {
+        s.parse::<Price>().ok().map(Price::raw)
+    }
+
+    #[test]
+    fn edge_cases_match_the_domain_parser() {
+        for s in [
+            "0",
+            "-0",
+            "69712.40",
+            "0.00000001",
+            "9999999999.99999999",
+            "99999999999",
+            "92233720368.54775807",
+            "92233720368.54775808",
+            "1.",
+            ".5",
+            "-",
+            "",
+            " 1",
+            "+1",
+            "1e5",
+            "1.000000000",
+            "1.000000001",
+            "00012.5",
+        ] {
+            assert_eq!(decimal(s), domain(s), "{s:?}");
+        }
+        assert_eq!(decimal("69712.40"), Some(6_971_240_000_000));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+        #[test]
+        fn same_as_domain_parser(s in "-?[0-9]{0,13}(\\.[0-9]{0,10})?") {
+            prop_assert_eq!(decimal(&s), domain(&s));
+        }
+        #[test]
+        fn same_on_any_text(s in "\\PC{0,16}") {
+            prop_assert_eq!(decimal(&s), domain(&s));
+        }
+    }
+}

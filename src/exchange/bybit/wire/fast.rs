@@ -9,6 +9,7 @@ use super::public::MsgHead;
 use crate::domain::{BookUpdate, Level, Price, Qty, Side, Symbol, Trade};
 
 struct Scan<'a> {
+    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -43,19 +44,14 @@ impl<'a> Scan<'a> {
     fn str(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        loop {
-            let c = *self.b.get(self.i)?;
-            if c == b'"' {
-                break;
-            }
-            if c == b'\\' || c < 0x20 {
-                return None;
-            }
-            self.i += 1;
+        let len = self.b[start..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        self.i = start + len;
+        if self.b[self.i] != b'"' {
+            return None;
         }
-        let s = std::str::from_utf8(&self.b[start..self.i]).ok()?;
         self.i += 1;
-        Some(s)
+        // Quotes are ASCII, so both ends are char boundaries of the original text.
+        self.s.get(start..start + len)
     }
     #[inline]
     fn uint(&mut self) -> Option<u64> {
@@ -177,6 +173,40 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// A decimal string as raw 1e-8 units, exactly like the domain parser: the plain shape
+/// `-?digits[.digits]` with at most 10 integer and 8 fraction digits is read here with `u64`
+/// arithmetic; anything else goes through `crate::domain` parsing (`None` if that fails).
+#[inline]
+pub(crate) fn decimal(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let dot = digits.iter().position(|&c| c == b'.').unwrap_or(digits.len());
+    let (int, frac) = (&digits[..dot], digits.get(dot + 1..).unwrap_or(&[]));
+    let plain = !int.is_empty()
+        && int.len() <= 10
+        && frac.len() <= 8
+        && (dot == digits.len() || !frac.is_empty())
+        && int.iter().chain(frac).all(u8::is_ascii_digit);
+    if !plain {
+        return t.parse::<Price>().ok().map(Price::raw);
+    }
+    let mut v: u64 = 0;
+    for &c in int {
+        v = v * 10 + (c - b'0') as u64;
+    }
+    let mut f: u64 = 0;
+    for &c in frac {
+        f = f * 10 + (c - b'0') as u64;
+    }
+    const POW: [u64; 9] = [100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let raw = v * 100_000_000 + f * POW[frac.len()];
+    let raw = raw as i64; // < 1e18: at most 10 + 8 digits, far inside i64.
+    Some(if neg { -raw } else { raw })
+}
+
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
 fn is_json_number(t: &[u8]) -> bool {
     let mut i = 0;
@@ -223,7 +253,7 @@ fn side(s: &str) -> Option<Side> {
 
 /// Envelope with a `data` reader; checks `topic` and `ts` are present and nothing trails.
 fn envelope<'a>(text: &'a str, mut data: impl FnMut(&mut Scan<'a>) -> Option<()>) -> Option<MsgHead<'a>> {
-    let mut s = Scan { b: text.as_bytes(), i: 0 };
+    let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
     let mut head = MsgHead::default();
     let (mut has_topic, mut has_ts, mut has_data) = (false, false, false);
     s.object(|k, s| {
@@ -263,8 +293,8 @@ pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
                     "T" if t.is_none() => t = Some(s.int()?),
                     "s" if sym.is_none() => sym = Some(Symbol::new(s.str()?).ok()?),
                     "S" if sd.is_none() => sd = Some(side(s.str()?)?),
-                    "v" if q.is_none() => q = Some(s.str()?.parse::<Qty>().ok()?),
-                    "p" if p.is_none() => p = Some(s.str()?.parse::<Price>().ok()?),
+                    "v" if q.is_none() => q = Some(Qty::from_raw(decimal(s.str()?)?)),
+                    "p" if p.is_none() => p = Some(Price::from_raw(decimal(s.str()?)?)),
                     "i" if id.is_none() => id = Some(super::public::trade_id_of(s.str()?)),
                     "T" | "s" | "S" | "v" | "p" | "i" => return None,
                     // Typed by the serde path too, so checked here the same way.
@@ -292,9 +322,9 @@ pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
 fn levels(s: &mut Scan<'_>, out: &mut Vec<Level>) -> Option<()> {
     s.array(|s| {
         s.eat(b'[')?;
-        let price: Price = s.str()?.parse().ok()?;
+        let price = Price::from_raw(decimal(s.str()?)?);
         s.eat(b',')?;
-        let qty: Qty = s.str()?.parse().ok()?;
+        let qty = Qty::from_raw(decimal(s.str()?)?);
         s.eat(b']')?;
         out.push(Level { price, qty });
         Some(())

@@ -8,9 +8,10 @@ pub mod public;
 pub mod rest;
 pub mod ticker;
 pub mod trade;
+pub mod wallet;
 pub mod ws;
 
-pub use private::{ExecutionItem, OrderItem, PositionItem, PrivateMsg, WalletAccount, WalletCoin};
+pub use private::{ExecutionItem, OrderItem, PositionItem, PrivateMsg};
 pub use public::{BookData, KlineItem, LiquidationItem, PublicMsg, TradeItem};
 pub use rest::{
     parse_response, EmptyResult, Envelope, FundingHistoryResult, InstrumentInfo, InstrumentsResult, KlineResult,
@@ -23,6 +24,7 @@ pub use trade::{
     ExecutionListResult, OrderIdResult, OrderListResult, PositionListResult, SetLeverageRequest, TradingStopRequest,
     WalletBalanceResult,
 };
+pub use wallet::{WalletAccount, WalletCoin};
 pub use ws::{Category, Topic, WsRequest, WsResponse};
 
 /// A message that is not valid JSON or not the shape we expect; carries the start of the text.

@@ -69,7 +69,7 @@ pub struct TradeItem<'a> {
 }
 
 /// Our numeric trade id for Bybit's trade id: decimal ids (spot) as they are, anything else
-/// (linear UUIDs) hashed with FNV-1a 64, which is stable across runs.
+/// (linear UUIDs) hashed FNV-1a style over 8-byte words, which is stable across runs.
 pub fn trade_id_of(id: &str) -> u64 {
     if !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(v) = id.parse() {
@@ -77,11 +77,16 @@ pub fn trade_id_of(id: &str) -> u64 {
         }
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut chunks = id.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0100_0000_01b3);
     }
-    h
+    for &b in chunks.remainder() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^ (h >> 29)
 }
 
 impl TradeItem<'_> {

@@ -5,7 +5,8 @@
 //! `triggerDirection` as integers and `reduceOnly` as a boolean, as Bybit documents.
 
 use super::num::{opt, opt_num};
-use super::private::{ExecutionItem, OrderItem, PositionItem, WalletAccount};
+use super::private::{ExecutionItem, OrderItem, PositionItem};
+use super::wallet::WalletAccount;
 use super::ws::Category;
 use crate::domain::{
     Action, ClientOrderId, OrderOrigin, OrderRequest, OrderType, Price, Qty, Rate, Side, Symbol, TimeInForce,
