@@ -267,3 +267,22 @@ mod decimal {
         }
     }
 }
+
+mod swar {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+        /// The word-at-a-time string scan finds the same stop byte as a plain scan.
+        #[test]
+        fn string_scan_matches_bytewise(bytes in prop::collection::vec(prop::sample::select(&b"ab\"\\\x01\x1f \x7f\xff09"[..]), 0..40)) {
+            // Through the scanner: a JSON string starting at byte 0.
+            let mut text = vec![b'"'];
+            text.extend_from_slice(&bytes);
+            let text = String::from_utf8_lossy(&text).into_owned();
+            let got = crate::exchange::bybit::wire::fast::string_len_for_tests(&text.as_bytes()[1..]);
+            let want = text.as_bytes()[1..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            prop_assert_eq!(got, want);
+        }
+    }
+}

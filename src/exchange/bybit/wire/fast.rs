@@ -44,7 +44,7 @@ impl<'a> Scan<'a> {
     fn str(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = self.b[start..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        let len = string_len(&self.b[start..])?;
         self.i = start + len;
         if self.b[self.i] != b'"' {
             return None;
@@ -171,6 +171,31 @@ impl<'a> Scan<'a> {
         self.ws();
         (self.i == self.b.len()).then_some(())
     }
+}
+
+/// Bytes before the first `"`, `\\` or control character, eight bytes at a time (SWAR: a
+/// byte-equality test per lane with the classic "has zero byte" trick; the lowest flagged lane
+/// is always exact).
+#[inline]
+fn string_len(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let v = u64::from_le_bytes(w);
+        let quote = v ^ (LO * b'"' as u64);
+        let slash = v ^ (LO * b'\\' as u64);
+        let m =
+            (quote.wrapping_sub(LO) & !quote) | (slash.wrapping_sub(LO) & !slash) | (v.wrapping_sub(LO * 0x20) & !v);
+        let m = m & HI;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
 }
 
 /// A decimal string as raw 1e-8 units, exactly like the domain parser: the plain shape
@@ -357,4 +382,9 @@ pub fn book<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
         })?;
         (has_s && has_u).then_some(())
     })
+}
+
+#[cfg(test)]
+pub(crate) fn string_len_for_tests(b: &[u8]) -> Option<usize> {
+    string_len(b)
 }
