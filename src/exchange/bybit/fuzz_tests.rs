@@ -50,15 +50,42 @@ fn parse_everything(text: &str) {
     let _ = peek_topic(text).map(Topic::parse);
     let _ = parse_response::<KlineResult>(text)
         .map(|e| super::convert::candles_from_rows(&e.result.list, e.result.symbol, crate::domain::Interval::M1, 0));
-    let _ = parse_response::<TickersResult>(text).map(|e| e.result.list.iter().map(|t| t.to_ticker(0)).count());
+    let _ = parse_response::<TickersResult>(text).map(|e| {
+        e.result.list.iter().for_each(|t| {
+            let _ = t.to_ticker(0);
+        })
+    });
     let _ = parse_response::<OrderbookResult>(text).map(|e| e.result.to_update());
-    let _ = parse_response::<InstrumentsResult>(text).map(|e| e.result.list.iter().map(|i| i.to_instrument()).count());
-    let _ = parse_response::<RecentTradeResult>(text).map(|e| e.result.list.iter().map(|t| t.to_trade()).count());
-    let _ = parse_response::<OrderListResult>(text).map(|e| e.result.list.iter().map(|o| o.to_update()).count());
-    let _ = parse_response::<ExecutionListResult>(text).map(|e| e.result.list.iter().map(|x| x.to_fill()).count());
-    let _ = parse_response::<PositionListResult>(text).map(|e| e.result.list.iter().map(|x| x.to_position()).count());
-    let _ = parse_response::<WalletBalanceResult>(text)
-        .map(|e| e.result.list.iter().map(|x| x.to_balance("USDT", 0)).count());
+    let _ = parse_response::<InstrumentsResult>(text).map(|e| {
+        e.result.list.iter().for_each(|i| {
+            let _ = i.to_instrument();
+        })
+    });
+    let _ = parse_response::<RecentTradeResult>(text).map(|e| {
+        e.result.list.iter().for_each(|t| {
+            let _ = t.to_trade();
+        })
+    });
+    let _ = parse_response::<OrderListResult>(text).map(|e| {
+        e.result.list.iter().for_each(|o| {
+            let _ = o.to_update();
+        })
+    });
+    let _ = parse_response::<ExecutionListResult>(text).map(|e| {
+        e.result.list.iter().for_each(|x| {
+            let _ = x.to_fill();
+        })
+    });
+    let _ = parse_response::<PositionListResult>(text).map(|e| {
+        e.result.list.iter().for_each(|x| {
+            let _ = x.to_position();
+        })
+    });
+    let _ = parse_response::<WalletBalanceResult>(text).map(|e| {
+        e.result.list.iter().for_each(|x| {
+            let _ = x.to_balance("USDT", 0);
+        })
+    });
     let _ = parse_response::<ServerTime>(text).map(|e| e.result.ms());
     let _ = parse_response::<ApiKeyInfo>(text).map(|e| e.result.can_trade_linear());
     let _ = serde_json::from_str::<WsRequest>(text).map(|r| r.auth_args().is_some());
