@@ -1,5 +1,6 @@
 //! Venues behind one interface: the engine's actions go in, account events come out.
 
+pub mod bybit;
 pub mod sim;
 
 use crate::domain::{Action, Event};

@@ -1,0 +1,390 @@
+//! Hand-rolled scanners for the two hottest frames, `publicTrade` and `orderbook.*`.
+//!
+//! They read the compact, escape-free JSON Bybit sends, in any key order, and skip unknown
+//! fields. Anything unusual (escapes, numbers where strings are expected, bad structure) makes
+//! them return `None`, and the caller falls back to the serde path, which gives the precise
+//! error. So they are only a shortcut, never a looser parser.
+
+use super::public::MsgHead;
+use crate::domain::{BookUpdate, Level, Price, Qty, Side, Symbol, Trade};
+
+struct Scan<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+    /// A string without escapes (escapes or control characters: `None`).
+    #[inline]
+    fn str(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let len = string_len(&self.b[start..])?;
+        self.i = start + len;
+        if self.b[self.i] != b'"' {
+            return None;
+        }
+        self.i += 1;
+        // Quotes are ASCII, so both ends are char boundaries of the original text.
+        self.s.get(start..start + len)
+    }
+    #[inline]
+    fn uint(&mut self) -> Option<u64> {
+        self.ws();
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.b.get(self.i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+            self.i += 1;
+        }
+        let leading_zero = self.i - start > 1 && self.b[start] == b'0';
+        if self.i == start || leading_zero || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        Some(v)
+    }
+    #[inline]
+    fn int(&mut self) -> Option<i64> {
+        i64::try_from(self.uint()?).ok()
+    }
+    #[inline]
+    fn boolean(&mut self) -> Option<()> {
+        self.ws();
+        let rest = &self.b[self.i..];
+        let n = if rest.starts_with(b"true") {
+            4
+        } else if rest.starts_with(b"false") {
+            5
+        } else {
+            return None;
+        };
+        self.i += n;
+        match self.b.get(self.i) {
+            Some(c) if c.is_ascii_alphanumeric() => None,
+            _ => Some(()),
+        }
+    }
+    /// After a value: `,` (more) or the closing bracket `close` (done).
+    #[inline]
+    fn next(&mut self, close: u8) -> Option<bool> {
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                Some(true)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+    /// Skips any JSON value, checking its structure (bails on escapes and deep nesting).
+    fn skip(&mut self) -> Option<()> {
+        self.skip_at(0)
+    }
+    fn skip_at(&mut self, depth: u32) -> Option<()> {
+        if depth > 32 {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.str().map(|_| ()),
+            b'{' => self.object(|_, s| s.skip_at(depth + 1)),
+            b'[' => self.array(|s| s.skip_at(depth + 1)),
+            _ => self.scalar(),
+        }
+    }
+    /// A number, `true`, `false` or `null`.
+    fn scalar(&mut self) -> Option<()> {
+        let start = self.i;
+        while let Some(&c) = self.b.get(self.i) {
+            if c.is_ascii_alphanumeric() || c == b'-' || c == b'+' || c == b'.' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        let tok = &self.b[start..self.i];
+        (matches!(tok, b"true" | b"false" | b"null") || is_json_number(tok)).then_some(())
+    }
+    /// Iterates an object: calls `f(key, scan)` for each key, `f` must consume the value.
+    #[inline]
+    fn object(&mut self, mut f: impl FnMut(&'a str, &mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            let k = self.str()?;
+            self.eat(b':')?;
+            f(k, self)?;
+            if !self.next(b'}')? {
+                return Some(());
+            }
+        }
+    }
+    /// Iterates an array: calls `f(scan)` for each element.
+    #[inline]
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            f(self)?;
+            if !self.next(b']')? {
+                return Some(());
+            }
+        }
+    }
+    fn end(&mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+}
+
+/// Bytes before the first `"`, `\\` or control character, eight bytes at a time (SWAR: a
+/// byte-equality test per lane with the classic "has zero byte" trick; the lowest flagged lane
+/// is always exact).
+#[inline]
+fn string_len(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let v = u64::from_le_bytes(w);
+        let quote = v ^ (LO * b'"' as u64);
+        let slash = v ^ (LO * b'\\' as u64);
+        let m =
+            (quote.wrapping_sub(LO) & !quote) | (slash.wrapping_sub(LO) & !slash) | (v.wrapping_sub(LO * 0x20) & !v);
+        let m = m & HI;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
+/// A decimal string as raw 1e-8 units, exactly like the domain parser: the plain shape
+/// `-?digits[.digits]` with at most 10 integer and 8 fraction digits is read here with `u64`
+/// arithmetic; anything else goes through `crate::domain` parsing (`None` if that fails).
+#[inline]
+pub(crate) fn decimal(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    let dot = digits.iter().position(|&c| c == b'.').unwrap_or(digits.len());
+    let (int, frac) = (&digits[..dot], digits.get(dot + 1..).unwrap_or(&[]));
+    let plain = !int.is_empty()
+        && int.len() <= 10
+        && frac.len() <= 8
+        && (dot == digits.len() || !frac.is_empty())
+        && int.iter().chain(frac).all(u8::is_ascii_digit);
+    if !plain {
+        return t.parse::<Price>().ok().map(Price::raw);
+    }
+    let mut v: u64 = 0;
+    for &c in int {
+        v = v * 10 + (c - b'0') as u64;
+    }
+    let mut f: u64 = 0;
+    for &c in frac {
+        f = f * 10 + (c - b'0') as u64;
+    }
+    const POW: [u64; 9] = [100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let raw = v * 100_000_000 + f * POW[frac.len()];
+    let raw = raw as i64; // < 1e18: at most 10 + 8 digits, far inside i64.
+    Some(if neg { -raw } else { raw })
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+fn is_json_number(t: &[u8]) -> bool {
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < t.len() && t[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - s
+    };
+    if t.first() == Some(&b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    let n = digits(&mut i);
+    if n == 0 || (n > 1 && t[int_start] == b'0') {
+        return false;
+    }
+    if t.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(t.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == t.len()
+}
+
+fn side(s: &str) -> Option<Side> {
+    match s {
+        "Buy" => Some(Side::Buy),
+        "Sell" => Some(Side::Sell),
+        _ => None,
+    }
+}
+
+/// Envelope with a `data` reader; checks `topic` and `ts` are present and nothing trails.
+fn envelope<'a>(text: &'a str, mut data: impl FnMut(&mut Scan<'a>) -> Option<()>) -> Option<MsgHead<'a>> {
+    let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
+    let mut head = MsgHead::default();
+    let (mut has_topic, mut has_ts, mut has_data) = (false, false, false);
+    s.object(|k, s| {
+        match k {
+            "topic" => {
+                head.topic = s.str()?;
+                has_topic = true;
+            }
+            "type" => head.kind = s.str()?,
+            "ts" => {
+                head.ts = s.int()?;
+                has_ts = true;
+            }
+            "cts" => head.cts = Some(s.int()?),
+            "data" if !has_data => {
+                data(s)?;
+                has_data = true;
+            }
+            "data" => return None,
+            _ => s.skip()?,
+        }
+        Some(())
+    })?;
+    s.end()?;
+    (has_topic && has_ts && has_data).then_some(head)
+}
+
+/// Fast `publicTrade` parse; `None` means "use the serde path" (`out` is left as it was).
+pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
+    let len = out.len();
+    let head = envelope(text, |s| {
+        s.array(|s| {
+            let (mut t, mut sym, mut sd, mut q, mut p, mut id) = (None, None, None, None, None, None);
+            s.object(|k, s| {
+                // A repeated field is an error for serde: leave it to that path.
+                match k {
+                    "T" if t.is_none() => t = Some(s.int()?),
+                    "s" if sym.is_none() => sym = Some(Symbol::new(s.str()?).ok()?),
+                    "S" if sd.is_none() => sd = Some(side(s.str()?)?),
+                    "v" if q.is_none() => q = Some(Qty::from_raw(decimal(s.str()?)?)),
+                    "p" if p.is_none() => p = Some(Price::from_raw(decimal(s.str()?)?)),
+                    "i" if id.is_none() => id = Some(super::public::trade_id_of(s.str()?)),
+                    "T" | "s" | "S" | "v" | "p" | "i" => return None,
+                    // Typed by the serde path too, so checked here the same way.
+                    "seq" => {
+                        s.uint()?;
+                    }
+                    "BT" | "RPI" => s.boolean()?,
+                    "L" => {
+                        s.str()?;
+                    }
+                    _ => s.skip()?,
+                }
+                Some(())
+            })?;
+            out.push(Trade { symbol: sym?, ts_ms: t?, price: p?, qty: q?, taker_side: sd?, trade_id: id? });
+            Some(())
+        })
+    });
+    if head.is_none() {
+        out.truncate(len);
+    }
+    head
+}
+
+fn levels(s: &mut Scan<'_>, out: &mut Vec<Level>) -> Option<()> {
+    s.array(|s| {
+        s.eat(b'[')?;
+        let price = Price::from_raw(decimal(s.str()?)?);
+        s.eat(b',')?;
+        let qty = Qty::from_raw(decimal(s.str()?)?);
+        s.eat(b']')?;
+        out.push(Level { price, qty });
+        Some(())
+    })
+}
+
+/// Fast `orderbook.*` parse into `out` (kind and ts are set by the caller); `None` means "use
+/// the serde path".
+pub fn book<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
+    envelope(text, |s| {
+        out.bids.clear();
+        out.asks.clear();
+        let (mut has_s, mut has_u) = (false, false);
+        s.object(|k, s| {
+            match k {
+                "s" => {
+                    out.symbol = Symbol::new(s.str()?).ok()?;
+                    has_s = true;
+                }
+                "b" => levels(s, &mut out.bids)?,
+                "a" => levels(s, &mut out.asks)?,
+                "u" => {
+                    out.update_id = s.uint()?;
+                    has_u = true;
+                }
+                "seq" => out.seq = s.uint()?,
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        (has_s && has_u).then_some(())
+    })
+}
+
+#[cfg(test)]
+pub(crate) fn string_len_for_tests(b: &[u8]) -> Option<usize> {
+    string_len(b)
+}
