@@ -137,9 +137,10 @@ impl OrderBook {
                 if !self.synced {
                     return Err(BookError::NoSnapshot { symbol: up.symbol });
                 }
-                if up.update_id != self.update_id + 1 {
+                let expected = self.update_id.wrapping_add(1);
+                if up.update_id != expected {
                     self.synced = false;
-                    return Err(BookError::Gap { symbol: up.symbol, expected: self.update_id + 1, got: up.update_id });
+                    return Err(BookError::Gap { symbol: up.symbol, expected, got: up.update_id });
                 }
                 for l in &up.bids {
                     Self::set_level(&mut self.bids, *l, true);

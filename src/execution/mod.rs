@@ -93,6 +93,19 @@ impl OrderManager {
         if order.order_id.is_none() {
             order.order_id = up.order_id;
         }
+        if order.status == up.status {
+            // A repeated report or an amendment: the venue's quantities and prices win.
+            let price = up.price.or(order.price);
+            let trigger = up.trigger_price.or(order.trigger_price);
+            if (order.qty, order.price, order.trigger_price) != (up.qty, price, trigger) {
+                order.qty = up.qty;
+                order.price = price;
+                order.trigger_price = trigger;
+                order.updated_ms = up.ts_ms;
+                out.push(Action::RecordOrder(Box::new(order.clone())));
+            }
+            return;
+        }
         let event = match (order.status, up.status) {
             (_, OrderStatus::PendingNew) => return,
             (OrderStatus::PendingNew, OrderStatus::New) => OrderEvent::Accepted,
@@ -117,9 +130,6 @@ impl OrderManager {
             }
             (_, OrderStatus::Rejected) => OrderEvent::Rejected,
         };
-        if order.status == up.status && event != OrderEvent::Accepted {
-            return;
-        }
         match order.apply(event, up.ts_ms) {
             Ok(_) => {
                 if up.status == OrderStatus::Rejected {
