@@ -53,7 +53,9 @@ pub enum Event {
     Position(Position),
     Balance(Balance),
     /// A heartbeat carrying the current time (timeouts, daily resets).
-    Timer { ts_ms: i64 },
+    Timer {
+        ts_ms: i64,
+    },
     Command(Command),
 }
 
@@ -96,16 +98,31 @@ pub enum Command {
     /// Stop opening new positions (protective orders keep working).
     PauseAutomation,
     ResumeAutomation,
-    SetModeEnabled { mode: String, enabled: bool },
+    SetModeEnabled {
+        mode: String,
+        enabled: bool,
+    },
     /// Lock one mode active (manual override of the switcher); `None` unlocks.
-    LockMode { mode: Option<String> },
-    SetAutoSwitch { enabled: bool },
+    LockMode {
+        mode: Option<String>,
+    },
+    SetAutoSwitch {
+        enabled: bool,
+    },
     PlaceOrder(ManualOrder),
-    CancelOrder { client_order_id: ClientOrderId },
-    CancelAll { symbol: Option<Symbol> },
-    Flatten { symbol: Symbol },
+    CancelOrder {
+        client_order_id: ClientOrderId,
+    },
+    CancelAll {
+        symbol: Option<Symbol>,
+    },
+    Flatten {
+        symbol: Symbol,
+    },
     /// Engage (cancel everything, flatten, halt) or release the kill switch.
-    KillSwitch { engage: bool },
+    KillSwitch {
+        engage: bool,
+    },
 }
 
 /// Severity of an alert.
@@ -172,9 +189,20 @@ pub struct EquityPoint {
 pub enum Action {
     /// Only the order manager emits this, and only for a risk-approved request.
     PlaceOrder(OrderRequest),
-    AmendOrder { symbol: Symbol, client_order_id: ClientOrderId, qty: Option<Qty>, price: Option<Price>, trigger_price: Option<Price> },
-    CancelOrder { symbol: Symbol, client_order_id: ClientOrderId },
-    CancelAll { symbol: Option<Symbol> },
+    AmendOrder {
+        symbol: Symbol,
+        client_order_id: ClientOrderId,
+        qty: Option<Qty>,
+        price: Option<Price>,
+        trigger_price: Option<Price>,
+    },
+    CancelOrder {
+        symbol: Symbol,
+        client_order_id: ClientOrderId,
+    },
+    CancelAll {
+        symbol: Option<Symbol>,
+    },
     /// Store an order's new state (after every status change).
     RecordOrder(Box<Order>),
     RecordSignal(SignalRecord),

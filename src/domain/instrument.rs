@@ -76,7 +76,13 @@ impl Instrument {
     }
 
     /// Checks a quantity (and its value at `ref_price`) against step, min/max and min notional.
-    pub fn check_qty(&self, qty: Qty, ref_price: Price, is_market: bool, reduce_only: bool) -> Result<(), RuleViolation> {
+    pub fn check_qty(
+        &self,
+        qty: Qty,
+        ref_price: Price,
+        is_market: bool,
+        reduce_only: bool,
+    ) -> Result<(), RuleViolation> {
         if !qty.is_multiple_of(self.qty_step) {
             return Err(RuleViolation::OffStep { symbol: self.symbol, qty, step: self.qty_step });
         }

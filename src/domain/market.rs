@@ -139,11 +139,7 @@ impl OrderBook {
                 }
                 if up.update_id != self.update_id + 1 {
                     self.synced = false;
-                    return Err(BookError::Gap {
-                        symbol: up.symbol,
-                        expected: self.update_id + 1,
-                        got: up.update_id,
-                    });
+                    return Err(BookError::Gap { symbol: up.symbol, expected: self.update_id + 1, got: up.update_id });
                 }
                 for l in &up.bids {
                     Self::set_level(&mut self.bids, *l, true);

@@ -438,10 +438,7 @@ mod tests {
         assert!(matches!("".parse::<Price>(), Err(ParseDecimalError::Empty)));
         assert!(matches!("-".parse::<Price>(), Err(ParseDecimalError::Invalid(_))));
         assert!(matches!("1.2.3".parse::<Price>(), Err(ParseDecimalError::Invalid(_))));
-        assert!(matches!(
-            "99999999999999999999".parse::<Price>(),
-            Err(ParseDecimalError::OutOfRange(_))
-        ));
+        assert!(matches!("99999999999999999999".parse::<Price>(), Err(ParseDecimalError::OutOfRange(_))));
     }
 
     #[test]

@@ -312,7 +312,13 @@ impl Order {
 
     /// Applies a fill: adds quantity and value, then moves the status through the table.
     /// An overfill is refused as an invalid transition.
-    pub fn apply_fill(&mut self, price: Price, qty: Qty, fee: Money, ts_ms: i64) -> Result<OrderStatus, InvalidTransition> {
+    pub fn apply_fill(
+        &mut self,
+        price: Price,
+        qty: Qty,
+        fee: Money,
+        ts_ms: i64,
+    ) -> Result<OrderStatus, InvalidTransition> {
         let filled = self.filled_qty + qty;
         let event = if filled >= self.qty { OrderEvent::Filled } else { OrderEvent::PartiallyFilled };
         if filled > self.qty || !qty.is_positive() {
@@ -364,7 +370,9 @@ mod tests {
                     if let Some(to) = next {
                         allowed += 1;
                         match event {
-                            OrderEvent::Rejected => assert_eq!((from, to), (OrderStatus::PendingNew, OrderStatus::Rejected)),
+                            OrderEvent::Rejected => {
+                                assert_eq!((from, to), (OrderStatus::PendingNew, OrderStatus::Rejected))
+                            }
                             OrderEvent::Filled => assert_eq!(to, OrderStatus::Filled),
                             OrderEvent::PartiallyFilled => assert_eq!(to, OrderStatus::PartiallyFilled),
                             OrderEvent::Cancelled if from == OrderStatus::Untriggered => {
@@ -372,7 +380,9 @@ mod tests {
                             }
                             OrderEvent::Cancelled if filled => assert_eq!(to, OrderStatus::PartiallyFilledCanceled),
                             OrderEvent::Cancelled => assert_eq!(to, OrderStatus::Cancelled),
-                            OrderEvent::Triggered => assert_eq!((from, to), (OrderStatus::Untriggered, OrderStatus::Triggered)),
+                            OrderEvent::Triggered => {
+                                assert_eq!((from, to), (OrderStatus::Untriggered, OrderStatus::Triggered))
+                            }
                             OrderEvent::Amended => assert_eq!(to, from),
                             OrderEvent::Accepted | OrderEvent::AcceptedConditional => {
                                 assert!(matches!(to, OrderStatus::New | OrderStatus::Untriggered))
@@ -395,8 +405,14 @@ mod tests {
     fn fills_accumulate_and_overfill_is_refused() {
         let mut o = Order::new(request());
         o.apply(OrderEvent::Accepted, 1).unwrap();
-        assert_eq!(o.apply_fill("100".parse().unwrap(), "0.1".parse().unwrap(), Money::ZERO, 2).unwrap(), OrderStatus::PartiallyFilled);
-        assert_eq!(o.apply_fill("99".parse().unwrap(), "0.2".parse().unwrap(), Money::ZERO, 3).unwrap(), OrderStatus::Filled);
+        assert_eq!(
+            o.apply_fill("100".parse().unwrap(), "0.1".parse().unwrap(), Money::ZERO, 2).unwrap(),
+            OrderStatus::PartiallyFilled
+        );
+        assert_eq!(
+            o.apply_fill("99".parse().unwrap(), "0.2".parse().unwrap(), Money::ZERO, 3).unwrap(),
+            OrderStatus::Filled
+        );
         // (100*0.1 + 99*0.2) / 0.3 = 29.8 / 0.3 = 99.333333333...
         assert_eq!(o.avg_fill_price().unwrap().to_string(), "99.33333333");
         assert!(o.apply_fill("99".parse().unwrap(), "0.1".parse().unwrap(), Money::ZERO, 4).is_err());

@@ -110,10 +110,7 @@ mod tests {
         assert_eq!(format!("{s}"), "BTCUSDT");
         assert!(matches!(Symbol::new(""), Err(InlineStrError::Empty)));
         assert!(matches!(Symbol::new("BTC USDT"), Err(InlineStrError::BadChar(_))));
-        assert!(matches!(
-            Symbol::new("ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            Err(InlineStrError::TooLong { max: 23, .. })
-        ));
+        assert!(matches!(Symbol::new("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), Err(InlineStrError::TooLong { max: 23, .. })));
         let id = ClientOrderId::new("ab-1700000000000-000042-trend").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"ab-1700000000000-000042-trend\"");
     }

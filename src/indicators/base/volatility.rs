@@ -1,0 +1,226 @@
+//! Volatility: true range, ATR (Wilder), rolling standard deviation with Bollinger bands, and the
+//! Choppiness index.
+
+use crate::indicators::window::{Extremum, Ring};
+
+/// TA-Lib's "too small to divide by" test (`TA_IS_ZERO`).
+#[inline]
+pub(crate) fn is_zero(v: f64) -> bool {
+    -1e-8 < v && v < 1e-8
+}
+
+/// True range against the previous close; the first bar has none (TA-Lib TRANGE).
+#[derive(Debug, Clone, Default)]
+pub struct TrueRange {
+    prev_close: Option<f64>,
+}
+
+impl TrueRange {
+    #[inline]
+    pub fn next(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
+        let pc = self.prev_close.replace(close)?;
+        Some(true_range(high, low, pc))
+    }
+}
+
+#[inline]
+pub(crate) fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut tr = high - low;
+    let up = (high - prev_close).abs();
+    if up > tr {
+        tr = up;
+    }
+    let down = (low - prev_close).abs();
+    if down > tr {
+        tr = down;
+    }
+    tr
+}
+
+/// Average true range with Wilder's smoothing (TA-Lib ATR): the first value is the mean of the
+/// first `period` true ranges (which start at the second bar), then `(prev·(n−1) + TR) / n`.
+#[derive(Debug, Clone)]
+pub struct Atr {
+    period: usize,
+    tr: TrueRange,
+    count: usize,
+    sum: f64,
+    value: f64,
+}
+
+impl Atr {
+    pub fn new(period: usize) -> Self {
+        Self { period: period.max(1), tr: TrueRange::default(), count: 0, sum: 0.0, value: f64::NAN }
+    }
+    /// Feeds one bar; `None` during warm-up (the first `period` bars).
+    #[inline]
+    pub fn next(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
+        let tr = self.tr.next(high, low, close)?;
+        if self.count < self.period {
+            self.count += 1;
+            self.sum += tr;
+            if self.count == self.period {
+                self.value = self.sum / self.period as f64;
+                return Some(self.value);
+            }
+            return None;
+        }
+        let n = self.period as f64;
+        self.value = (self.value * (n - 1.0) + tr) / n;
+        Some(self.value)
+    }
+    pub fn value(&self) -> Option<f64> {
+        (self.count >= self.period).then_some(self.value)
+    }
+}
+
+/// One step of Bollinger bands: middle (SMA), population deviation, upper and lower.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bands {
+    pub upper: f64,
+    pub middle: f64,
+    pub lower: f64,
+    pub stddev: f64,
+}
+
+/// Rolling population standard deviation and Bollinger bands (TA-Lib STDDEV and BBANDS with an
+/// SMA middle): running sums of `x` and `x²`, variance `E[x²] − E[x]²`, and 0 when that is below
+/// 1e-8 (TA-Lib's rule, which also absorbs the rounding noise of flat windows).
+#[derive(Debug, Clone)]
+pub struct StdDev {
+    ring: Ring,
+    sum: f64,
+    sum_sq: f64,
+    width: f64,
+    value: Option<Bands>,
+}
+
+impl StdDev {
+    /// `width` is the band distance in deviations (2 for the usual bands).
+    pub fn new(period: usize, width: f64) -> Self {
+        Self { ring: Ring::new(period.max(1)), sum: 0.0, sum_sq: 0.0, width, value: None }
+    }
+    #[inline]
+    pub fn next(&mut self, x: f64) -> Option<Bands> {
+        self.ring.push(x);
+        self.sum += x;
+        self.sum_sq += x * x;
+        if !self.ring.is_full() {
+            return None;
+        }
+        let n = self.ring.capacity() as f64;
+        let mean = self.sum / n;
+        let mean_sq = self.sum_sq / n;
+        let old = self.ring.get(0);
+        self.sum -= old;
+        self.sum_sq -= old * old;
+        let var = mean_sq - mean * mean;
+        let stddev = if var < 1e-8 { 0.0 } else { var.sqrt() };
+        let d = stddev * self.width;
+        self.value = Some(Bands { upper: mean + d, middle: mean, lower: mean - d, stddev });
+        self.value
+    }
+    pub fn value(&self) -> Option<Bands> {
+        self.value
+    }
+}
+
+/// Choppiness index: `100·log10(ΣTR(n) / (highest high − lowest low)) / log10(n)` over the same
+/// `n` bars. TR is TA-Lib's (none on the first bar), so the first value comes on bar `n` (0-based).
+/// A window with no range gives `None`.
+#[derive(Debug, Clone)]
+pub struct Chop {
+    tr: TrueRange,
+    trs: Ring,
+    sum: f64,
+    highest: Extremum,
+    lowest: Extremum,
+    log_n: f64,
+    value: Option<f64>,
+}
+
+impl Chop {
+    pub fn new(period: usize) -> Self {
+        let period = period.max(2);
+        Self {
+            tr: TrueRange::default(),
+            trs: Ring::new(period),
+            sum: 0.0,
+            highest: Extremum::max(period),
+            lowest: Extremum::min(period),
+            log_n: (period as f64).log10(),
+            value: None,
+        }
+    }
+    #[inline]
+    pub fn next(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
+        let hh = self.highest.next(high);
+        let ll = self.lowest.next(low);
+        let tr = self.tr.next(high, low, close)?;
+        if let Some(old) = self.trs.push(tr) {
+            self.sum -= old;
+        }
+        self.sum += tr;
+        self.value = None;
+        if let (true, Some(hh), Some(ll)) = (self.trs.is_full(), hh, ll) {
+            let range = hh - ll;
+            if range > 0.0 {
+                self.value = Some(100.0 * (self.sum / range).log10() / self.log_n);
+            }
+        }
+        self.value
+    }
+    pub fn value(&self) -> Option<f64> {
+        self.value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atr_uses_wilder_smoothing() {
+        let mut a = Atr::new(2);
+        assert_eq!(a.next(10.0, 8.0, 9.0), None);
+        // TR = max(3, |12-9|, |9-9|) = 3
+        assert_eq!(a.next(12.0, 9.0, 11.0), None);
+        // TR = max(2, |12-11|, |10-11|) = 2 -> first ATR = (3 + 2) / 2 = 2.5
+        assert_eq!(a.next(12.0, 10.0, 10.0), Some(2.5));
+        // TR = max(1, |11-10|, |10-10|) = 1 -> (2.5 * 1 + 1) / 2 = 1.75
+        assert_eq!(a.next(11.0, 10.0, 10.5), Some(1.75));
+    }
+
+    #[test]
+    fn bands_use_population_deviation() {
+        let mut s = StdDev::new(4, 2.0);
+        for x in [2.0, 4.0, 4.0] {
+            assert_eq!(s.next(x), None);
+        }
+        // 2,4,4,6: mean 4, E[x²] = (4+16+16+36)/4 = 18, var = 2
+        let b = s.next(6.0).unwrap();
+        assert_eq!(b.middle, 4.0);
+        assert!((b.stddev - 2f64.sqrt()).abs() < 1e-15);
+        assert!((b.upper - (4.0 + 2.0 * 2f64.sqrt())).abs() < 1e-14);
+        // Flat window: deviation exactly 0, bands collapse on the mean.
+        let mut f = StdDev::new(3, 2.0);
+        f.next(5.0);
+        f.next(5.0);
+        assert_eq!(f.next(5.0), Some(Bands { upper: 5.0, middle: 5.0, lower: 5.0, stddev: 0.0 }));
+    }
+
+    #[test]
+    fn chop_by_hand_and_flat_window() {
+        let mut c = Chop::new(2);
+        assert_eq!(c.next(10.0, 9.0, 9.5), None);
+        // TR = max(1, |11-9.5|, |10-9.5|) = 1.5
+        assert_eq!(c.next(11.0, 10.0, 10.5), None);
+        // TR = max(2, |12-10.5|, |10-10.5|) = 2; ΣTR = 3.5; range over bars 1..2 = 12 − 10 = 2
+        let v = c.next(12.0, 10.0, 11.0).unwrap();
+        assert!((v - 100.0 * (3.5f64 / 2.0).log10() / 2f64.log10()).abs() < 1e-12);
+        let mut flat = Chop::new(2);
+        for _ in 0..5 {
+            assert_eq!(flat.next(7.0, 7.0, 7.0), None);
+        }
+    }
+}
