@@ -83,14 +83,23 @@ pub struct Bands {
     pub stddev: f64,
 }
 
+/// Decimal grid on which [`StdDev`] sums its inputs exactly (the 1e-8 of `Price`).
+const GRID: f64 = 1e8;
+
 /// Rolling population standard deviation and Bollinger bands (TA-Lib STDDEV and BBANDS with an
-/// SMA middle): running sums of `x` and `x²`, variance `E[x²] − E[x]²`, and 0 when that is below
-/// 1e-8 (TA-Lib's rule, which also absorbs the rounding noise of flat windows).
+/// SMA middle). The middle is TA-Lib's running SMA; the variance is exact: inputs are taken on
+/// the 1e-8 grid prices live on (exact for `Price` values below 2·10¹⁰) and `n·Σx² − (Σx)²` is
+/// summed in `i128`, so a flat window gives exactly 0 and tiny deviations are not lost to
+/// cancellation. TA-Lib's own variance is accurate to about 1e-12, so the two agree far inside
+/// 1e-9.
 #[derive(Debug, Clone)]
 pub struct StdDev {
     ring: Ring,
     sum: f64,
-    sum_sq: f64,
+    raws: Box<[i64]>,
+    raw_sum: i128,
+    raw_sum_sq: i128,
+    next_slot: usize,
     width: f64,
     value: Option<Bands>,
 }
@@ -98,24 +107,44 @@ pub struct StdDev {
 impl StdDev {
     /// `width` is the band distance in deviations (2 for the usual bands).
     pub fn new(period: usize, width: f64) -> Self {
-        Self { ring: Ring::new(period.max(1)), sum: 0.0, sum_sq: 0.0, width, value: None }
+        let period = period.max(1);
+        Self {
+            ring: Ring::new(period),
+            sum: 0.0,
+            raws: vec![0; period].into_boxed_slice(),
+            raw_sum: 0,
+            raw_sum_sq: 0,
+            next_slot: 0,
+            width,
+            value: None,
+        }
     }
     #[inline]
     pub fn next(&mut self, x: f64) -> Option<Bands> {
+        let was_full = self.ring.is_full();
         self.ring.push(x);
         self.sum += x;
-        self.sum_sq += x * x;
+        // Saturating conversion: only absurd inputs (|x| > 9·10¹⁰) leave the grid.
+        let raw = (x * GRID).round() as i64;
+        let slot = self.next_slot;
+        self.next_slot = if slot + 1 == self.raws.len() { 0 } else { slot + 1 };
+        if was_full {
+            let old = self.raws[slot] as i128;
+            self.raw_sum -= old;
+            self.raw_sum_sq -= old * old;
+        }
+        self.raws[slot] = raw;
+        self.raw_sum += raw as i128;
+        self.raw_sum_sq += (raw as i128) * (raw as i128);
         if !self.ring.is_full() {
             return None;
         }
-        let n = self.ring.capacity() as f64;
-        let mean = self.sum / n;
-        let mean_sq = self.sum_sq / n;
-        let old = self.ring.get(0);
-        self.sum -= old;
-        self.sum_sq -= old * old;
-        let var = mean_sq - mean * mean;
-        let stddev = if var < 1e-8 { 0.0 } else { var.sqrt() };
+        let n = self.ring.capacity();
+        let mean = self.sum / n as f64;
+        self.sum -= self.ring.get(0);
+        let num = (n as i128).saturating_mul(self.raw_sum_sq).saturating_sub(self.raw_sum.saturating_mul(self.raw_sum));
+        let var = num as f64 / ((n * n) as f64 * GRID * GRID);
+        let stddev = if var > 0.0 { var.sqrt() } else { 0.0 };
         let d = stddev * self.width;
         self.value = Some(Bands { upper: mean + d, middle: mean, lower: mean - d, stddev });
         self.value

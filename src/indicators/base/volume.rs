@@ -1,5 +1,6 @@
 //! Volume: on-balance volume, money flow index and the UTC-day anchored VWAP.
 
+use super::volatility::is_zero;
 use crate::indicators::window::Ring;
 
 /// On-balance volume (TA-Lib OBV): starts at the first bar's volume.
@@ -29,7 +30,7 @@ pub fn typical_price(high: f64, low: f64, close: f64) -> f64 {
 }
 
 /// Money flow index (TA-Lib MFI): positive and negative money flow over `period` typical-price
-/// moves. A window whose total flow is below 1 (zero volume) gives 0, as TA-Lib does.
+/// moves (a move under 1e-8 counts as none). A window whose total flow is below 1 (zero volume) gives 0, as TA-Lib does.
 #[derive(Debug, Clone)]
 pub struct Mfi {
     prev_tp: Option<f64>,
@@ -51,12 +52,14 @@ impl Mfi {
         let prev = self.prev_tp.replace(tp)?;
         let diff = tp - prev;
         let flow = tp * volume;
-        let (p, n) = if diff < 0.0 {
-            (0.0, flow)
-        } else if diff > 0.0 {
-            (flow, 0.0)
-        } else {
+        // TA-Lib treats a change below 1e-8 as none: typical prices that are equal in decimal
+        // can differ by one rounding step after the division by 3.
+        let (p, n) = if is_zero(diff) {
             (0.0, 0.0)
+        } else if diff < 0.0 {
+            (0.0, flow)
+        } else {
+            (flow, 0.0)
         };
         if let Some(old) = self.pos.push(p) {
             self.pos_sum -= old;
