@@ -3,6 +3,8 @@
 
     pip install ta-lib numpy pandas
     python3 scripts/make_talib_fixtures.py            # writes tests/fixtures/talib_*.csv
+    python3 scripts/make_talib_fixtures.py --full     # every candle file in ../shared/data, whole,
+                                                      # into target/talib-fixtures/ (not committed)
     python3 scripts/make_talib_fixtures.py --bench    # times TA-Lib on 1,000,000 candles
 
 Fixtures:
@@ -184,6 +186,23 @@ def make_fixtures():
         print(name, first, count, "->", os.path.relpath(out, ROOT))
 
 
+def make_full():
+    """Expected values for every whole candle file; too big to commit, used when present."""
+    out_dir = os.path.join(ROOT, "target", "talib-fixtures")
+    os.makedirs(out_dir, exist_ok=True)
+    for name in sorted(os.listdir(DATA)):
+        path = os.path.join(DATA, name)
+        with open(path) as f:
+            header = f.readline().strip()
+            if header != "ts_ms,open,high,low,close,volume":
+                continue
+            part = [ln.split(",") for ln in f.read().splitlines()]
+        ts, o, h, l, c, v = arrays(part)
+        out = os.path.join(out_dir, "talib_%s_full_expected.csv" % name[:-4])
+        write_expected(out, ts, talib_columns(ts, o, h, l, c, v))
+        print(name, len(part), "rows ->", os.path.relpath(out, ROOT))
+
+
 def bench(n=1_000_000, repeat=5):
     """Times TA-Lib's batch functions on n candles (a random walk), per candle."""
     rng = np.random.default_rng(7)
@@ -214,5 +233,11 @@ def bench(n=1_000_000, repeat=5):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", action="store_true", help="time TA-Lib on 1,000,000 candles instead")
+    ap.add_argument("--full", action="store_true", help="whole real files into target/talib-fixtures/")
     args = ap.parse_args()
-    bench() if args.bench else make_fixtures()
+    if args.bench:
+        bench()
+    elif args.full:
+        make_full()
+    else:
+        make_fixtures()

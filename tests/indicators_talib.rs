@@ -132,3 +132,29 @@ fn binance_btcusdt_1h_with_zero_volume_bars_matches_talib() {
 fn binance_btcusdt_1h_across_the_2018_outage_matches_talib() {
     real_slice("binance_BTCUSDT_1h.csv", 3900, 1500);
 }
+
+/// Whole real files, when `scripts/make_talib_fixtures.py --full` has written their expected
+/// values into `target/talib-fixtures/` (too big to commit).
+#[test]
+fn whole_real_files_match_talib_when_generated() {
+    let dir = root().join("target/talib-fixtures");
+    let data = root().join("../shared/data");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("SKIP: {} absent (run scripts/make_talib_fixtures.py --full)", dir.display());
+        return;
+    };
+    let mut names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    names.sort();
+    for name in names {
+        let Some(file) = name.strip_prefix("talib_").and_then(|n| n.strip_suffix("_full_expected.csv")) else {
+            continue;
+        };
+        let input = data.join(format!("{file}.csv"));
+        if !input.exists() {
+            println!("SKIP {file}: {} not found", input.display());
+            continue;
+        }
+        let candles = read_candles(&input, 0, usize::MAX);
+        compare(file, &candles, &read_expected(&dir.join(&name)));
+    }
+}

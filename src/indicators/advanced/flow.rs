@@ -282,3 +282,116 @@ impl LiquidationTracker {
         LiquidationValue { long_notional: self.long_sum.max(0.0), short_notional: self.short_sum.max(0.0), cascade }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Price, Qty, Rate, Symbol};
+
+    fn sym() -> Symbol {
+        Symbol::new("BTCUSDT").unwrap()
+    }
+
+    fn trade(qty: &str, side: Side) -> Trade {
+        Trade {
+            symbol: sym(),
+            ts_ms: 0,
+            price: Price::from_int(100),
+            qty: qty.parse().unwrap(),
+            taker_side: side,
+            trade_id: 1,
+        }
+    }
+
+    fn ticker(ts_ms: i64, oi: f64, funding: &str, next_funding_ms: i64) -> Ticker {
+        let p = Price::from_int(100);
+        Ticker {
+            symbol: sym(),
+            ts_ms,
+            last_price: p,
+            mark_price: p,
+            index_price: p,
+            bid1: p,
+            ask1: p,
+            funding_rate: funding.parse::<Rate>().unwrap(),
+            next_funding_ms,
+            open_interest: oi,
+            volume_24h: 0.0,
+            turnover_24h: 0.0,
+            price_24h_pct: 0.0,
+        }
+    }
+
+    fn liq(ts_ms: i64, side: Side, qty: i64) -> Liquidation {
+        Liquidation { symbol: sym(), ts_ms, side, price: Price::from_int(100), qty: Qty::from_int(qty) }
+    }
+
+    #[test]
+    fn cvd_signs_by_aggressor_and_splits_per_candle() {
+        let mut c = Cvd::default();
+        c.on_trade(&trade("1.5", Side::Buy));
+        c.on_trade(&trade("0.5", Side::Sell));
+        assert_eq!(c.total(), 1.0);
+        assert_eq!(c.close_candle(), 1.0);
+        c.on_trade(&trade("3", Side::Sell));
+        assert_eq!(c.close_candle(), -3.0);
+        assert_eq!(c.total(), -2.0);
+    }
+
+    #[test]
+    fn open_interest_change_and_divergence() {
+        let mut t = OpenInterestTracker::default();
+        assert_eq!(t.close_candle(100.0), OiValue::default());
+        t.on_ticker(&ticker(0, 1000.0, "0.0001", 1));
+        assert_eq!(t.close_candle(101.0), OiValue { level: Some(1000.0), change: None, divergence: None });
+        // price up, OI down: short covering
+        t.on_ticker(&ticker(1, 900.0, "0.0001", 1));
+        assert_eq!(t.close_candle(102.0), OiValue { level: Some(900.0), change: Some(-100.0), divergence: Some(1.0) });
+        // price down, OI up
+        t.on_ticker(&ticker(2, 950.0, "0.0001", 1));
+        assert_eq!(t.close_candle(99.0).divergence, Some(-1.0));
+        // both up: no divergence
+        t.on_ticker(&ticker(3, 960.0, "0.0001", 1));
+        assert_eq!(t.close_candle(100.0).divergence, Some(0.0));
+    }
+
+    #[test]
+    fn funding_annualises_scores_and_flags_extremes() {
+        let mut f = FundingAnalyzer::new(FundingConfig::default());
+        // Settled history: 0.0001, 0.0003 (mean 0.0002, population sd 0.0001).
+        f.on_ticker(&ticker(0, 1.0, "0.0001", 1_000));
+        f.on_ticker(&ticker(1, 1.0, "0.0003", 2_000));
+        assert_eq!(f.value().z_score, None, "one settled rate is no history");
+        f.on_ticker(&ticker(2, 1.0, "0.0005", 3_000));
+        let v = f.value();
+        assert_eq!(v.rate, Some(0.0005));
+        assert!((v.annualized.unwrap() - 0.0005 * 1095.0).abs() < 1e-15);
+        // z = (0.0005 − 0.0002) / 0.0001 = 3 -> extreme positive
+        assert!((v.z_score.unwrap() - 3.0).abs() < 1e-9, "{v:?}");
+        assert_eq!(v.extreme, Some(1.0));
+        // A rate at the absolute threshold is extreme whatever its z-score.
+        f.on_ticker(&ticker(3, 1.0, "-0.001", 3_000));
+        assert_eq!(f.value().extreme, Some(-1.0));
+    }
+
+    #[test]
+    fn liquidations_roll_over_the_window_and_detect_a_cascade() {
+        let cfg =
+            LiquidationConfig { window_ms: 60_000, cascade_min_count: 3, cascade_multiple: 3.0, baseline_candles: 1 };
+        let mut t = LiquidationTracker::new(cfg);
+        t.on_liquidation(&liq(0, Side::Buy, 1)); // long, 100 notional
+        t.on_liquidation(&liq(10_000, Side::Sell, 2)); // short, 200
+        let v = t.close_candle(30_000);
+        assert_eq!((v.long_notional, v.short_notional, v.cascade), (100.0, 200.0, 0.0));
+        // 60 s later the first two have left; baseline (EMA over 1 candle) is 300.
+        for k in 0..4 {
+            t.on_liquidation(&liq(61_000 + k, Side::Buy, 5)); // 4 × 500 long
+        }
+        let v = t.close_candle(70_000);
+        assert_eq!((v.long_notional, v.short_notional), (2000.0, 0.0));
+        // 2000 ≥ 3 × 300 with 4 events: a long-liquidation cascade.
+        assert_eq!(v.cascade, -1.0);
+        let v = t.close_candle(200_000);
+        assert_eq!((v.long_notional, v.short_notional, v.cascade), (0.0, 0.0, 0.0));
+    }
+}

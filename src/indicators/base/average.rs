@@ -80,7 +80,9 @@ impl Ema {
 }
 
 /// Linearly weighted moving average (TA-Lib WMA), weights 1..=period, newest heaviest. Keeps the
-/// weighted sum and the plain sum so a step is one add, one subtract and one divide.
+/// weighted sum and the plain sum so a step is one add, one subtract and one divide; every
+/// `period` steps both sums are recomputed from the window (O(1) amortised), which stops rounding
+/// drift from building up over long series (TA-Lib's own WMA is that accurate too).
 #[derive(Debug, Clone)]
 pub struct Wma {
     period: usize,
@@ -92,6 +94,7 @@ pub struct Wma {
     /// Weighted sum, kept one step ahead (TA-Lib's `periodSum`).
     sum: f64,
     trailing: f64,
+    since_resync: usize,
     value: Option<f64>,
 }
 
@@ -106,6 +109,7 @@ impl Wma {
             sub: 0.0,
             sum: 0.0,
             trailing: 0.0,
+            since_resync: 0,
             value: None,
         }
     }
@@ -126,8 +130,25 @@ impl Wma {
         self.trailing = self.ring.get(0);
         let out = self.sum / self.divider;
         self.sum -= self.sub;
+        self.since_resync += 1;
+        if self.since_resync == self.period {
+            self.resync();
+        }
         self.value = Some(out);
         self.value
+    }
+    /// Recomputes the sums as they stand after an output: `sub` over the whole window, `sum`
+    /// with weights 0..period−1 (the oldest value is about to leave).
+    #[cold]
+    fn resync(&mut self) {
+        self.since_resync = 0;
+        let (mut sub, mut sum) = (0.0, 0.0);
+        for (j, v) in self.ring.iter().enumerate() {
+            sub += v;
+            sum += v * j as f64;
+        }
+        self.sub = sub;
+        self.sum = sum;
     }
     pub fn value(&self) -> Option<f64> {
         self.value
