@@ -1,13 +1,81 @@
 //! Cost of one new candle through the default and the advanced `IndicatorSet`, and of writing
 //! `analyze` rows for 1,000,000 candles. Compare with TA-Lib's batch functions:
 //! `python3 scripts/make_talib_fixtures.py --bench`.
+//!
+//! Time is this thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall time, so the figures stay
+//! meaningful on a machine shared with other jobs. `INDICATORS_BREAKDOWN=1` first prints the CPU
+//! time per candle of each indicator on its own.
 
 use std::hint::black_box;
 use std::io;
 
 use autobot::domain::{Candle, Interval, Price, Symbol};
-use autobot::indicators::{write_analyze_csv, IndicatorSet, SetKind};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use autobot::indicators::{
+    write_analyze_csv, Atr, Chop, Dmi, Ema, Hma, IndicatorSet, Macd, Mfi, Obv, Rsi, SetKind, Sma, StdDev, StochRsi,
+    Vwap, Wma,
+};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{criterion_group, Criterion, Throughput};
+
+/// CPU time of the calling thread, in nanoseconds.
+fn thread_cpu_ns() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+}
+
+/// Criterion measurement: thread CPU time.
+struct CpuTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = f64;
+    type Value = f64;
+    fn start(&self) -> f64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: f64) -> f64 {
+        thread_cpu_ns() - start
+    }
+    fn add(&self, a: &f64, b: &f64) -> f64 {
+        a + b
+    }
+    fn zero(&self) -> f64 {
+        0.0
+    }
+    fn to_f64(&self, v: &f64) -> f64 {
+        *v
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NsFormatter
+    }
+}
+
+struct NsFormatter;
+
+impl ValueFormatter for NsFormatter {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (div, unit) = match typical {
+            t if t < 1e3 => (1.0, "ns (cpu)"),
+            t if t < 1e6 => (1e3, "µs (cpu)"),
+            t if t < 1e9 => (1e6, "ms (cpu)"),
+            _ => (1e9, "s (cpu)"),
+        };
+        values.iter_mut().for_each(|v| *v /= div);
+        unit
+    }
+    fn scale_throughputs(&self, _typical: f64, throughput: &Throughput, values: &mut [f64]) -> &'static str {
+        let n = match throughput {
+            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => *n as f64,
+            _ => 1.0,
+        };
+        values.iter_mut().for_each(|v| *v = n * 1e9 / *v);
+        "elem/s (cpu)"
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
 
 /// A deterministic random walk of 1-minute candles around 30,000.
 fn candles(n: usize) -> Vec<Candle> {
@@ -41,7 +109,77 @@ fn candles(n: usize) -> Vec<Candle> {
         .collect()
 }
 
-fn per_candle(c: &mut Criterion) {
+/// CPU ns per candle of `step` over `data`, best of 3 runs.
+fn time_per_candle(data: &[Candle], mut step: impl FnMut(&Candle) -> f64) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t0 = thread_cpu_ns();
+        let mut acc = 0.0;
+        for c in data {
+            acc += step(c);
+        }
+        black_box(acc);
+        best = best.min((thread_cpu_ns() - t0) / data.len() as f64);
+    }
+    best
+}
+
+fn breakdown(data: &[Candle]) {
+    let f = |p: Price| p.to_f64();
+    let mut sma = Sma::new(20);
+    let mut ema = Ema::new(20);
+    let mut wma = Wma::new(20);
+    let mut rsi = Rsi::new(14);
+    let mut macd = Macd::new(12, 26, 9);
+    let mut atr = Atr::new(14);
+    let mut dmi = Dmi::new(14);
+    let mut sd = StdDev::new(20, 2.0);
+    let mut obv = Obv::default();
+    let mut mfi = Mfi::new(14);
+    let mut srsi = StochRsi::new(14, 14, 3, 3);
+    let mut hma = Hma::new(20);
+    let mut chop = Chop::new(14);
+    let mut vwap = Vwap::default();
+    let rows: [(&str, f64); 14] = [
+        ("sma", time_per_candle(data, |c| sma.next(f(c.close)).unwrap_or(0.0))),
+        ("ema", time_per_candle(data, |c| ema.next(f(c.close)).unwrap_or(0.0))),
+        ("wma", time_per_candle(data, |c| wma.next(f(c.close)).unwrap_or(0.0))),
+        ("rsi", time_per_candle(data, |c| rsi.next(f(c.close)).unwrap_or(0.0))),
+        ("macd", time_per_candle(data, |c| macd.next(f(c.close)).map_or(0.0, |m| m.hist))),
+        ("atr", time_per_candle(data, |c| atr.next(f(c.high), f(c.low), f(c.close)).unwrap_or(0.0))),
+        ("dmi", time_per_candle(data, |c| dmi.next(f(c.high), f(c.low), f(c.close)).map_or(0.0, |d| d.plus_di))),
+        ("bbands+stddev", time_per_candle(data, |c| sd.next(f(c.close)).map_or(0.0, |b| b.upper))),
+        ("obv", time_per_candle(data, |c| obv.next(f(c.close), c.volume))),
+        ("mfi", time_per_candle(data, |c| mfi.next(f(c.high), f(c.low), f(c.close), c.volume).unwrap_or(0.0))),
+        ("stochrsi", time_per_candle(data, |c| srsi.next(f(c.close)).0.unwrap_or(0.0))),
+        ("hma", time_per_candle(data, |c| hma.next(f(c.close)).unwrap_or(0.0))),
+        ("chop", time_per_candle(data, |c| chop.next(f(c.high), f(c.low), f(c.close)).unwrap_or(0.0))),
+        (
+            "vwap",
+            time_per_candle(data, |c| vwap.next(c.ts_ms, f(c.high), f(c.low), f(c.close), c.volume).unwrap_or(0.0)),
+        ),
+    ];
+    let mut total = 0.0;
+    for (name, ns) in rows {
+        println!("breakdown {name:14} {ns:6.1} ns/candle (cpu)");
+        total += ns;
+    }
+    println!("breakdown {:14} {total:6.1} ns/candle (cpu)", "sum");
+    let mut set = IndicatorSet::new(SetKind::Default);
+    println!(
+        "breakdown {:14} {:6.1} ns/candle (cpu)",
+        "default set",
+        time_per_candle(data, |c| set.update(c).obv.unwrap_or(0.0))
+    );
+    let mut set = IndicatorSet::new(SetKind::Advanced);
+    println!(
+        "breakdown {:14} {:6.1} ns/candle (cpu)",
+        "advanced set",
+        time_per_candle(data, |c| set.update(c).obv.unwrap_or(0.0))
+    );
+}
+
+fn per_candle(c: &mut Criterion<CpuTime>) {
     let data = candles(100_000);
     let mut g = c.benchmark_group("indicator_set");
     g.throughput(Throughput::Elements(1));
@@ -66,7 +204,7 @@ fn per_candle(c: &mut Criterion) {
     g.finish();
 }
 
-fn analyze_million(c: &mut Criterion) {
+fn analyze_million(c: &mut Criterion<CpuTime>) {
     let data = candles(1_000_000);
     let mut g = c.benchmark_group("analyze");
     g.sample_size(10);
@@ -87,5 +225,20 @@ fn analyze_million(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, per_candle, analyze_million);
-criterion_main!(benches);
+fn cpu_criterion() -> Criterion<CpuTime> {
+    Criterion::default().with_measurement(CpuTime)
+}
+
+criterion_group! {
+    name = benches;
+    config = cpu_criterion();
+    targets = per_candle, analyze_million
+}
+
+fn main() {
+    if std::env::var_os("INDICATORS_BREAKDOWN").is_some() {
+        breakdown(&candles(1_000_000));
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -70,13 +70,16 @@ impl Ring {
 /// leaves the deque once, so a step is O(1) amortised.
 #[derive(Debug, Clone)]
 pub struct Extremum {
-    period: usize,
+    period: u64,
     want_max: bool,
-    /// (sequence number, value), values monotonic from front (the extremum) to back.
+    /// Capacity − 1; the capacity is a power of two so slots are masked, not divided.
+    mask: usize,
+    /// (sequence number, value) pairs, values monotonic from front (the extremum) to back.
     idx: Box<[u64]>,
     val: Box<[f64]>,
+    /// Front and back positions as free-running counters (slot = counter & mask).
     head: usize,
-    len: usize,
+    tail: usize,
     seq: u64,
 }
 
@@ -89,23 +92,16 @@ impl Extremum {
     }
     fn new(period: usize, want_max: bool) -> Self {
         let period = period.max(1);
+        let cap = period.next_power_of_two();
         Self {
-            period,
+            period: period as u64,
             want_max,
-            idx: vec![0; period].into_boxed_slice(),
-            val: vec![0.0; period].into_boxed_slice(),
+            mask: cap - 1,
+            idx: vec![0; cap].into_boxed_slice(),
+            val: vec![0.0; cap].into_boxed_slice(),
             head: 0,
-            len: 0,
+            tail: 0,
             seq: 0,
-        }
-    }
-    #[inline]
-    fn slot(&self, i: usize) -> usize {
-        let j = self.head + i;
-        if j >= self.period {
-            j - self.period
-        } else {
-            j
         }
     }
     /// Adds `x`; returns the extremum of the last `period` values once that many were seen.
@@ -114,28 +110,31 @@ impl Extremum {
         let seq = self.seq;
         self.seq += 1;
         // Drop the front when it has left the window.
-        if self.len > 0 && self.idx[self.head] + self.period as u64 <= seq {
-            self.head = self.slot(1);
-            self.len -= 1;
+        if self.head != self.tail && self.idx[self.head & self.mask] + self.period <= seq {
+            self.head = self.head.wrapping_add(1);
         }
         // Drop values from the back that can never be the extremum again.
-        while self.len > 0 {
-            let back = self.val[self.slot(self.len - 1)];
+        while self.head != self.tail {
+            let back = self.val[self.tail.wrapping_sub(1) & self.mask];
             let dominated = if self.want_max { back <= x } else { back >= x };
             if !dominated {
                 break;
             }
-            self.len -= 1;
+            self.tail = self.tail.wrapping_sub(1);
         }
-        let s = self.slot(self.len);
+        let s = self.tail & self.mask;
         self.idx[s] = seq;
         self.val[s] = x;
-        self.len += 1;
-        (self.seq >= self.period as u64).then(|| self.val[self.head])
+        self.tail = self.tail.wrapping_add(1);
+        if self.seq >= self.period {
+            Some(self.val[self.head & self.mask])
+        } else {
+            None
+        }
     }
     pub fn clear(&mut self) {
         self.head = 0;
-        self.len = 0;
+        self.tail = 0;
         self.seq = 0;
     }
 }

@@ -183,11 +183,12 @@ fn mean_of_run(ring: &mut Ring, run: &mut usize, x: Option<f64>) -> Option<f64> 
     if *run < ring.capacity() {
         return None;
     }
-    let mut sum = 0.0;
-    for v in ring.iter() {
-        sum += v;
+    let n = ring.capacity();
+    let mut sum = ring.get(0);
+    for i in 1..n {
+        sum += ring.get(i);
     }
-    Some(sum / ring.capacity() as f64)
+    Some(sum / n as f64)
 }
 
 #[cfg(test)]

@@ -125,7 +125,8 @@ impl StdDev {
         self.ring.push(x);
         self.sum += x;
         // Saturating conversion: only absurd inputs (|x| > 9·10¹⁰) leave the grid.
-        let raw = (x * GRID).round() as i64;
+        let scaled = x * GRID;
+        let raw = (scaled + if scaled < 0.0 { -0.5 } else { 0.5 }) as i64;
         let slot = self.next_slot;
         self.next_slot = if slot + 1 == self.raws.len() { 0 } else { slot + 1 };
         if was_full {

@@ -34,8 +34,8 @@ pub fn typical_price(high: f64, low: f64, close: f64) -> f64 {
 #[derive(Debug, Clone)]
 pub struct Mfi {
     prev_tp: Option<f64>,
-    pos: Ring,
-    neg: Ring,
+    /// Signed money flow of each move in the window: positive up, negative down, 0 none.
+    flows: Ring,
     pos_sum: f64,
     neg_sum: f64,
     value: Option<f64>,
@@ -44,7 +44,7 @@ pub struct Mfi {
 impl Mfi {
     pub fn new(period: usize) -> Self {
         let period = period.max(1);
-        Self { prev_tp: None, pos: Ring::new(period), neg: Ring::new(period), pos_sum: 0.0, neg_sum: 0.0, value: None }
+        Self { prev_tp: None, flows: Ring::new(period), pos_sum: 0.0, neg_sum: 0.0, value: None }
     }
     #[inline]
     pub fn next(&mut self, high: f64, low: f64, close: f64, volume: f64) -> Option<f64> {
@@ -61,15 +61,16 @@ impl Mfi {
         } else {
             (flow, 0.0)
         };
-        if let Some(old) = self.pos.push(p) {
-            self.pos_sum -= old;
-        }
-        if let Some(old) = self.neg.push(n) {
-            self.neg_sum -= old;
+        if let Some(old) = self.flows.push(p - n) {
+            if old > 0.0 {
+                self.pos_sum -= old;
+            } else {
+                self.neg_sum -= -old;
+            }
         }
         self.pos_sum += p;
         self.neg_sum += n;
-        if !self.pos.is_full() {
+        if !self.flows.is_full() {
             return None;
         }
         let total = self.pos_sum + self.neg_sum;
