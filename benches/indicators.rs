@@ -124,7 +124,25 @@ fn time_per_candle(data: &[Candle], mut step: impl FnMut(&Candle) -> f64) -> f64
     best
 }
 
+/// How fast this core runs right now: 100 M dependent f64 additions (4 cycles each on current
+/// x86 cores) give an effective clock, which shows how much a shared machine slows the figures.
+fn calibrate() {
+    let t0 = thread_cpu_ns();
+    let mut x = 0.0f64;
+    let step = black_box(1e-9);
+    for _ in 0..100_000_000 {
+        x += step;
+    }
+    black_box(x);
+    let ns_per_add = (thread_cpu_ns() - t0) / 1e8;
+    println!(
+        "calibration: {ns_per_add:.3} ns per dependent add = {:.2} GHz effective at 4 cycles/add",
+        4.0 / ns_per_add
+    );
+}
+
 fn breakdown(data: &[Candle]) {
+    calibrate();
     let f = |p: Price| p.to_f64();
     let mut sma = Sma::new(20);
     let mut ema = Ema::new(20);

@@ -290,7 +290,8 @@ impl IndicatorSet {
             [r[14], r[15], r[16], r[17], r[18], r[19], r[20], r[21]];
     }
 
-    /// Feeds one closed candle; returns the values after it.
+    /// Feeds one closed candle (not a still-forming one: every call is a new bar); returns the
+    /// values after it. O(1), no allocation.
     #[inline]
     pub fn update(&mut self, c: &Candle) -> &IndicatorValues {
         let (h, l, close, vol) = (c.high.to_f64(), c.low.to_f64(), c.close.to_f64(), c.volume);
@@ -370,5 +371,63 @@ impl IndicatorSet {
         if let Some(a) = self.advanced.as_deref_mut() {
             a.liquidations.on_liquidation(l);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interval, Price, Side, Symbol};
+
+    fn candle(i: i64, close: i64) -> Candle {
+        let p = Price::from_int(close);
+        Candle {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            interval: Interval::M1,
+            ts_ms: i * 60_000,
+            open: p,
+            high: Price::from_int(close + 1),
+            low: Price::from_int(close - 1),
+            close: p,
+            volume: 2.0,
+            turnover: 0.0,
+            closed: true,
+        }
+    }
+
+    #[test]
+    fn switching_sets_at_run_time_keeps_the_default_state() {
+        let mut set = IndicatorSet::new(SetKind::Default);
+        for i in 0..19 {
+            assert_eq!(set.update(&candle(i, 100 + i)).sma_20, None);
+        }
+        set.set_kind(SetKind::Advanced);
+        let t = Trade {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            ts_ms: 19 * 60_000,
+            price: Price::from_int(119),
+            qty: "0.25".parse().unwrap(),
+            taker_side: Side::Sell,
+            trade_id: 7,
+        };
+        set.on_trade(&t);
+        let v = *set.update(&candle(19, 119));
+        // SMA of 100..=119 = 109.5: the switch did not reset the default indicators.
+        assert_eq!(v.sma_20, Some(109.5));
+        assert_eq!((v.cvd, v.cvd_delta), (Some(-0.25), Some(-0.25)));
+        // One bar 118..120 on 0.1 % bins (0.118 wide, the first one starting just below 118):
+        // every bin has the same volume, so the POC is the lowest, centred at 117.941.
+        assert!(v.vp_poc.is_some_and(|p| (p - 117.941).abs() < 1e-9), "{v:?}");
+        set.set_kind(SetKind::Default);
+        let v = set.values();
+        assert_eq!((v.sma_20, v.cvd, v.vp_poc), (Some(109.5), None, None));
+        assert_eq!(v.named(SetKind::Default).find(|(n, _)| *n == "sma_20"), Some(("sma_20", 109.5)));
+    }
+
+    #[test]
+    fn set_kind_parses_from_the_cli_words() {
+        assert_eq!("advanced".parse::<SetKind>(), Ok(SetKind::Advanced));
+        assert_eq!("default".parse::<SetKind>(), Ok(SetKind::Default));
+        assert!("fancy".parse::<SetKind>().unwrap_err().to_string().contains("`fancy`"));
     }
 }

@@ -69,6 +69,9 @@ impl VolumeProfile {
         if day != self.day {
             self.reset(day, low);
         }
+        if !(self.width > 0.0 && self.width.is_finite() && high / self.width < 1e15) {
+            return self.value;
+        }
         let (mut lo, mut hi) = ((low / self.width).floor() as i64, (high / self.width).floor() as i64);
         let first = self.origin.min(lo);
         let last = (self.origin + self.bins.len() as i64 - 1).max(hi);
