@@ -78,7 +78,7 @@ fn compare(label: &str, candles: &[Candle], expected: &[(i64, Vec<Option<f64>>)]
                     let err = (g - w).abs() / w.abs().max(1.0);
                     worst[k] = worst[k].max(err);
                     checked[k] += 1;
-                    if !(err <= TOLERANCE) {
+                    if err.is_nan() || err > TOLERANCE {
                         failures.push(format!("row {row} {}: ours {g} talib {w} (rel err {err:e})", cols[k]));
                     }
                 }
