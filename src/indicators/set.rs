@@ -316,7 +316,7 @@ impl IndicatorSet {
         v.stddev_20 = b.map(|b| b.stddev);
         v.obv = Some(self.obv.next(close, vol));
         v.mfi_14 = self.mfi.next(h, l, close, vol);
-        (v.stochrsi_k, v.stochrsi_d) = self.stoch_rsi.next(close);
+        (v.stochrsi_k, v.stochrsi_d) = self.stoch_rsi.next_rsi(v.rsi_14);
         v.hma_20 = self.hma.next(close);
         v.chop_14 = self.chop.next(h, l, close);
         v.vwap = self.vwap.next(c.ts_ms, h, l, close, vol);

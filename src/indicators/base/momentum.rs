@@ -26,24 +26,19 @@ impl Rsi {
         let prev = self.prev.replace(x)?;
         let diff = x - prev;
         let n = self.period as f64;
+        // Branch-free split of the move: adding the other side's 0.0 changes no bit.
         if self.count < self.period {
             self.count += 1;
-            if diff < 0.0 {
-                self.loss -= diff;
-            } else {
-                self.gain += diff;
-            }
+            self.loss -= diff.min(0.0);
+            self.gain += diff.max(0.0);
             if self.count < self.period {
                 return None;
             }
         } else {
             self.loss *= n - 1.0;
             self.gain *= n - 1.0;
-            if diff < 0.0 {
-                self.loss -= diff;
-            } else {
-                self.gain += diff;
-            }
+            self.loss -= diff.min(0.0);
+            self.gain += diff.max(0.0);
         }
         self.loss /= n;
         self.gain /= n;
@@ -153,7 +148,14 @@ impl StochRsi {
     /// Feeds one close; returns `(%K, %D)`.
     #[inline]
     pub fn next(&mut self, close: f64) -> (Option<f64>, Option<f64>) {
-        let Some(rsi) = self.rsi.next(close) else {
+        let rsi = self.rsi.next(close);
+        self.next_rsi(rsi)
+    }
+    /// Feeds an RSI computed elsewhere (with the same period) instead of a close, so a set that
+    /// already has RSI does not compute it twice. Use either this or [`StochRsi::next`].
+    #[inline]
+    pub fn next_rsi(&mut self, rsi: Option<f64>) -> (Option<f64>, Option<f64>) {
+        let Some(rsi) = rsi else {
             return (None, None);
         };
         let (hh, ll) = (self.highest.next(rsi), self.lowest.next(rsi));
