@@ -78,6 +78,16 @@ pub struct Bands {
 /// Decimal grid on which [`StdDev`] sums its inputs exactly (the 1e-8 of `Price`).
 const GRID: f64 = 1e8;
 
+/// `i128` to `f64` without the slow library call: the high and low halves separately (at most
+/// one extra rounding, 1e-16 relative).
+#[inline]
+fn i128_to_f64(v: i128) -> f64 {
+    if let Ok(small) = i64::try_from(v) {
+        return small as f64;
+    }
+    ((v >> 64) as i64 as f64) * 18_446_744_073_709_551_616.0 + (v as u64) as f64
+}
+
 /// Rolling population standard deviation and Bollinger bands (TA-Lib STDDEV and BBANDS with an
 /// SMA middle). The middle is TA-Lib's running SMA; the variance is exact: inputs are taken on
 /// the 1e-8 grid prices live on (exact for `Price` values below 2·10¹⁰) and `n·Σx² − (Σx)²` is
@@ -121,22 +131,24 @@ impl StdDev {
         let raw = (scaled + if scaled < 0.0 { -0.5 } else { 0.5 }) as i64;
         let slot = self.next_slot;
         self.next_slot = if slot + 1 == self.raws.len() { 0 } else { slot + 1 };
+        // Wrapping arithmetic: exact for any real price (|x| < 10⁹ with periods up to 10⁴), and
+        // absurd inputs give a wrong deviation rather than a panic.
         if was_full {
             let old = self.raws[slot] as i128;
-            self.raw_sum -= old;
-            self.raw_sum_sq -= old * old;
+            self.raw_sum = self.raw_sum.wrapping_sub(old);
+            self.raw_sum_sq = self.raw_sum_sq.wrapping_sub(old.wrapping_mul(old));
         }
         self.raws[slot] = raw;
-        self.raw_sum += raw as i128;
-        self.raw_sum_sq += (raw as i128) * (raw as i128);
+        self.raw_sum = self.raw_sum.wrapping_add(raw as i128);
+        self.raw_sum_sq = self.raw_sum_sq.wrapping_add((raw as i128).wrapping_mul(raw as i128));
         if !self.ring.is_full() {
             return None;
         }
         let n = self.ring.capacity();
         let mean = self.sum / n as f64;
         self.sum -= self.ring.get(0);
-        let num = (n as i128).saturating_mul(self.raw_sum_sq).saturating_sub(self.raw_sum.saturating_mul(self.raw_sum));
-        let var = num as f64 / ((n * n) as f64 * GRID * GRID);
+        let num = (n as i128).wrapping_mul(self.raw_sum_sq).wrapping_sub(self.raw_sum.wrapping_mul(self.raw_sum));
+        let var = i128_to_f64(num) / ((n * n) as f64 * GRID * GRID);
         let stddev = if var > 0.0 { var.sqrt() } else { 0.0 };
         let d = stddev * self.width;
         self.value = Some(Bands { upper: mean + d, middle: mean, lower: mean - d, stddev });
