@@ -1,0 +1,1 @@
+//! Market analysis: volatility, multi-timeframe trend alignment, chop, structure, regime.
