@@ -1,0 +1,157 @@
+//! Cost of one closed candle through `Analyzer::update` (volatility, multi-timeframe alignment,
+//! chop, structure, volume profile and the regime classifier), given precomputed indicator values.
+//! Uses the real FTX BTC-PERP 1m candles when `../shared/data` is present, else a random walk.
+//!
+//! Time is this thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so figures stay meaningful on a
+//! loaded machine; a best-of-3 CPU-time figure per candle is printed before criterion runs.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use autobot::analysis::{AnalysisConfig, Analyzer};
+use autobot::data::csv::read_candles;
+use autobot::domain::{Candle, Interval, Price, Symbol};
+use autobot::indicators::{IndicatorSet, IndicatorValues, SetKind};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{criterion_group, Criterion, Throughput};
+
+fn thread_cpu_ns() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+}
+
+struct CpuTime;
+
+impl Measurement for CpuTime {
+    type Intermediate = f64;
+    type Value = f64;
+    fn start(&self) -> f64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: f64) -> f64 {
+        thread_cpu_ns() - start
+    }
+    fn add(&self, a: &f64, b: &f64) -> f64 {
+        a + b
+    }
+    fn zero(&self) -> f64 {
+        0.0
+    }
+    fn to_f64(&self, v: &f64) -> f64 {
+        *v
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NsFormatter
+    }
+}
+
+struct NsFormatter;
+
+impl ValueFormatter for NsFormatter {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (div, unit) = match typical {
+            t if t < 1e3 => (1.0, "ns (cpu)"),
+            t if t < 1e6 => (1e3, "µs (cpu)"),
+            t if t < 1e9 => (1e6, "ms (cpu)"),
+            _ => (1e9, "s (cpu)"),
+        };
+        values.iter_mut().for_each(|v| *v /= div);
+        unit
+    }
+    fn scale_throughputs(&self, _typical: f64, throughput: &Throughput, values: &mut [f64]) -> &'static str {
+        let n = match throughput {
+            Throughput::Elements(n) | Throughput::Bytes(n) | Throughput::BytesDecimal(n) => *n as f64,
+            _ => 1.0,
+        };
+        values.iter_mut().for_each(|v| *v = n * 1e9 / *v);
+        "elem/s (cpu)"
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn random_walk(n: usize) -> Vec<Candle> {
+    let symbol = Symbol::new("BTCUSDT").unwrap();
+    let mut state: u64 = 7;
+    let mut rnd = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut price = 30_000.0;
+    (0..n)
+        .map(|i| {
+            let open = price;
+            price *= 1.0 + (rnd() - 0.5) * 0.002;
+            let p = |x: f64| Price::from_f64((x * 100.0).round() / 100.0).unwrap();
+            Candle {
+                symbol,
+                interval: Interval::M1,
+                ts_ms: 1_600_000_000_000 + i as i64 * 60_000,
+                open: p(open),
+                high: p(open.max(price) * (1.0 + rnd() * 0.0005)),
+                low: p(open.min(price) * (1.0 - rnd() * 0.0005)),
+                close: p(price),
+                volume: rnd() * 10.0,
+                turnover: 0.0,
+                closed: true,
+            }
+        })
+        .collect()
+}
+
+fn data() -> (Vec<Candle>, &'static str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ftx_BTC-PERP_1m.csv");
+    match read_candles(&path, Symbol::new("BTC-PERP").unwrap(), Interval::M1) {
+        Ok(c) if !c.is_empty() => (c, "ftx_BTC-PERP_1m"),
+        _ => {
+            println!("../shared/data absent: using a 45,000-bar random walk");
+            (random_walk(45_000), "random_walk")
+        }
+    }
+}
+
+fn bench(c: &mut Criterion<CpuTime>) {
+    let (candles, name) = data();
+    let mut set = IndicatorSet::new(SetKind::Default);
+    let vals: Vec<IndicatorValues> = candles.iter().map(|c| *set.update(c)).collect();
+    let run = |an: &mut Analyzer| {
+        let mut acc = 0.0;
+        for (c, v) in candles.iter().zip(&vals) {
+            acc += an.update(black_box(c), black_box(v)).confidence;
+        }
+        acc
+    };
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let mut an = Analyzer::new(AnalysisConfig::default());
+        let t0 = thread_cpu_ns();
+        black_box(run(&mut an));
+        best = best.min((thread_cpu_ns() - t0) / candles.len() as f64);
+    }
+    println!("Analyzer::update on {name} ({} candles): {best:.1} ns CPU per candle (best of 3)", candles.len());
+
+    let mut g = c.benchmark_group("analysis");
+    g.throughput(Throughput::Elements(candles.len() as u64));
+    g.sample_size(10);
+    g.bench_function(format!("analyzer_update/{name}"), |b| {
+        b.iter(|| {
+            let mut an = Analyzer::new(AnalysisConfig::default());
+            run(&mut an)
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = bench
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
