@@ -3,6 +3,7 @@
 //! The trading logic is a deterministic, synchronous core (`engine`) fed typed events; I/O lives
 //! at the edges (`exchange`, `data`, `ui`, `runtime`). See `ARCHITECTURE.md` in the design folder.
 
+pub mod analyze;
 pub mod backtest;
 pub mod cli;
 pub mod config;
