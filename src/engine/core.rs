@@ -204,6 +204,19 @@ impl Engine {
         self.slot(symbol).map(|s| self.symbols[s].position.size()).unwrap_or(Qty::ZERO)
     }
 
+    /// Wallet balance as the venue last reported it.
+    pub fn wallet_balance(&self) -> Money {
+        self.balance.map(|b| b.wallet_balance).unwrap_or(Money::ZERO)
+    }
+
+    /// How many closed candles per symbol are kept for the UI (0 = none, for backtests).
+    pub fn set_history_len(&mut self, len: usize) {
+        self.config.history_len = len;
+        for s in &mut self.symbols {
+            s.candles.truncate(len);
+        }
+    }
+
     /// Time of the newest event seen (UTC ms).
     pub fn now_ms(&self) -> i64 {
         self.now_ms
@@ -235,7 +248,9 @@ impl Engine {
         st.partial = None;
         st.last_price = candle.close;
         st.closed_candles += 1;
-        let signal = st.trend.on_candle(candle);
+        // The strategy acts when a bar of its own timeframe completes.
+        let bar = st.aggregator.push(candle);
+        let signal = bar.and_then(|b| st.trend.on_candle(&b));
         st.remember(*candle, cap);
         let close_ts = candle.close_ms();
         self.roll_day(close_ts);
@@ -244,7 +259,9 @@ impl Engine {
         if trend_on && !self.paused {
             self.modes[TREND_MODE as usize].active_ms += candle.interval.duration_ms().unwrap_or(60_000);
         }
-        self.trail_stop(s, close_ts, out);
+        if bar.is_some() {
+            self.trail_stop(s, close_ts, out);
+        }
         if let Some(signal) = signal {
             self.act_on_signal(s, signal, trend_on, close_ts, out);
         }
