@@ -222,11 +222,31 @@ mod tests {
         assert_eq!(shapes('█', 9, 18), Some(vec![rect(0, 0, 9, 18)]));
     }
 
+    /// The pixels the rectangles cover, row-major.
+    fn covered(rects: &[Rect], cw: i32, ch: i32) -> Vec<bool> {
+        let mut px = vec![false; (cw * ch) as usize];
+        for r in rects {
+            for y in r.y..r.y + r.h {
+                for x in r.x..r.x + r.w {
+                    px[(y * cw + x) as usize] = true;
+                }
+            }
+        }
+        px
+    }
+
     #[test]
     fn light_vertical_spans_the_cell() {
-        assert_eq!(shapes('│', 9, 18), Some(vec![rect(4, 0, 1, 18)]));
+        // │: exactly column 4 of every row (the up and down arms overlap at the centre).
+        let px = covered(&shapes('│', 9, 18).unwrap(), 9, 18);
+        for (i, &on) in px.iter().enumerate() {
+            assert_eq!(on, i % 9 == 4, "pixel {i}");
+        }
         // ┌: down arm from the band top (y 9) and right arm from the band left (x 4).
         assert_eq!(shapes('┌', 9, 18), Some(vec![rect(4, 9, 1, 9), rect(4, 9, 5, 1)]));
+        // ┃ is three pixels wide, centred: columns 3..6.
+        let px = covered(&shapes('┃', 9, 18).unwrap(), 9, 18);
+        assert_eq!((0..9).filter(|&x| px[x]).collect::<Vec<_>>(), vec![3, 4, 5]);
     }
 
     #[test]
