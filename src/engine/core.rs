@@ -492,13 +492,14 @@ impl Engine {
                     m.wins += 1;
                 }
             }
+            let tick = self.symbols[s].instrument.tick_size;
             let msg = format!(
-                "exit {} {} {} @ {} net {}",
+                "{} {} {} closed @ {} net {:+.2} USDT",
                 trade.symbol,
                 if trade.side == Side::Buy { "long" } else { "short" },
                 trade.qty,
-                trade.exit_price,
-                trade.net_pnl()
+                trade.exit_price.round_to(tick, crate::domain::Rounding::Nearest),
+                trade.net_pnl().to_f64()
             );
             self.closed_trades.push(trade);
             self.alert(fill.ts_ms, AlertLevel::Info, "exit", msg, out);
@@ -516,7 +517,7 @@ impl Engine {
             }
             Some(side) if after.abs() > before.abs() || side_of(before) != Some(side) => {
                 if before.is_zero() {
-                    let msg = format!("entry {symbol} {} {} @ {}", side, fill.qty, fill.price);
+                    let msg = format!("{symbol} {} {} @ {}", if side == Side::Buy { "long" } else { "short" }, fill.qty, fill.price);
                     self.alert(fill.ts_ms, AlertLevel::Info, "entry", msg, out);
                 }
                 self.protect(s, fill.ts_ms, out);
