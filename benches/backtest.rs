@@ -3,10 +3,11 @@
 
 use autobot::backtest::runner::run_events;
 use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
-use autobot::domain::{Event, Money};
+use autobot::domain::{Event, Interval, Money};
 use autobot::engine::{Engine, EngineConfig};
 use autobot::exchange::sim::{SimConfig, SimExchange};
 use autobot::runtime::pipeline::Pipeline;
+use autobot::strategy::TrendConfig;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// One generated symbol, candles and tickers only (what a candle backtest replays).
@@ -28,10 +29,13 @@ fn candles(n: usize) -> Vec<Event> {
     all
 }
 
-fn pipeline() -> Pipeline {
+fn pipeline(timeframe: Interval) -> Pipeline {
     let instruments: Vec<_> = demo_instruments().into_iter().filter(|i| i.symbol.as_str() == "BTCUSDT").collect();
     let venue = SimExchange::new(SimConfig::default(), &instruments, Money::from_int(10_000));
-    let mut p = Pipeline::new(Engine::new(EngineConfig::default()), venue);
+    let trend = TrendConfig { timeframe, ..TrendConfig::default() };
+    // As `autobot backtest` runs it: no candle history kept for a UI.
+    let config = EngineConfig { trend, history_len: 0, ..EngineConfig::default() };
+    let mut p = Pipeline::new(Engine::new(config), venue);
     for i in &instruments {
         p.inform(&Event::Instrument(*i), &mut autobot::runtime::pipeline::NoSink);
     }
@@ -45,17 +49,19 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("backtest");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events.len() as u64));
-    g.bench_function("trend_1m_candles_1M", |b| {
-        b.iter_batched(
-            pipeline,
-            |mut p| {
-                let out = run_events(&mut p, &events);
-                assert!(out.candles == events.len() as u64);
-                out.trades.len()
-            },
-            criterion::BatchSize::LargeInput,
-        )
-    });
+    for (name, tf) in [("trend_15m_from_1m_candles_1M", Interval::M15), ("trend_on_every_1m_candle_1M", Interval::M1)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || pipeline(tf),
+                |mut p| {
+                    let out = run_events(&mut p, &events);
+                    assert!(out.candles == events.len() as u64);
+                    out.trades.len()
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 

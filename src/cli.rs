@@ -63,6 +63,21 @@ pub struct RunArgs {
 pub enum CommandKind {
     /// Replay history through the engine as fast as the CPU allows and write a report.
     Backtest(BacktestArgs),
+    /// Indicators (and candlestick patterns) for a candle CSV, as CSV.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Output CSV.
+    #[arg(long, value_name = "OUT.csv")]
+    pub out: PathBuf,
+    /// Indicator set: default or advanced.
+    #[arg(long, value_name = "SET", default_value = "default")]
+    pub set: crate::indicators::SetKind,
+    /// Add one column per candlestick pattern (TA-Lib convention).
+    #[arg(long)]
+    pub patterns: bool,
 }
 
 #[derive(Debug, Args)]

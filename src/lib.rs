@@ -4,6 +4,7 @@
 //! at the edges (`exchange`, `data`, `ui`, `runtime`). See `ARCHITECTURE.md` in the design folder.
 
 pub mod analysis;
+pub mod analyze;
 pub mod backtest;
 pub mod cli;
 pub mod config;

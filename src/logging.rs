@@ -21,7 +21,9 @@ pub fn init(level: &str, log_dir: &Path, to_stderr: bool) -> anyhow::Result<Work
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = || EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
     let file_layer = fmt::layer().with_writer(writer).with_ansi(false).with_filter(filter());
-    let stderr_layer = to_stderr.then(|| fmt::layer().with_writer(std::io::stderr).with_filter(filter()));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stderr_layer =
+        to_stderr.then(|| fmt::layer().with_writer(std::io::stderr).with_ansi(ansi).with_filter(filter()));
     tracing_subscriber::registry().with(file_layer).with(stderr_layer).try_init().ok();
     Ok(guard)
 }

@@ -1,7 +1,7 @@
 //! `autobot`: parse flags, load the config, pick the command, run it.
 
 use anyhow::Context;
-use autobot::cli::{BacktestArgs, Cli, CommandKind};
+use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind};
 use autobot::config::{default_db_path, default_log_dir, Config, Speed};
 use autobot::runtime::RunOptions;
 use clap::Parser;
@@ -55,6 +55,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Some(CommandKind::Backtest(args)) => backtest(opts, args),
+        Some(CommandKind::Analyze(args)) => analyze(opts, args),
         None => run(opts),
     }
 }
@@ -101,5 +102,19 @@ fn backtest(mut opts: RunOptions, args: BacktestArgs) -> anyhow::Result<()> {
         outcome.trades.len(),
         files.display()
     );
+    Ok(())
+}
+
+fn analyze(opts: RunOptions, args: AnalyzeArgs) -> anyhow::Result<()> {
+    let Some(input) = opts.data.as_deref() else {
+        anyhow::bail!("analyze needs --data FILE (a candle CSV: ts_ms,open,high,low,close,volume)");
+    };
+    let started = std::time::Instant::now();
+    let rows = autobot::analyze::analyze_file(
+        input,
+        &args.out,
+        autobot::analyze::AnalyzeOptions { set: args.set, patterns: args.patterns },
+    )?;
+    eprintln!("analyze: {rows} rows in {:.3} s -> {}", started.elapsed().as_secs_f64(), args.out.display());
     Ok(())
 }

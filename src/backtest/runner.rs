@@ -28,6 +28,8 @@ pub struct BacktestOutcome {
 /// Loads the data (CSV or generator), then runs it through the pipeline.
 pub fn run(opts: &RunOptions) -> anyhow::Result<BacktestOutcome> {
     let (mut source, mut pipeline, opening) = build(opts)?;
+    // Nobody watches a backtest: skip the UI's candle history.
+    pipeline.engine.set_history_len(0);
     if matches!(source, MarketSource::Generator(_)) && opts.max_candles.is_none() {
         anyhow::bail!("a backtest on the generated market needs --max-candles N (or --data FILE)");
     }
@@ -83,12 +85,13 @@ pub fn run_events(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome 
                 exposure_ms += d;
             }
             if Some(c.symbol) == first {
-                let b = pipeline.venue.balance();
+                // The engine's equity: the venue's wallet plus unrealised PnL at the last close.
+                let (wallet, equity_now) = (pipeline.engine.wallet_balance(), pipeline.engine.equity());
                 equity.push(EquityPoint {
                     ts_ms: c.close_ms(),
-                    equity: b.equity,
-                    wallet_balance: b.wallet_balance,
-                    unrealised_pnl: b.unrealised_pnl,
+                    equity: equity_now,
+                    wallet_balance: wallet,
+                    unrealised_pnl: equity_now - wallet,
                 });
             }
         }

@@ -1,10 +1,11 @@
 //! Kline intervals, exactly the set Bybit V5 offers.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
-/// A candle interval; names follow Bybit's `interval` parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// A candle interval; names follow Bybit's `interval` parameter (`1m`-style labels are accepted
+/// when reading too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Interval {
     #[serde(rename = "1")]
     M1,
@@ -132,6 +133,13 @@ impl Interval {
                 ts_ms.div_euclid(d) * d
             }
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -204,6 +204,19 @@ impl Engine {
         self.slot(symbol).map(|s| self.symbols[s].position.size()).unwrap_or(Qty::ZERO)
     }
 
+    /// Wallet balance as the venue last reported it.
+    pub fn wallet_balance(&self) -> Money {
+        self.balance.map(|b| b.wallet_balance).unwrap_or(Money::ZERO)
+    }
+
+    /// How many closed candles per symbol are kept for the UI (0 = none, for backtests).
+    pub fn set_history_len(&mut self, len: usize) {
+        self.config.history_len = len;
+        for s in &mut self.symbols {
+            s.candles.truncate(len);
+        }
+    }
+
     /// Time of the newest event seen (UTC ms).
     pub fn now_ms(&self) -> i64 {
         self.now_ms
@@ -235,7 +248,9 @@ impl Engine {
         st.partial = None;
         st.last_price = candle.close;
         st.closed_candles += 1;
-        let signal = st.trend.on_candle(candle);
+        // The strategy acts when a bar of its own timeframe completes.
+        let bar = st.aggregator.push(candle);
+        let signal = bar.and_then(|b| st.trend.on_candle(&b));
         st.remember(*candle, cap);
         let close_ts = candle.close_ms();
         self.roll_day(close_ts);
@@ -244,7 +259,9 @@ impl Engine {
         if trend_on && !self.paused {
             self.modes[TREND_MODE as usize].active_ms += candle.interval.duration_ms().unwrap_or(60_000);
         }
-        self.trail_stop(s, close_ts, out);
+        if bar.is_some() {
+            self.trail_stop(s, close_ts, out);
+        }
         if let Some(signal) = signal {
             self.act_on_signal(s, signal, trend_on, close_ts, out);
         }
@@ -475,13 +492,14 @@ impl Engine {
                     m.wins += 1;
                 }
             }
+            let tick = self.symbols[s].instrument.tick_size;
             let msg = format!(
-                "exit {} {} {} @ {} net {}",
+                "{} {} {} closed @ {} net {:+.2} USDT",
                 trade.symbol,
                 if trade.side == Side::Buy { "long" } else { "short" },
                 trade.qty,
-                trade.exit_price,
-                trade.net_pnl()
+                trade.exit_price.round_to(tick, crate::domain::Rounding::Nearest),
+                trade.net_pnl().to_f64()
             );
             self.closed_trades.push(trade);
             self.alert(fill.ts_ms, AlertLevel::Info, "exit", msg, out);
@@ -499,7 +517,7 @@ impl Engine {
             }
             Some(side) if after.abs() > before.abs() || side_of(before) != Some(side) => {
                 if before.is_zero() {
-                    let msg = format!("entry {symbol} {} {} @ {}", side, fill.qty, fill.price);
+                    let msg = format!("{symbol} {} {} @ {}", if side == Side::Buy { "long" } else { "short" }, fill.qty, fill.price);
                     self.alert(fill.ts_ms, AlertLevel::Info, "entry", msg, out);
                 }
                 self.protect(s, fill.ts_ms, out);

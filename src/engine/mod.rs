@@ -1,5 +1,6 @@
 //! The deterministic core: `Engine::on_event(&Event) -> Vec<Action>`, no I/O, no clock reads.
 
+mod aggregate;
 mod config;
 mod core;
 mod positions;
@@ -8,6 +9,7 @@ mod symbol;
 mod view;
 
 pub use self::core::{Engine, TREND_MODE};
+pub use aggregate::CandleAggregator;
 pub use config::EngineConfig;
 pub use positions::PositionBook;
 pub use snapshot::*;

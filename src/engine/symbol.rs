@@ -15,6 +15,8 @@ pub struct StopState {
 #[derive(Debug, Clone)]
 pub struct SymbolState {
     pub instrument: Instrument,
+    /// Builds the strategy's timeframe from the base candles.
+    pub aggregator: super::aggregate::CandleAggregator,
     pub trend: TrendFollower,
     pub last_price: Price,
     pub mark_price: Price,
@@ -35,6 +37,7 @@ pub struct SymbolState {
 impl SymbolState {
     pub fn new(instrument: Instrument, trend: TrendConfig) -> Self {
         Self {
+            aggregator: super::aggregate::CandleAggregator::new(trend.timeframe),
             trend: TrendFollower::new(trend),
             last_price: Price::ZERO,
             mark_price: Price::ZERO,

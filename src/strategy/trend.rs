@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct TrendConfig {
     pub enabled: bool,
+    /// Timeframe the mode trades on, built locally from the 1-minute candles (`1m`, `15m`, `1h` ...).
+    pub timeframe: crate::domain::Interval,
     pub fast_period: usize,
     pub slow_period: usize,
     pub atr_period: usize,
@@ -26,6 +28,7 @@ impl Default for TrendConfig {
     fn default() -> Self {
         Self {
             enabled: true,
+            timeframe: crate::domain::Interval::M15,
             fast_period: 20,
             slow_period: 60,
             atr_period: 14,

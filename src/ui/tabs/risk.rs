@@ -27,14 +27,22 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     // Gauges: "Daily loss  [██████░░] 80% 160.00/200.00 USDT", the bar's colour by utilisation.
     let g_inner_w = gauges.width.saturating_sub(2) as usize;
     let name_w = r.limits.iter().map(|g| g.name.chars().count()).max().unwrap_or(0).min(18);
-    let num = |v: f64| if v.abs() >= 1000.0 { fmt::amount(v, 0) } else { fmt::amount(v, 2) };
+    // Counts show as whole numbers, multiples as `2.50x`, money with cents below 1,000.
+    let num = |v: f64, unit: &str| {
+        if unit == "positions" || v.abs() >= 1000.0 {
+            fmt::amount(v, 0)
+        } else {
+            fmt::amount(v, 2)
+        }
+    };
     let lines: Vec<Line> = r
         .limits
         .iter()
         .map(|g| {
             let u = g.utilisation();
             let pct = format!(" {:>3.0}%", u * 100.0);
-            let full = format!("{pct} {}/{} {}", num(g.used), num(g.limit), g.unit);
+            let sep = if g.unit == "x" { "" } else { " " };
+            let full = format!("{pct} {}/{}{sep}{}", num(g.used, &g.unit), num(g.limit, &g.unit), g.unit);
             // Drop used/limit before the bar gets shorter than 6 cells.
             let text = if g_inner_w >= name_w + 1 + 6 + full.chars().count() { full } else { pct };
             let bar_w = g_inner_w.saturating_sub(name_w + 1 + text.chars().count()).min(40);
