@@ -1,7 +1,10 @@
-//! `autobot analyze`: indicators (and candlestick patterns) for a candle file, as CSV — one row
-//! per input candle, `ts_ms` first, empty cells before an indicator has enough data, floats in
-//! Rust's shortest round-trip form.
+//! `autobot analyze`: indicators, the market regime (and candlestick patterns) for a candle file,
+//! as CSV — one row per input candle, `ts_ms` first, empty cells before an indicator has enough
+//! data, floats in Rust's shortest round-trip form. After the indicator columns come `regime`
+//! (one of [`Regime::as_str`]) and `regime_confidence` (4 decimals), both empty until the
+//! classifier has its inputs; the pattern columns follow.
 
+use crate::analysis::{AnalysisConfig, Analyzer};
 use crate::data::csv::{infer_interval, read_candles, symbol_from_file_name};
 use crate::domain::{Candle, Interval, Symbol};
 use crate::indicators::{analyze_columns_for, IndicatorSet, SetKind};
@@ -39,11 +42,14 @@ pub fn write_analysis(candles: &[Candle], opts: AnalyzeOptions, out: &mut impl W
     for c in analyze_columns_for(opts.set) {
         write!(out, ",{c}")?;
     }
+    out.write_all(b",regime,regime_confidence")?;
     if opts.patterns {
         write!(out, ",{}", pattern_columns_header())?;
     }
     out.write_all(b"\n")?;
     let mut set = IndicatorSet::new(opts.set);
+    let base = candles.first().map_or(Interval::M1, |c| c.interval);
+    let mut analyzer = Analyzer::new(AnalysisConfig::for_base(base));
     let mut patterns = PatternSet::new();
     let mut line = String::with_capacity(256);
     for c in candles {
@@ -52,6 +58,12 @@ pub fn write_analysis(candles: &[Candle], opts: AnalyzeOptions, out: &mut impl W
         cells(&v.default_row(), out)?;
         if opts.set == SetKind::Advanced {
             cells(&v.advanced_row(), out)?;
+        }
+        let a = analyzer.update(c, &v);
+        if a.ready {
+            write!(out, ",{},{:.4}", a.regime.as_str(), a.confidence)?;
+        } else {
+            out.write_all(b",,")?;
         }
         if opts.patterns {
             line.clear();
@@ -115,5 +127,57 @@ mod tests {
         assert_eq!(rows[18][1], "");
         let expected: f64 = (0..20).map(|i| 100.0 + (i % 7) as f64).sum::<f64>() / 20.0;
         assert_eq!(rows[19][1].parse::<f64>().unwrap(), expected);
+        // The regime columns sit between the indicators and the patterns.
+        let ri = header.iter().position(|h| *h == "regime").unwrap();
+        assert_eq!(header[ri + 1], "regime_confidence");
+        assert!(ri > header.iter().position(|h| *h == "vwap").unwrap());
+        assert!(ri < header.iter().position(|h| *h == "cdl_doji").unwrap());
+        assert_eq!((rows[0][ri], rows[0][ri + 1]), ("", ""), "warm-up rows are empty");
+    }
+
+    /// 400 one-minute bars: a zig-zag that keeps rising, so every warmed-up row has a label.
+    #[test]
+    fn regime_column_has_valid_labels_after_warm_up() {
+        let s = Symbol::new("BTCUSDT").unwrap();
+        let candles: Vec<Candle> = (0..400i64)
+            .map(|i| {
+                let p = Price::from_f64(100.0 + 0.05 * i as f64 + if i % 3 == 0 { 0.3 } else { 0.0 }).unwrap();
+                Candle {
+                    symbol: s,
+                    interval: Interval::M1,
+                    ts_ms: i * 60_000,
+                    open: p,
+                    high: p + Price::ONE,
+                    low: p - Price::ONE,
+                    close: p,
+                    volume: 1.0 + (i % 5) as f64,
+                    turnover: 0.0,
+                    closed: true,
+                }
+            })
+            .collect();
+        let mut buf = Vec::new();
+        write_analysis(&candles, AnalyzeOptions { set: SetKind::Default, patterns: false }, &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(&header[header.len() - 2..], ["regime", "regime_confidence"]);
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let labels: Vec<&str> = crate::analysis::Regime::ALL.iter().map(|r| r.as_str()).collect();
+        let mut labelled = 0;
+        for (i, r) in rows.iter().enumerate() {
+            assert_eq!(r.len(), header.len(), "row {i}");
+            let (label, conf) = (r[r.len() - 2], r[r.len() - 1]);
+            if label.is_empty() {
+                assert!(conf.is_empty() && i < 150, "row {i} still warming up");
+                continue;
+            }
+            labelled += 1;
+            assert!(labels.contains(&label), "row {i}: {label}");
+            let c: f64 = conf.parse().unwrap();
+            assert!((0.0..=1.0).contains(&c), "row {i}: {c}");
+        }
+        assert!(labelled >= 250, "{labelled}");
+        assert!(rows[..60].iter().all(|r| r[r.len() - 2].is_empty()), "60 returns are needed first");
     }
 }

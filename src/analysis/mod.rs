@@ -17,7 +17,8 @@
 //! 2. **HighVolatility** — realised volatility (std of 60 log returns) ranks at or above the 95th
 //!    percentile of its last 1,440 values *and* is ≥ 1.5 × its slow EMA (span 1,440); once in, it
 //!    stays while the percentile is ≥ 0.85. Confidence max(0.5 + 0.25·(ratio − 1), ½·percentile).
-//! 3. **ReversalRisk** — the timeframes agree on a trend (|alignment| ≥ 0.5) but either RSI(14)
+//! 3. **ReversalRisk** — only while the label is already a trend (or ReversalRisk): the
+//!    timeframes agree on a trend (|alignment| ≥ 0.5) but either RSI(14)
 //!    is stretched in the trend's direction (≥ 75 up / ≤ 25 down) on a bar that closes against
 //!    the trend, or the base timeframe's DIs have crossed against the trend with ADX ≥ 20.
 //!    Confidence 0.5 + 0.5·(RSI excess, at least 0.5 when stretched; 0.5 for a DI cross).
@@ -33,8 +34,8 @@
 //!
 //! Hysteresis is light: besides the enter/exit thresholds above, a new candidate must hold for 2
 //! consecutive bars before it replaces the current label, except Breakout and HighVolatility,
-//! which switch at once. While a disagreeing candidate waits, the reported confidence halves each
-//! bar. A mode switcher may add its own dwell time; the classifier does not.
+//! which switch at once. While a disagreeing candidate waits, the reported confidence is half the
+//! confidence of the last bar that agreed with the label. A mode switcher may add its own dwell time; the classifier does not.
 
 mod chop;
 mod profile;
@@ -47,7 +48,7 @@ mod volatility;
 mod tests;
 
 pub use chop::ChopDetector;
-pub use profile::{VolumeNode, VolumeProfile};
+pub use profile::{ValueArea, VolumeNode, VolumeProfile};
 pub use regime::{Regime, RegimeClassifier, RegimeInputs, RegimeThresholds};
 pub use structure::{Level, MarketStructure, Swing};
 pub use trend::{Bar, BarAggregator, TrendAlignment};
@@ -156,6 +157,9 @@ pub struct AnalysisOutput {
     pub volume_ratio: Option<f64>,
     /// Closed bars seen.
     pub bars: u64,
+    /// The classifier had all its inputs on this bar (ATR, ADX, the volatility percentile and at
+    /// least one warmed-up higher timeframe); before that the label is a placeholder `Range`.
+    pub ready: bool,
 }
 
 /// All analysis state of one symbol.
@@ -226,6 +230,10 @@ impl Analyzer {
             volume_ratio,
         };
         let (regime, confidence) = self.classifier.update(&inputs);
+        let ready = ind.atr_14.is_some()
+            && ind.adx_14.is_some()
+            && vs.percentile.is_some()
+            && self.trend.directions_ready() > 0;
         let (support, resistance) = self.structure.nearest(cl);
         self.out = AnalysisOutput {
             ts_ms: c.ts_ms,
@@ -244,12 +252,30 @@ impl Analyzer {
             resistance: resistance.map(level_ref),
             volume_ratio,
             bars: self.out.bars + 1,
+            ready,
         };
         &self.out
     }
 
+    /// The result of the latest [`update`](Self::update) (all `None`/`Range` before the first).
     pub fn output(&self) -> &AnalysisOutput {
         &self.out
+    }
+    /// Current regime label and its confidence in [0, 1].
+    pub fn regime(&self) -> Regime {
+        self.out.regime
+    }
+    pub fn confidence(&self) -> f64 {
+        self.out.confidence
+    }
+    /// Whether the classifier has all its inputs (see [`AnalysisOutput::ready`]).
+    pub fn is_ready(&self) -> bool {
+        self.out.ready
+    }
+    /// Point of control and the 70 % value area of the rolling volume profile. O(1,024), no
+    /// allocation: call it for a snapshot, not necessarily per candle.
+    pub fn value_area(&self) -> Option<ValueArea> {
+        self.profile.value_area(0.7)
     }
     /// Support/resistance levels (unordered), for the UI.
     pub fn levels(&self) -> &[Level] {

@@ -12,6 +12,18 @@ pub struct VolumeNode {
     pub share: f64,
 }
 
+/// Point of control and value area of the profile.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueArea {
+    /// Centre of the bin with the most volume.
+    pub poc: f64,
+    /// Top of the highest and bottom of the lowest bin of the value area.
+    pub vah: f64,
+    pub val: f64,
+    /// Share of the window's volume inside [val, vah] (≥ the requested share unless the bins ran out).
+    pub share: f64,
+}
+
 /// Volume by price over the last `window` bars.
 ///
 /// A slot holds one bin key; if the window's price range spans more than `slots` bins, a new bin
@@ -104,6 +116,52 @@ impl VolumeProfile {
             0.0
         }
     }
+    /// Point of control and the value area holding at least `share` of the volume (0.7 is the
+    /// usual choice): starting at the POC bin, the area grows one bin at a time towards the
+    /// neighbour with more volume (up on a tie) until it holds `share`. O(slots), no allocation.
+    pub fn value_area(&self, share: f64) -> Option<ValueArea> {
+        if self.total <= 0.0 || self.width <= 0.0 {
+            return None;
+        }
+        let mut poc: Option<(i64, f64)> = None;
+        for s in 0..SLOTS {
+            let (k, v) = (self.keys[s], self.vols[s]);
+            if k != i64::MIN && v > 0.0 && poc.is_none_or(|(pk, pv)| v > pv || (v == pv && k < pk)) {
+                poc = Some((k, v));
+            }
+        }
+        let (pk, pv) = poc?;
+        let vol_of = |key: i64| {
+            let s = Self::slot(key);
+            if self.keys[s] == key {
+                self.vols[s]
+            } else {
+                0.0
+            }
+        };
+        let target = share.clamp(0.0, 1.0) * self.total;
+        let (mut lo, mut hi, mut sum) = (pk, pk, pv);
+        // At most SLOTS bins can hold volume, so 2·SLOTS steps always suffice.
+        for _ in 0..2 * SLOTS {
+            if sum >= target * (1.0 - 1e-12) {
+                break;
+            }
+            let (up, down) = (vol_of(hi + 1), vol_of(lo - 1));
+            if up >= down {
+                hi += 1;
+                sum += up;
+            } else {
+                lo -= 1;
+                sum += down;
+            }
+        }
+        Some(ValueArea {
+            poc: (pk as f64 + 0.5) * self.width,
+            vah: (hi + 1) as f64 * self.width,
+            val: lo as f64 * self.width,
+            share: (sum / self.total).min(1.0),
+        })
+    }
     /// Up to `k` high-volume nodes, largest first: bins that are local maxima (no more volume
     /// than either neighbour bin) with at least twice the mean volume of the non-empty bins.
     /// O(slots); meant for the UI, not per candle.
@@ -160,5 +218,22 @@ mod tests {
         assert_eq!(p.total(), 13.0);
         p.update(100.0, -5.0);
         assert_eq!(p.total(), 3.0, "10 at 105 evicted, negative volume counts 0");
+    }
+
+    #[test]
+    fn value_area_grows_from_the_poc_towards_more_volume() {
+        // Width 1.0; bins 98..=102 hold 1, 3, 6, 4, 2 (total 16).
+        let mut p = VolumeProfile::new(16, 100.0);
+        for (price, v) in [(100.0, 6.0), (98.5, 1.0), (99.5, 3.0), (101.5, 4.0), (102.5, 2.0)] {
+            p.update(price, v);
+        }
+        // 70 % of 16 = 11.2: POC 100 (6) → up to 101 (4 > 3) = 10 → down to 99 (3 > 2) = 13.
+        let va = p.value_area(0.7).unwrap();
+        assert_eq!((va.poc, va.val, va.vah), (100.5, 99.0, 102.0));
+        assert!((va.share - 13.0 / 16.0).abs() < 1e-12);
+        // The whole profile: bins 98..=102.
+        let all = p.value_area(1.0).unwrap();
+        assert_eq!((all.val, all.vah, all.share), (98.0, 103.0, 1.0));
+        assert_eq!(VolumeProfile::new(4, 10.0).value_area(0.7), None);
     }
 }

@@ -126,6 +126,8 @@ pub struct RegimeClassifier {
     th: RegimeThresholds,
     current: Regime,
     confidence: f64,
+    /// Confidence of the last bar whose candidate matched the label.
+    held_conf: f64,
     pending: Regime,
     pending_bars: u32,
     /// Active breakout: level, direction (+1 up, −1 down), bars left.
@@ -134,7 +136,15 @@ pub struct RegimeClassifier {
 
 impl RegimeClassifier {
     pub fn new(th: RegimeThresholds) -> Self {
-        Self { th, current: Regime::Range, confidence: 0.0, pending: Regime::Range, pending_bars: 0, breakout: None }
+        Self {
+            th,
+            current: Regime::Range,
+            confidence: 0.0,
+            held_conf: 0.0,
+            pending: Regime::Range,
+            pending_bars: 0,
+            breakout: None,
+        }
     }
     pub fn regime(&self) -> Regime {
         self.current
@@ -189,7 +199,9 @@ impl RegimeClassifier {
         let adx = x.adx.unwrap_or(0.0);
         let was_trend = matches!(self.current, Regime::TrendUp | Regime::TrendDown | Regime::ReversalRisk);
         let (need_a, need_adx) = if was_trend { (th.trend_exit, th.adx_exit) } else { (th.trend_enter, th.adx_enter) };
-        if a.abs() >= th.trend_enter {
+        // Reversal risk is a warning about a trend that is already on; from anything else the
+        // same bar only counts towards entering the trend.
+        if was_trend && a.abs() >= th.trend_enter {
             let up = a > 0.0;
             let rsi_ext = x.rsi.map_or(0.0, |r| {
                 if up {
@@ -234,6 +246,7 @@ impl RegimeClassifier {
         if cand == self.current {
             self.pending_bars = 0;
             self.confidence = conf;
+            self.held_conf = conf;
         } else {
             if cand == self.pending {
                 self.pending_bars += 1;
@@ -245,12 +258,173 @@ impl RegimeClassifier {
             if instant || self.pending_bars >= self.th.confirm_bars {
                 self.current = cand;
                 self.confidence = conf;
+                self.held_conf = conf;
                 self.pending_bars = 0;
             } else {
-                // Holding the old label on a disagreeing bar: confidence reflects the doubt.
-                self.confidence *= 0.5;
+                // Holding the old label on a disagreeing bar: half its last confidence.
+                self.confidence = 0.5 * self.held_conf;
             }
         }
         (self.current, self.confidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A calm, directionless bar: ATR 1, mid volatility, ADX 30 with +DI 25 / −DI 15, RSI 50.
+    fn calm() -> RegimeInputs {
+        RegimeInputs {
+            close: 100.0,
+            prev_close: 100.0,
+            atr: Some(1.0),
+            vol_percentile: Some(0.5),
+            vol_ratio: Some(1.0),
+            alignment: 0.0,
+            chop_score: Some(0.3),
+            choppy: false,
+            adx: Some(30.0),
+            plus_di: Some(25.0),
+            minus_di: Some(15.0),
+            rsi: Some(50.0),
+            resistance: None,
+            support: None,
+            volume_ratio: Some(1.0),
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn trend_needs_two_bars_to_enter_and_holds_between_exit_and_enter() {
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        let up = RegimeInputs { alignment: 0.8, rsi: Some(60.0), ..calm() };
+        // First bar: candidate TrendUp, label stays Range (confidence 0 halves to 0).
+        assert_eq!(k.update(&up), (Regime::Range, 0.0));
+        // Second bar: TrendUp, ½·0.8 + ½·(30 − 15)/25 = 0.4 + 0.3.
+        let (r, c) = k.update(&up);
+        assert!(r == Regime::TrendUp && close(c, 0.7), "{r:?} {c}");
+        // Alignment 0.3 and ADX 16 are below the entry bars but above the exit bars: it stays,
+        // with ½·0.3 + ½·(16 − 15)/25 = 0.17.
+        let weak = RegimeInputs { alignment: 0.3, adx: Some(16.0), ..calm() };
+        let (r, c) = k.update(&weak);
+        assert!(r == Regime::TrendUp && close(c, 0.17), "{r:?} {c}");
+        // Alignment 0.2: the Range candidate waits one bar (confidence halves), then takes over
+        // with ½·0.3 (chop) + ½·(1 − 0.2) = 0.55.
+        let flat = RegimeInputs { alignment: 0.2, ..calm() };
+        let (r, c) = k.update(&flat);
+        assert!(r == Regime::TrendUp && close(c, 0.085), "{r:?} {c}");
+        let (r, c) = k.update(&flat);
+        assert!(r == Regime::Range && close(c, 0.55), "{r:?} {c}");
+        // From Range, the weak inputs are not enough to enter: Range, ½·0.3 + ½·0.7 = 0.5.
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        k.update(&weak);
+        let (r, c) = k.update(&weak);
+        assert!(r == Regime::Range && close(c, 0.5), "{r:?} {c}");
+        // A choppy market does not enter a trend either.
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        k.update(&RegimeInputs { choppy: true, ..up });
+        assert_eq!(k.update(&RegimeInputs { choppy: true, ..up }).0, Regime::Range);
+    }
+
+    #[test]
+    fn alternating_candidates_never_switch() {
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        let up = RegimeInputs { alignment: 0.8, ..calm() };
+        let down = RegimeInputs { alignment: -0.8, plus_di: Some(15.0), minus_di: Some(25.0), ..calm() };
+        for i in 0..20 {
+            let x = if i % 2 == 0 { up } else { down };
+            assert_eq!(k.update(&x).0, Regime::Range, "bar {i}");
+        }
+    }
+
+    #[test]
+    fn stretched_rsi_against_the_trend_and_di_cross_are_reversal_risk() {
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        let up = RegimeInputs { alignment: 0.8, rsi: Some(70.0), ..calm() };
+        k.update(&up);
+        assert_eq!(k.update(&up).0, Regime::TrendUp);
+        // RSI 87.5 on a down close: excess (87.5 − 75)/25 = 0.5 → 0.5 + 0.5·0.5 = 0.75.
+        let pull = RegimeInputs { rsi: Some(87.5), close: 99.0, ..up };
+        assert_eq!(k.update(&pull).0, Regime::TrendUp);
+        let (r, c) = k.update(&pull);
+        assert!(r == Regime::ReversalRisk && close(c, 0.75), "{r:?} {c}");
+        // RSI 95 → excess 0.8 → 0.9. An up close with RSI 95 is not a reversal sign.
+        let (r, c) = k.update(&RegimeInputs { rsi: Some(95.0), ..pull });
+        assert!(r == Regime::ReversalRisk && close(c, 0.9), "{r:?} {c}");
+        let mut k2 = k.clone();
+        k2.update(&RegimeInputs { rsi: Some(95.0), close: 101.0, ..up });
+        assert_eq!(k2.update(&RegimeInputs { rsi: Some(95.0), close: 101.0, ..up }).0, Regime::TrendUp);
+        // Downtrend whose +DI (25) is above −DI (15) with ADX 30: 0.5 + 0.5·0.5.
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        let crossed = RegimeInputs { alignment: -0.8, ..calm() };
+        // From Range the same bars only enter the downtrend (reversal risk needs a trend on).
+        k.update(&crossed);
+        assert_eq!(k.update(&crossed).0, Regime::TrendDown);
+        k.update(&crossed);
+        let (r, c) = k.update(&crossed);
+        assert!(r == Regime::ReversalRisk && close(c, 0.75), "{r:?} {c}");
+    }
+
+    #[test]
+    fn high_volatility_enters_at_once_and_exits_below_the_lower_percentile() {
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        // Percentile 0.9 with ratio 1.6: not enough to enter.
+        assert_eq!(
+            k.update(&RegimeInputs { vol_percentile: Some(0.9), vol_ratio: Some(1.6), ..calm() }).0,
+            Regime::Range
+        );
+        // 0.96 and 1.6: at once, max(0.5 + 0.25·0.6, ½·0.96) = 0.65.
+        let (r, c) = k.update(&RegimeInputs { vol_percentile: Some(0.96), vol_ratio: Some(1.6), ..calm() });
+        assert!(r == Regime::HighVolatility && close(c, 0.65), "{r:?} {c}");
+        // 0.9 stays (≥ 0.85): max(0.5 + 0.25·0.2, 0.45) = 0.55.
+        let (r, c) = k.update(&RegimeInputs { vol_percentile: Some(0.9), vol_ratio: Some(1.2), ..calm() });
+        assert!(r == Regime::HighVolatility && close(c, 0.55), "{r:?} {c}");
+        // 0.8: Range after the one-bar wait, ½·0.3 + ½·1 = 0.65.
+        let calmer = RegimeInputs { vol_percentile: Some(0.8), ..calm() };
+        let (r, c) = k.update(&calmer);
+        assert!(r == Regime::HighVolatility && close(c, 0.275), "{r:?} {c}");
+        let (r, c) = k.update(&calmer);
+        assert!(r == Regime::Range && close(c, 0.65), "{r:?} {c}");
+    }
+
+    #[test]
+    fn breakout_needs_touches_margin_and_volume_then_holds_five_bars() {
+        let base = RegimeInputs { resistance: Some((101.0, 2)), prev_close: 100.5, close: 101.2, ..calm() };
+        let on_volume = RegimeInputs { volume_ratio: Some(2.0), ..base };
+        for miss in [
+            base,                                                       // volume ratio 1 < 1.5
+            RegimeInputs { resistance: Some((101.0, 1)), ..on_volume }, // one touch
+            RegimeInputs { close: 101.05, ..on_volume },                // 0.05 < 0.1·ATR beyond
+            RegimeInputs { prev_close: 101.1, ..on_volume },            // was already above
+        ] {
+            let mut k = RegimeClassifier::new(RegimeThresholds::default());
+            assert_eq!(k.update(&miss).0, Regime::Range, "{miss:?}");
+        }
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        // 0.4 + 0.2·0.2 (ATRs beyond) + 0.1·(2 − 1) = 0.54.
+        let (r, c) = k.update(&on_volume);
+        assert!(r == Regime::Breakout && close(c, 0.54) && k.breakout_direction() == 1, "{r:?} {c}");
+        // Holds while the close stays above 101: bars 2..=5, then the hold runs out.
+        let after = RegimeInputs { prev_close: 101.2, close: 101.5, ..base };
+        for bar in 2..=5 {
+            assert_eq!(k.update(&after).0, Regime::Breakout, "bar {bar}");
+        }
+        assert_eq!(k.update(&after).0, Regime::Breakout, "Range candidate waits a bar");
+        assert_eq!(k.update(&after).0, Regime::Range);
+        // A close back below the level ends it at once (the candidate becomes Range).
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        k.update(&on_volume);
+        k.update(&RegimeInputs { prev_close: 101.2, close: 100.9, ..base });
+        assert_eq!(k.breakout_direction(), 0);
+        // Support broken downwards: direction −1.
+        let mut k = RegimeClassifier::new(RegimeThresholds::default());
+        let down =
+            RegimeInputs { support: Some((99.0, 3)), prev_close: 99.5, close: 98.8, volume_ratio: Some(2.0), ..calm() };
+        assert_eq!(k.update(&down).0, Regime::Breakout);
+        assert_eq!(k.breakout_direction(), -1);
     }
 }

@@ -52,13 +52,20 @@ fn steady_uptrend_is_trend_up_after_warm_up() {
         })
         .collect();
     let (_, outs) = run(&cs);
-    for o in &outs[300..] {
-        assert_eq!(o.regime, Regime::TrendUp, "bar {}: {o:?}", o.bars);
+    assert!(!outs[50].ready && outs[299].ready);
+    for (i, o) in outs.iter().enumerate().skip(300) {
+        assert_eq!(o.regime, Regime::TrendUp, "bar {i}: {o:?}");
         assert!(o.confidence > 0.7 && o.confidence <= 1.0);
-        // The 15m EMA(20) starts on its 20th bar (minute 300) and has a slope from its 21st
-        // (minute 315) on; before that 15m counts ½.
-        assert!(o.alignment > 0.99 || o.bars <= 315, "{o:?}");
+        // Timeframes count once their EMA(20) exists, at first ½ (no slope yet). Until the 15m
+        // slope exists (minute ~315): (1 + 1.5·½)/2.5 = 0.7; when the 1h EMA appears (minute
+        // ~1185): (1 + 1.5 + 2·½)/4.5 = 0.78; from the 1h slope on (minute ~1245) it is 1.
+        assert!(o.alignment >= 0.7 - 1e-9, "bar {i}: {o:?}");
+        if i >= 1250 {
+            assert_eq!(o.alignment, 1.0, "bar {i}: {o:?}");
+        }
     }
+    // 4h has no EMA yet after 25 hours: it counts 0 and is left out of the weights.
+    assert_eq!(outs[1499].tf_directions, [1.0, 1.0, 1.0, 0.0]);
     // The mirror image is a downtrend.
     let mut c = 100.0;
     let down: Vec<Candle> = (0..600)
@@ -70,6 +77,35 @@ fn steady_uptrend_is_trend_up_after_warm_up() {
         .collect();
     let (_, outs) = run(&down);
     assert!(outs[300..].iter().all(|o| o.regime == Regime::TrendDown));
+}
+
+#[test]
+fn pullback_in_a_stretched_uptrend_is_reversal_risk() {
+    // Returns alternate +0.05 % / −0.01 %: RSI ≈ 5/6 ≈ 83, every other bar closes down. A single
+    // down bar makes a ReversalRisk candidate that never lasts 2 bars, so the label stays
+    // TrendUp; the first second-in-a-row down bar (1,500 after 1,499) confirms ReversalRisk.
+    let mut c = 100.0;
+    let mut cs: Vec<Candle> = (0..1501)
+        .map(|i| {
+            let o = c;
+            c *= if i % 2 == 0 && i < 1500 { 1.0005 } else { 0.9999 };
+            candle(i, o, o.max(c) + 0.01, o.min(c) - 0.01, c, 1.0)
+        })
+        .collect();
+    let (_, outs) = run(&cs);
+    for (i, o) in outs.iter().enumerate().take(1500).skip(400) {
+        assert_eq!(o.regime, Regime::TrendUp, "bar {i}: {o:?}");
+    }
+    let o = outs[1500];
+    assert_eq!(o.regime, Regime::ReversalRisk, "{o:?}");
+    assert!(o.confidence >= 0.75, "{o:?}");
+    // A fresh up bar is a TrendUp candidate again; it takes 2 bars to return.
+    let up = |i: usize, o: f64| candle(i, o, o * 1.0005 + 0.01, o - 0.01, o * 1.0005, 1.0);
+    let last = cs[1500].close.to_f64();
+    cs.push(up(1501, last));
+    cs.push(up(1502, last * 1.0005));
+    let (_, outs) = run(&cs);
+    assert_eq!((outs[1501].regime, outs[1502].regime), (Regime::ReversalRisk, Regime::TrendUp));
 }
 
 /// Closes alternating 100 / 100.1: no trend, no swings, constant volatility.

@@ -127,6 +127,10 @@ impl TrendAlignment {
     pub fn score(&self) -> f64 {
         self.score
     }
+    /// Number of higher timeframes whose EMA has warmed up.
+    pub fn directions_ready(&self) -> usize {
+        self.tfs.iter().filter(|t| t.ema_now.is_some()).count()
+    }
     /// Per-timeframe directions, in the order of the configured timeframes.
     pub fn directions(&self) -> [f64; 4] {
         self.dirs
