@@ -1,5 +1,7 @@
 //! Cost of one closed candle through `Analyzer::update` (volatility, multi-timeframe alignment,
-//! chop, structure, volume profile and the regime classifier), given precomputed indicator values.
+//! chop, structure, volume profile and the regime classifier), given precomputed indicator values,
+//! and of the analyzer together with the 15 candlestick detectors (`PatternSet::update`) — the
+//! target for the pair is ≤ 100 ns per candle.
 //! Uses the real FTX BTC-PERP 1m candles when `../shared/data` is present, else a random walk.
 //!
 //! Time is this thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so figures stay meaningful on a
@@ -12,6 +14,7 @@ use autobot::analysis::{AnalysisConfig, Analyzer};
 use autobot::data::csv::read_candles;
 use autobot::domain::{Candle, Interval, Price, Symbol};
 use autobot::indicators::{IndicatorSet, IndicatorValues, SetKind};
+use autobot::patterns::PatternSet;
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, Criterion, Throughput};
 
@@ -124,14 +127,27 @@ fn bench(c: &mut Criterion<CpuTime>) {
         }
         acc
     };
-    let mut best = f64::INFINITY;
+    let run_both = |an: &mut Analyzer, ps: &mut PatternSet| {
+        let mut acc = 0.0;
+        for (c, v) in candles.iter().zip(&vals) {
+            acc += an.update(black_box(c), black_box(v)).confidence;
+            acc += ps.update(black_box(c)).len() as f64;
+        }
+        acc
+    };
+    let (mut best, mut best_both) = (f64::INFINITY, f64::INFINITY);
     for _ in 0..3 {
         let mut an = Analyzer::new(AnalysisConfig::default());
         let t0 = thread_cpu_ns();
         black_box(run(&mut an));
         best = best.min((thread_cpu_ns() - t0) / candles.len() as f64);
+        let (mut an, mut ps) = (Analyzer::new(AnalysisConfig::default()), PatternSet::new());
+        let t0 = thread_cpu_ns();
+        black_box(run_both(&mut an, &mut ps));
+        best_both = best_both.min((thread_cpu_ns() - t0) / candles.len() as f64);
     }
     println!("Analyzer::update on {name} ({} candles): {best:.1} ns CPU per candle (best of 3)", candles.len());
+    println!("Analyzer::update + PatternSet::update (15 detectors): {best_both:.1} ns CPU per candle (best of 3)");
 
     let mut g = c.benchmark_group("analysis");
     g.throughput(Throughput::Elements(candles.len() as u64));
@@ -140,6 +156,12 @@ fn bench(c: &mut Criterion<CpuTime>) {
         b.iter(|| {
             let mut an = Analyzer::new(AnalysisConfig::default());
             run(&mut an)
+        })
+    });
+    g.bench_function(format!("analyzer_plus_patterns/{name}"), |b| {
+        b.iter(|| {
+            let (mut an, mut ps) = (Analyzer::new(AnalysisConfig::default()), PatternSet::new());
+            run_both(&mut an, &mut ps)
         })
     });
     g.finish();

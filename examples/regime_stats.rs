@@ -2,9 +2,10 @@
 //! how long regimes last, the share of time in each, and forward returns and volatility per
 //! regime. Prints markdown tables (the ones in `docs/regime.md`).
 //!
-//! `cargo run --release --example regime_stats [FILE ...]` — without arguments it runs the FTX
-//! BTC-PERP 1m file with the 1m defaults, and the Binance 1h and Coinbase 4h files treating each
-//! of their bars as the base bar (`AnalysisConfig::for_base`).
+//! `cargo run --release --example regime_stats [FILE ...]` — without arguments it runs every
+//! candle file in `../shared/data` (`*_1m.csv`, `*_5m.csv`, `*_1h.csv`, `*_4h.csv`), each bar
+//! being the base bar of `AnalysisConfig::for_base(interval)`. Statistics start at the first
+//! bar where the classifier is ready. Prints a SKIP line when the data is absent.
 
 use std::path::{Path, PathBuf};
 
@@ -13,25 +14,33 @@ use autobot::data::csv::read_candles;
 use autobot::domain::{Interval, Symbol};
 use autobot::indicators::{IndicatorSet, SetKind};
 
-const WARM_UP: usize = 300;
-
 fn main() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let files: Vec<(PathBuf, Interval)> = if args.is_empty() {
-        vec![
-            (data.join("ftx_BTC-PERP_1m.csv"), Interval::M1),
-            (data.join("binance_BTCUSDT_1h.csv"), Interval::H1),
-            (data.join("coinbase_BTCUSD_4h.csv"), Interval::H4),
-        ]
-    } else {
-        args.iter().map(|a| (PathBuf::from(a), guess_interval(a))).collect()
-    };
-    for (path, interval) in files {
-        if !path.exists() {
-            println!("SKIP {}: file not found (the real data lives in ../shared/data)", path.display());
-            continue;
+    let files: Vec<PathBuf> = if args.is_empty() {
+        match std::fs::read_dir(&data) {
+            Ok(rd) => {
+                let mut v: Vec<PathBuf> = rd
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| guess_interval(&p.to_string_lossy()).is_some())
+                    .collect();
+                // Longest first: the long histories are the ones worth reading.
+                v.sort_by_key(|p| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
+                v
+            }
+            Err(e) => {
+                println!("SKIP: {} not readable ({e}); the real data lives in ../shared/data", data.display());
+                return;
+            }
         }
+    } else {
+        args.iter().map(PathBuf::from).collect()
+    };
+    for path in files {
+        let Some(interval) = guess_interval(&path.to_string_lossy()) else {
+            println!("SKIP {}: cannot tell the interval from the name (_1m/_5m/_1h/_4h.csv)", path.display());
+            continue;
+        };
         let symbol = Symbol::new("BTC").expect("static symbol");
         match read_candles(&path, symbol, interval) {
             Ok(cs) => report(&path, interval, &cs),
@@ -40,13 +49,11 @@ fn main() {
     }
 }
 
-fn guess_interval(name: &str) -> Interval {
-    for (suffix, i) in [("_1h.csv", Interval::H1), ("_4h.csv", Interval::H4), ("_1d.csv", Interval::D1)] {
-        if name.ends_with(suffix) {
-            return i;
-        }
-    }
-    Interval::M1
+fn guess_interval(name: &str) -> Option<Interval> {
+    [("_1m.csv", Interval::M1), ("_5m.csv", Interval::M5), ("_1h.csv", Interval::H1), ("_4h.csv", Interval::H4)]
+        .into_iter()
+        .find(|(suffix, _)| name.ends_with(suffix))
+        .map(|(_, i)| i)
 }
 
 #[derive(Default, Clone)]
@@ -89,7 +96,7 @@ fn median(v: &mut [usize]) -> f64 {
 }
 
 fn report(path: &Path, interval: Interval, cs: &[autobot::domain::Candle]) {
-    let cfg = if interval == Interval::M1 { AnalysisConfig::default() } else { AnalysisConfig::for_base(interval) };
+    let cfg = AnalysisConfig::for_base(interval);
     let mut set = IndicatorSet::new(SetKind::Default);
     let mut an = Analyzer::new(cfg);
     let t0 = std::time::Instant::now();
@@ -102,11 +109,12 @@ fn report(path: &Path, interval: Interval, cs: &[autobot::domain::Candle]) {
     let mut acc = vec![Acc::default(); 6];
     let mut all = Acc::default();
     let n = outs.len();
+    let warm_up = outs.iter().position(|o| o.ready).unwrap_or(n);
     let mut flips = 0;
-    let mut run_start = WARM_UP;
-    for i in WARM_UP..n {
+    let mut run_start = warm_up;
+    for i in warm_up..n {
         let r = outs[i].regime.index();
-        if i > WARM_UP && outs[i].regime != outs[i - 1].regime {
+        if i > warm_up && outs[i].regime != outs[i - 1].regime {
             flips += 1;
             acc[outs[i - 1].regime.index()].runs.push(i - run_start);
             run_start = i;
@@ -126,19 +134,20 @@ fn report(path: &Path, interval: Interval, cs: &[autobot::domain::Candle]) {
             }
         }
     }
-    if n > WARM_UP {
+    if n > warm_up {
         acc[outs[n - 1].regime.index()].runs.push(n - run_start);
     }
-    let bars = n.saturating_sub(WARM_UP);
+    let bars = n.saturating_sub(warm_up);
     let name = path.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned());
-    let base = if interval == Interval::M1 {
-        "1m bars, 1m defaults (5m/15m/1h/4h alignment)".to_string()
-    } else {
-        format!("each {} bar is the base bar; alignment on {:?}", interval.label(), cfg.timeframes.map(|t| t.label()))
-    };
+    let tfs = cfg.timeframes.map(|t| t.label()).join("/");
+    let base = format!("{} base bars, alignment on {tfs}", interval.label());
     println!("\n### {name} — {n} bars ({base})\n");
+    if n <= warm_up {
+        println!("The classifier never became ready on {n} bars.");
+        return;
+    }
     println!(
-        "{bars} bars after a {WARM_UP}-bar warm-up; {flips} switches = **{:.1} per 1,000 bars**; analyzer + indicators {ns:.0} ns/bar (wall, release).\n",
+        "{bars} bars after a {warm_up}-bar warm-up (first ready bar); {flips} switches = **{:.1} per 1,000 bars**; analyzer + indicators {ns:.0} ns/bar (wall, release).\n",
         1000.0 * flips as f64 / bars.max(1) as f64
     );
     println!("| regime | share % | runs | mean run | median run | mean conf | fwd 15 bp | up15 % | fwd 60 bp | up60 % | fwd vol bp/bar |");
