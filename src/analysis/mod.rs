@@ -206,7 +206,8 @@ impl Analyzer {
         let alignment = self.trend.update(c.ts_ms, base_ms, o, h, l, cl, v);
         let chop_score = self.chop.update(ind.chop_14, ind.adx_14);
         // Levels as they stood before this bar's swings: a break is judged against the old map.
-        let (sup_prev, res_prev) = self.structure.nearest(prev_close);
+        // That is the previous bar's nearest pair (same levels, same price), so no second search.
+        let (sup_prev, res_prev) = (self.out.support, self.out.resistance);
         self.structure.update(c.ts_ms, h, l, ind.atr_14);
         self.profile.update(typical_price(h, l, cl), v);
         let volume_ratio = self.volume_mean.value().filter(|m| *m > 0.0).map(|m| v / m);

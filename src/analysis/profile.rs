@@ -86,7 +86,7 @@ impl VolumeProfile {
         }
         self.hist_key[self.head] = key;
         self.hist_vol[self.head] = vol;
-        self.head = (self.head + 1) % cap;
+        self.head = if self.head + 1 == cap { 0 } else { self.head + 1 };
         if key == i64::MIN {
             return;
         }

@@ -42,7 +42,11 @@ impl BarAggregator {
     /// new bar while an older one is still open (a gap), the older one is returned.
     #[inline]
     pub fn push(&mut self, ts_ms: i64, base_ms: i64, o: f64, h: f64, l: f64, c: f64, v: f64) -> Option<Bar> {
-        let open_ms = self.interval.bar_open(ts_ms);
+        // Inside the bar being built no division is needed to find its open time.
+        let open_ms = match (&self.cur, self.len_ms) {
+            (Some(b), Some(len)) if ts_ms >= b.open_ms && ts_ms < b.open_ms + len => b.open_ms,
+            _ => self.interval.bar_open(ts_ms),
+        };
         let mut done = None;
         match &mut self.cur {
             Some(b) if b.open_ms == open_ms => {
