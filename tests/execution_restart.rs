@@ -150,3 +150,40 @@ proptest! {
         prop_assert_eq!(h.orders.open_count(), venue_open.len());
     }
 }
+
+/// A fixed outage: one resting buy fills, one resting sell is cancelled by someone else, and a
+/// stranger's order appears; reconciliation reports each and adopts the position.
+#[test]
+fn a_fixed_outage_is_reported_difference_by_difference() {
+    let mut h = Harness::new(loose());
+    h.order(0, Side::Buy, 10, Some(-100), OrderOrigin::Strategy(0), false).unwrap();
+    h.order(0, Side::Sell, 10, Some(100), OrderOrigin::Strategy(0), false).unwrap();
+    let stored: Vec<Order> = h.orders.open_orders().into_iter().cloned().collect();
+    assert_eq!(stored.len(), 2);
+    let (buy, sell) = (stored[0].client_order_id(), stored[1].client_order_id());
+    // Down: the price falls 2 % through the buy; the sell is cancelled on the website.
+    for e in h.venue_trade(0, -200) {
+        if let Event::Fill(f) = e {
+            h.history.push(f);
+        }
+    }
+    let mut ev = Vec::new();
+    h.sim.execute(&Action::CancelOrder { symbol: h.symbol(0), client_order_id: sell }, h.now, &mut ev);
+    let mut m = OrderManager::restore("pt", ExecConfig::default(), stored, Vec::new());
+    let venue_positions: Vec<_> = (0..3).map(|s| h.sim.position(h.symbol(s))).collect();
+    let snap = VenueSnapshot { open_orders: &[], positions: &venue_positions, fills: &h.history };
+    let mut out = Vec::new();
+    let d = m.reconcile(&snap, &[(h.symbol(0), Qty::ZERO)], h.now, &mut out);
+    let text: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+    assert_eq!(d.len(), 3, "{text:#?}");
+    assert!(matches!(d[0], Discrepancy::MissedFill(f) if f.client_order_id == buy));
+    assert!(
+        matches!(d[1], Discrepancy::OrderClosed { client_order_id, now: autobot::domain::OrderStatus::Cancelled, .. } if client_order_id == sell)
+    );
+    assert_eq!(
+        d[2],
+        Discrepancy::PositionMismatch { symbol: h.symbol(0), local: Qty::ZERO, venue: "0.01".parse().unwrap() }
+    );
+    assert_eq!(m.get(&buy).unwrap().status, autobot::domain::OrderStatus::Filled);
+    assert_eq!(m.open_count(), 0);
+}
