@@ -418,10 +418,15 @@ impl Engine {
         let Some(s) = self.slot(request.symbol) else { return false };
         let st = &self.symbols[s];
         let position = if request.reduce_only { st.position.size() } else { position_override };
+        let (open_buy, open_sell) = self.orders.working_qty(request.symbol);
         let ctx = RiskContext {
             instrument: &st.instrument,
             position,
             last_price: st.price(),
+            mark_price: st.mark_price,
+            open_buy,
+            open_sell,
+            others: &[],
             equity: self.equity(),
             total_exposure: self.exposure() - st.price() * st.position.size().abs() + st.price() * position.abs(),
             // Other symbols' positions, plus this one as it will stand when the order goes in.

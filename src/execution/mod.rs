@@ -1,30 +1,107 @@
-//! Order manager: one state machine per order, driven by the venue's reports; client order ids
-//! for idempotency. It accepts only risk-approved requests.
+//! Order manager: one state machine per order, driven by the venue's reports through the domain
+//! transition table; client order ids for idempotency; place/amend/cancel; timeouts for
+//! unacknowledged requests; reconciliation after a reconnect or restart; slippage and fee
+//! accounting per fill. It accepts only risk-approved requests. Also: the kill switch's
+//! flatten-all, portfolio rebalancing and hedging helpers, and a small position book.
+
+mod book;
+mod costs;
+mod kill;
+mod rebalance;
+mod reconcile;
+mod timeouts;
+
+pub use book::PositionBook;
+pub use costs::{ExecCosts, FillCost};
+pub use kill::{flatten_all, kill_switch};
+pub use rebalance::{hedge_order, rebalance, Holding, RebalanceOrder};
+pub use reconcile::{Discrepancy, VenueSnapshot};
+pub use timeouts::{ExecConfig, RequestKind, TimeoutAction};
 
 use crate::domain::{
-    Action, Alert, AlertLevel, ClientOrderId, Fill, Order, OrderEvent, OrderRequest, OrderStatus, OrderUpdate, Symbol,
+    Action, Alert, AlertLevel, ClientOrderId, ExecId, Fill, Order, OrderEvent, OrderRequest, OrderStatus, OrderUpdate,
+    Price, Qty, Side, Symbol,
 };
 use crate::risk::RiskApproved;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use timeouts::Inflight;
 
 /// Tracks every order we sent, keyed by client order id.
 #[derive(Debug, Default)]
 pub struct OrderManager {
     orders: HashMap<ClientOrderId, Order>,
     /// Terminal orders, oldest first, kept for display and then forgotten.
-    finished: std::collections::VecDeque<ClientOrderId>,
+    finished: VecDeque<ClientOrderId>,
     next_seq: u64,
     prefix: String,
+    config: ExecConfig,
+    /// Requests sent and not yet answered.
+    inflight: HashMap<ClientOrderId, Inflight>,
+    /// Orders given up on after repeated timeouts, until a report or reconciliation settles them.
+    lost: HashSet<ClientOrderId>,
+    /// Fills already applied (replays after a reconnect are ignored), bounded.
+    seen_fills: HashSet<ExecId>,
+    seen_order: VecDeque<ExecId>,
+    costs: ExecCosts,
 }
 
 /// How many terminal orders are remembered.
 const KEEP_FINISHED: usize = 200;
+/// How many fill ids are remembered for de-duplication.
+const KEEP_FILL_IDS: usize = 10_000;
+
+/// Why a place/amend/cancel request could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    #[error("unknown order {0}")]
+    UnknownOrder(ClientOrderId),
+    #[error("order {id} is {status}, not working")]
+    NotWorking { id: ClientOrderId, status: OrderStatus },
+    #[error("order {0}: an amendment may change only quantity and prices")]
+    AmendChangesIdentity(ClientOrderId),
+    #[error("order {0}: the amendment changes nothing")]
+    NothingToAmend(ClientOrderId),
+    #[error("client order id {0} is already in use")]
+    DuplicateId(ClientOrderId),
+}
 
 impl OrderManager {
     /// `prefix` starts every client order id (at most 8 characters, e.g. `ab`).
     pub fn new(prefix: &str) -> Self {
+        Self::with_config(prefix, ExecConfig::default())
+    }
+
+    pub fn with_config(prefix: &str, config: ExecConfig) -> Self {
         let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
-        Self { prefix: if prefix.is_empty() { "ab".into() } else { prefix }, ..Default::default() }
+        Self { prefix: if prefix.is_empty() { "ab".into() } else { prefix }, config, ..Default::default() }
+    }
+
+    /// After a restart: the orders as last recorded (storage) and the ids of the fills already
+    /// applied to them (so a replayed execution history is not counted twice). Call `reconcile`
+    /// next.
+    pub fn restore(
+        prefix: &str,
+        config: ExecConfig,
+        orders: impl IntoIterator<Item = Order>,
+        seen_fills: impl IntoIterator<Item = ExecId>,
+    ) -> Self {
+        let mut m = Self::with_config(prefix, config);
+        for id in seen_fills {
+            m.remember_fill(id);
+        }
+        for o in orders {
+            let id = o.client_order_id();
+            let terminal = o.status.is_terminal();
+            m.orders.insert(id, o);
+            if terminal {
+                m.retire_if_done(id);
+            }
+        }
+        m
+    }
+
+    pub fn config(&self) -> &ExecConfig {
+        &self.config
     }
 
     /// A fresh id: prefix, event time in base 36, sequence and a tag (`ab-lq2x1k0-42-t`).
@@ -49,13 +126,80 @@ impl OrderManager {
         ClientOrderId::new(&text).unwrap_or_else(|_| ClientOrderId::new("ab-overflow").expect("static id is valid"))
     }
 
-    /// Registers an approved request and emits the action that sends it.
+    /// Registers an approved request and emits the action that sends it. A request whose client
+    /// id is already known is not sent again (idempotent resubmission).
     pub fn submit(&mut self, approved: RiskApproved<OrderRequest>, out: &mut Vec<Action>) {
+        let _ = self.try_submit(approved, out);
+    }
+
+    /// As `submit`, saying when the id was already used.
+    pub fn try_submit(&mut self, approved: RiskApproved<OrderRequest>, out: &mut Vec<Action>) -> Result<(), ExecError> {
         let request = approved.into_inner();
+        let id = request.client_order_id;
+        if self.orders.contains_key(&id) {
+            return Err(ExecError::DuplicateId(id));
+        }
         let order = Order::new(request);
         out.push(Action::PlaceOrder(request));
         out.push(Action::RecordOrder(Box::new(order.clone())));
-        self.orders.insert(request.client_order_id, order);
+        self.orders.insert(id, order);
+        self.inflight.insert(id, Inflight::new(RequestKind::Place, request.symbol, request.ts_ms));
+        Ok(())
+    }
+
+    /// The request as it would stand after an amendment, for the risk check that must approve it
+    /// before `amend` (check it with this order's own remaining quantity left out of `open_*`).
+    pub fn amended_request(
+        &self,
+        id: ClientOrderId,
+        qty: Option<Qty>,
+        price: Option<Price>,
+        trigger_price: Option<Price>,
+        ts_ms: i64,
+    ) -> Result<OrderRequest, ExecError> {
+        let o = self.working(id)?;
+        let mut r = o.request;
+        r.qty = qty.unwrap_or(o.qty);
+        r.price = price.or(o.price);
+        r.trigger_price = trigger_price.or(o.trigger_price);
+        r.ts_ms = ts_ms;
+        Ok(r)
+    }
+
+    /// Sends an approved amendment (built by `amended_request`) of a working order.
+    pub fn amend(&mut self, approved: RiskApproved<OrderRequest>, out: &mut Vec<Action>) -> Result<(), ExecError> {
+        let r = approved.into_inner();
+        let id = r.client_order_id;
+        let o = self.working(id)?;
+        let q = &o.request;
+        if (q.symbol, q.side, q.order_type, q.reduce_only) != (r.symbol, r.side, r.order_type, r.reduce_only) {
+            return Err(ExecError::AmendChangesIdentity(id));
+        }
+        let qty = (r.qty != o.qty).then_some(r.qty);
+        let price = (r.price != o.price).then_some(r.price).flatten();
+        let trigger_price = (r.trigger_price != o.trigger_price).then_some(r.trigger_price).flatten();
+        if qty.is_none() && price.is_none() && trigger_price.is_none() {
+            return Err(ExecError::NothingToAmend(id));
+        }
+        out.push(Action::AmendOrder { symbol: r.symbol, client_order_id: id, qty, price, trigger_price });
+        self.inflight.insert(id, Inflight::new(RequestKind::Amend, r.symbol, r.ts_ms));
+        Ok(())
+    }
+
+    /// Asks the venue to cancel a working order.
+    pub fn cancel(&mut self, id: ClientOrderId, ts_ms: i64, out: &mut Vec<Action>) -> Result<(), ExecError> {
+        let symbol = self.working(id)?.symbol();
+        out.push(Action::CancelOrder { symbol, client_order_id: id });
+        self.inflight.insert(id, Inflight::new(RequestKind::Cancel, symbol, ts_ms));
+        Ok(())
+    }
+
+    fn working(&self, id: ClientOrderId) -> Result<&Order, ExecError> {
+        let o = self.orders.get(&id).ok_or(ExecError::UnknownOrder(id))?;
+        if o.status.is_terminal() {
+            return Err(ExecError::NotWorking { id, status: o.status });
+        }
+        Ok(o)
     }
 
     pub fn get(&self, id: &ClientOrderId) -> Option<&Order> {
@@ -79,6 +223,42 @@ impl OrderManager {
         self.orders.values().filter(|o| o.status.is_open()).count()
     }
 
+    /// Remaining buy and sell quantity of `symbol`'s working orders that can add to a position
+    /// (reduce-only orders left out): the `open_buy`/`open_sell` of the risk context.
+    pub fn working_qty(&self, symbol: Symbol) -> (Qty, Qty) {
+        self.working_qty_except(symbol, None)
+    }
+
+    /// As `working_qty`, leaving out one order (the one being amended).
+    pub fn working_qty_except(&self, symbol: Symbol, except: Option<ClientOrderId>) -> (Qty, Qty) {
+        let (mut buy, mut sell) = (Qty::ZERO, Qty::ZERO);
+        for o in self.open_orders_for(symbol) {
+            if o.request.reduce_only || Some(o.client_order_id()) == except {
+                continue;
+            }
+            match o.side() {
+                Side::Buy => buy += o.remaining(),
+                Side::Sell => sell += o.remaining(),
+            }
+        }
+        (buy, sell)
+    }
+
+    /// Orders given up on after repeated timeouts (until a report or reconciliation).
+    pub fn lost(&self) -> impl Iterator<Item = &ClientOrderId> {
+        self.lost.iter()
+    }
+
+    /// Requests waiting for the venue's answer.
+    pub fn inflight_count(&self) -> usize {
+        self.inflight.len()
+    }
+
+    /// Fees and slippage so far.
+    pub fn costs(&self) -> &ExecCosts {
+        &self.costs
+    }
+
     /// Applies the venue's report of an order. Quantities come from fills; this moves status.
     pub fn on_update(&mut self, up: &OrderUpdate, out: &mut Vec<Action>) {
         let Some(order) = self.orders.get_mut(&up.client_order_id) else {
@@ -90,6 +270,17 @@ impl OrderManager {
             }));
             return;
         };
+        self.lost.remove(&up.client_order_id);
+        if let Some(f) = self.inflight.get(&up.client_order_id) {
+            let answered = match f.kind {
+                RequestKind::Place => up.status != OrderStatus::PendingNew,
+                RequestKind::Amend => true,
+                RequestKind::Cancel => up.status.is_terminal(),
+            };
+            if answered {
+                self.inflight.remove(&up.client_order_id);
+            }
+        }
         if order.order_id.is_none() {
             order.order_id = up.order_id;
         }
@@ -109,14 +300,8 @@ impl OrderManager {
         let event = match (order.status, up.status) {
             (_, OrderStatus::PendingNew) => return,
             (OrderStatus::PendingNew, OrderStatus::New) => OrderEvent::Accepted,
-            (OrderStatus::New, OrderStatus::New) => OrderEvent::Accepted,
-            (OrderStatus::Untriggered | OrderStatus::Triggered, OrderStatus::New) => {
-                if order.status == OrderStatus::Triggered {
-                    return;
-                }
-                OrderEvent::Triggered
-            }
-            (OrderStatus::PartiallyFilled, OrderStatus::New) => return,
+            (OrderStatus::Untriggered, OrderStatus::New) => OrderEvent::Triggered,
+            (OrderStatus::Triggered | OrderStatus::PartiallyFilled, OrderStatus::New) => return,
             (_, OrderStatus::New) => OrderEvent::Accepted,
             (_, OrderStatus::Untriggered) => OrderEvent::AcceptedConditional,
             (_, OrderStatus::Triggered) => OrderEvent::Triggered,
@@ -152,29 +337,67 @@ impl OrderManager {
 
     /// Applies a fill to its order. Returns false when the fill is for an order we do not know.
     pub fn on_fill(&mut self, fill: &Fill, out: &mut Vec<Action>) -> bool {
-        let Some(order) = self.orders.get_mut(&fill.client_order_id) else {
+        if !self.orders.contains_key(&fill.client_order_id) {
             return false;
-        };
+        }
+        self.on_fill_costed(fill, out);
+        true
+    }
+
+    /// Applies a fill and returns its costs (slippage against the decision price, fee); `None`
+    /// for an unknown order, a repeated fill (same exec id) or a refused one (overfill).
+    pub fn on_fill_costed(&mut self, fill: &Fill, out: &mut Vec<Action>) -> Option<FillCost> {
+        if self.seen_fills.contains(&fill.exec_id) {
+            return None;
+        }
+        let order = self.orders.get_mut(&fill.client_order_id)?;
         match order.apply_fill(fill.price, fill.qty, fill.fee, fill.ts_ms) {
             Ok(_) => {
                 if order.order_id.is_none() {
                     order.order_id = Some(fill.order_id);
                 }
+                let cost = FillCost::of(fill, order.request.decision_price);
                 out.push(Action::RecordOrder(Box::new(order.clone())));
-                self.retire_if_done(fill.client_order_id);
+                self.after_fill(fill, &cost);
+                Some(cost)
             }
-            Err(e) => out.push(Action::Alert(Alert {
-                ts_ms: fill.ts_ms,
-                level: AlertLevel::Critical,
-                kind: "order".into(),
-                message: format!("fill {} refused: {e}", fill.exec_id),
-            })),
+            Err(e) => {
+                out.push(Action::Alert(Alert {
+                    ts_ms: fill.ts_ms,
+                    level: AlertLevel::Critical,
+                    kind: "order".into(),
+                    message: format!("fill {} refused: {e}", fill.exec_id),
+                }));
+                None
+            }
         }
-        true
+    }
+
+    fn after_fill(&mut self, fill: &Fill, cost: &FillCost) {
+        self.costs.add(cost);
+        self.remember_fill(fill.exec_id);
+        if self.inflight.get(&fill.client_order_id).is_some_and(|f| f.kind == RequestKind::Place) {
+            self.inflight.remove(&fill.client_order_id);
+        }
+        self.lost.remove(&fill.client_order_id);
+        self.retire_if_done(fill.client_order_id);
+    }
+
+    fn remember_fill(&mut self, exec_id: ExecId) {
+        if self.seen_fills.insert(exec_id) {
+            self.seen_order.push_back(exec_id);
+            while self.seen_order.len() > KEEP_FILL_IDS {
+                if let Some(old) = self.seen_order.pop_front() {
+                    self.seen_fills.remove(&old);
+                }
+            }
+        }
     }
 
     fn retire_if_done(&mut self, id: ClientOrderId) {
         if self.orders.get(&id).is_some_and(|o| o.status.is_terminal()) {
+            self.inflight.remove(&id);
+            self.lost.remove(&id);
             self.finished.push_back(id);
             while self.finished.len() > KEEP_FINISHED {
                 if let Some(old) = self.finished.pop_front() {
@@ -187,3 +410,5 @@ impl OrderManager {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_more;

@@ -33,6 +33,10 @@ fn approved(m: &mut OrderManager, qty: &str) -> RiskApproved<OrderRequest> {
         equity: Money::from_int(100_000),
         total_exposure: Money::ZERO,
         open_positions: 0,
+        mark_price: Price::ZERO,
+        open_buy: Qty::ZERO,
+        open_sell: Qty::ZERO,
+        others: &[],
     };
     RiskEngine::new(RiskConfig::default()).check(req, &ctx).unwrap()
 }

@@ -1,67 +1,28 @@
-//! Risk: position sizing and the limits every order passes, automatic or manual.
+//! Risk: position sizing, stops, and the limits every order passes, automatic or manual.
 //!
 //! Only this module can make a `RiskApproved<OrderRequest>`, and the order manager accepts
-//! nothing else, so no order can skip these checks.
+//! nothing else, so no order can skip these checks. A refusal is typed: which limit, the value,
+//! the limit and the excess. Limits are compared exactly (fixed point); f64 is used only for
+//! analytics (correlation, ATR).
 
-use crate::domain::{Instrument, Money, OrderOrigin, OrderRequest, Price, Qty, Rate, Rounding, Side};
-use serde::{Deserialize, Serialize};
+mod config;
+mod correlation;
+mod guard;
+mod rejection;
+mod sizing;
+mod stops;
 
-/// Risk settings (`[risk]` in the config).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RiskConfig {
-    /// Fraction of equity lost if a new position's stop is hit (0.005 = 0.5 %).
-    pub risk_per_trade: f64,
-    /// Largest position per symbol, as notional in USDT.
-    pub max_position_notional: f64,
-    /// Largest total exposure across symbols as a multiple of equity.
-    pub max_leverage: f64,
-    /// Most symbols with an open position at once.
-    pub max_open_positions: usize,
-    /// Manual limit/stop orders further than this fraction from the last price are refused.
-    pub fat_finger_pct: f64,
-    /// Largest manual order, as notional in USDT.
-    pub max_manual_notional: f64,
-}
+pub use config::{Limits, RiskConfig};
+pub use correlation::CorrelationTracker;
+pub use guard::{EquityBreach, EquityCheck, EquityGuard};
+pub use rejection::{two_decimals, LimitBreach, LimitKind, RiskRefusal, RiskRejection, Unit};
+pub use sizing::{SizeCap, Sizing, SizingInput};
+pub use stops::{StopConfig, StopEvent, StopManager, StopReason, Target};
 
-impl Default for RiskConfig {
-    fn default() -> Self {
-        Self {
-            risk_per_trade: 0.005,
-            max_position_notional: 50_000.0,
-            max_leverage: 3.0,
-            max_open_positions: 2,
-            fat_finger_pct: 0.05,
-            max_manual_notional: 25_000.0,
-        }
-    }
-}
-
-impl RiskConfig {
-    /// Checks the values make sense; the message names the key.
-    pub fn validate(&self) -> Result<(), String> {
-        let in_range = |v: f64, lo: f64, hi: f64| v.is_finite() && v > lo && v <= hi;
-        if !in_range(self.risk_per_trade, 0.0, 0.2) {
-            return Err(format!("risk.risk_per_trade must be in (0, 0.2], got {}", self.risk_per_trade));
-        }
-        if !in_range(self.max_position_notional, 0.0, 1e12) {
-            return Err(format!("risk.max_position_notional must be positive, got {}", self.max_position_notional));
-        }
-        if !in_range(self.max_leverage, 0.0, 100.0) {
-            return Err(format!("risk.max_leverage must be in (0, 100], got {}", self.max_leverage));
-        }
-        if self.max_open_positions == 0 {
-            return Err("risk.max_open_positions must be at least 1".into());
-        }
-        if !in_range(self.fat_finger_pct, 0.0, 1.0) {
-            return Err(format!("risk.fat_finger_pct must be in (0, 1], got {}", self.fat_finger_pct));
-        }
-        if !in_range(self.max_manual_notional, 0.0, 1e12) {
-            return Err(format!("risk.max_manual_notional must be positive, got {}", self.max_manual_notional));
-        }
-        Ok(())
-    }
-}
+use crate::domain::{
+    Instrument, Money, OrderOrigin, OrderRequest, OrderType, Price, Qty, Rate, Rounding, Side, Symbol,
+};
+use serde::Serialize;
 
 /// Whether new risk may be taken (NautilusTrader's trading states).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,71 +57,115 @@ impl<T> RiskApproved<T> {
     }
 }
 
-/// An order the risk stage refused, and why (which limit, by how much).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RiskRefusal {
-    pub request: OrderRequest,
-    pub reason: String,
-}
-
 /// What the risk stage needs to know about the account when it checks an order.
 #[derive(Debug, Clone, Copy)]
 pub struct RiskContext<'a> {
     pub instrument: &'a Instrument,
     /// Signed position in the order's symbol.
     pub position: Qty,
-    /// Reference price (last trade) for notional and fat-finger checks.
+    /// Reference price (last trade) for notional checks.
     pub last_price: Price,
+    /// Mark price for the fat-finger check (zero: use `last_price`).
+    pub mark_price: Price,
     pub equity: Money,
-    /// Sum of |notional| over every symbol's position, at last prices.
+    /// Sum of |notional| over every symbol's position (this one included), at last prices.
     pub total_exposure: Money,
     /// Symbols with an open position.
     pub open_positions: usize,
+    /// Remaining quantity of this symbol's working buy / sell orders that are not reduce-only;
+    /// counted in as if they filled, so several working orders cannot add up past a limit.
+    pub open_buy: Qty,
+    pub open_sell: Qty,
+    /// Signed notional of the other symbols' positions, for the correlation-aware limit
+    /// (empty: the correlated-exposure check only sees this symbol).
+    pub others: &'a [(Symbol, Money)],
 }
 
-/// Sizing and limit checks.
+/// Sizing, limit checks and the trading state (kill switch, daily loss).
 #[derive(Debug, Clone)]
 pub struct RiskEngine {
     config: RiskConfig,
+    limits: Limits,
     state: TradingState,
+    /// The limit that put the engine in `Reducing`/`Halted`, if a limit did.
+    cause: Option<LimitKind>,
+    guard: EquityGuard,
+    correlations: CorrelationTracker,
 }
 
 impl RiskEngine {
     pub fn new(config: RiskConfig) -> Self {
-        Self { config, state: TradingState::Active }
+        Self {
+            limits: Limits::from_config(&config),
+            correlations: CorrelationTracker::new(config.correlation_window),
+            config,
+            state: TradingState::Active,
+            cause: None,
+            guard: EquityGuard::default(),
+        }
     }
     pub fn config(&self) -> &RiskConfig {
         &self.config
     }
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
     pub fn state(&self) -> TradingState {
         self.state
     }
+    /// The limit that changed the state, if one did.
+    pub fn state_cause(&self) -> Option<LimitKind> {
+        self.cause
+    }
+    /// Operator override (kill switch command). Going back to `Active` re-bases the drawdown peak.
     pub fn set_state(&mut self, state: TradingState) {
+        if state == TradingState::Active {
+            self.guard.rebase();
+        }
         self.state = state;
+        self.cause = None;
+    }
+    pub fn equity_guard(&self) -> &EquityGuard {
+        &self.guard
+    }
+    pub fn correlations(&self) -> &CorrelationTracker {
+        &self.correlations
+    }
+    pub fn correlations_mut(&mut self) -> &mut CorrelationTracker {
+        &mut self.correlations
+    }
+    pub fn stop_config(&self) -> StopConfig {
+        StopConfig::from(&self.config)
     }
 
-    /// Fixed-fractional sizing: lose `risk_per_trade` of equity if the stop is hit, capped by the
-    /// per-symbol notional limit and the leverage headroom; rounded down to the quantity step.
-    pub fn size_for_stop(
-        &self,
-        equity: Money,
-        entry: Price,
-        stop: Price,
-        instrument: &Instrument,
-        exposure: Money,
-    ) -> Qty {
-        let distance = (entry - stop).abs();
-        if !distance.is_positive() || !entry.is_positive() || !equity.is_positive() {
-            return Qty::ZERO;
+    /// A closed candle, for the rolling correlations.
+    pub fn on_close(&mut self, symbol: Symbol, ts_ms: i64, close: Price) {
+        self.correlations.on_close(symbol, ts_ms, close.to_f64());
+    }
+
+    /// Feeds the account equity. A daily-loss breach makes trading reducing-only until the next
+    /// UTC day; a drawdown breach halts trading and the caller must run the kill switch
+    /// (`execution::flatten_all`). Returns the breach the first time it happens.
+    pub fn on_equity(&mut self, ts_ms: i64, equity: Money) -> Option<EquityBreach> {
+        let l = self.limits;
+        let check = self.guard.on_equity(ts_ms, equity, l.max_daily_loss, l.max_drawdown);
+        if check.new_day && self.state == TradingState::Reducing && self.cause == Some(LimitKind::DailyLoss) {
+            self.state = TradingState::Active;
+            self.cause = None;
         }
-        let risk_money = equity.to_f64() * self.config.risk_per_trade;
-        let by_risk = risk_money / distance.to_f64();
-        let headroom = (equity.to_f64() * self.config.max_leverage - exposure.to_f64()).max(0.0);
-        let cap_notional = self.config.max_position_notional.min(headroom);
-        let by_cap = cap_notional / entry.to_f64();
-        let qty = by_risk.min(by_cap);
-        // Round down on the exact grid; f64 is only used to find the size, never to state it.
-        Qty::from_f64(qty).map(|q| instrument.round_qty(q.max(Qty::ZERO))).unwrap_or(Qty::ZERO)
+        match check.breach {
+            Some(b @ EquityBreach::Drawdown(_)) if self.state != TradingState::Halted => {
+                self.state = TradingState::Halted;
+                self.cause = Some(LimitKind::Drawdown);
+                Some(b)
+            }
+            Some(b @ EquityBreach::DailyLoss(_)) if self.state == TradingState::Active => {
+                self.state = TradingState::Reducing;
+                self.cause = Some(LimitKind::DailyLoss);
+                Some(b)
+            }
+            _ => None,
+        }
     }
 
     /// Every check an order must pass before it may reach a venue.
@@ -169,98 +174,129 @@ impl RiskEngine {
         request: OrderRequest,
         ctx: &RiskContext<'_>,
     ) -> Result<RiskApproved<OrderRequest>, RiskRefusal> {
-        let refuse = |reason: String| Err(RiskRefusal { request, reason });
+        match self.rejection(&request, ctx) {
+            None => Ok(RiskApproved(request)),
+            Some(r) => Err(RiskRefusal::new(request, r)),
+        }
+    }
+
+    fn rejection(&self, request: &OrderRequest, ctx: &RiskContext<'_>) -> Option<RiskRejection> {
+        let l = &self.limits;
         let signed = request.qty.signed(request.side);
         let after = ctx.position + signed;
-        let reduces = !ctx.position.is_zero()
+        let shrinks = !ctx.position.is_zero()
             && after.abs() <= ctx.position.abs()
             && (after.is_zero() || after.is_positive() == ctx.position.is_positive());
+        // Working orders on the same side could stack past flat; reduce-only ones cannot.
+        let same_side_working = match request.side {
+            Side::Buy => ctx.open_buy,
+            Side::Sell => ctx.open_sell,
+        };
+        let reduces = shrinks && (request.reduce_only || same_side_working + request.qty <= ctx.position.abs());
         let protective =
             request.reduce_only || matches!(request.origin, OrderOrigin::Flatten | OrderOrigin::Protective(_));
-
-        match self.state {
-            TradingState::Halted if !(protective && reduces) && request.origin != OrderOrigin::Flatten => {
-                return refuse("trading is halted (kill switch): only flattening orders pass".into());
-            }
-            TradingState::Reducing if !reduces => {
-                return refuse("trading is reducing-only: the order would not reduce the position".into());
-            }
-            _ => {}
+        let state_refuses = match self.state {
+            TradingState::Halted => !(protective && reduces) && request.origin != OrderOrigin::Flatten,
+            TradingState::Reducing => !reduces,
+            TradingState::Active => false,
+        };
+        if state_refuses {
+            return Some(RiskRejection::State { state: self.state, cause: self.cause });
         }
-        if request.reduce_only && !reduces {
-            return refuse(format!(
-                "reduce-only {} {} would not reduce the position {}",
-                request.side, request.qty, ctx.position
-            ));
+        if request.reduce_only && !shrinks {
+            return Some(RiskRejection::ReduceOnly { side: request.side, qty: request.qty, position: ctx.position });
         }
-        let instrument = ctx.instrument;
+        let inst = ctx.instrument;
         let price = request.price.or(request.trigger_price).unwrap_or(ctx.last_price);
-        if let Some(p) = request.price {
-            instrument.check_price(p).map_err(|e| RiskRefusal { request, reason: e.to_string() })?;
+        for p in [request.price, request.trigger_price].into_iter().flatten() {
+            if let Err(e) = inst.check_price(p) {
+                return Some(e.into());
+            }
         }
-        if let Some(p) = request.trigger_price {
-            instrument.check_price(p).map_err(|e| RiskRefusal { request, reason: e.to_string() })?;
+        let is_market = request.order_type == OrderType::Market;
+        if let Err(e) = inst.check_qty(request.qty, price, is_market, request.reduce_only || reduces) {
+            return Some(e.into());
         }
-        let is_market = request.order_type == crate::domain::OrderType::Market;
-        instrument
-            .check_qty(request.qty, price, is_market, request.reduce_only || reduces)
-            .map_err(|e| RiskRefusal { request, reason: e.to_string() })?;
-
+        let order_notional = price * request.qty;
         if request.origin == OrderOrigin::Manual {
-            let last = ctx.last_price.to_f64();
-            for p in [request.price, request.trigger_price].into_iter().flatten() {
-                let dev = (p.to_f64() - last).abs() / last.max(f64::MIN_POSITIVE);
-                if last > 0.0 && dev > self.config.fat_finger_pct {
-                    return refuse(format!(
-                        "fat finger: price {p} is {:.2}% from last {} (limit {:.2}%)",
-                        dev * 100.0,
-                        ctx.last_price,
-                        self.config.fat_finger_pct * 100.0
-                    ));
+            let mark = if ctx.mark_price.is_positive() { ctx.mark_price } else { ctx.last_price };
+            if mark.is_positive() {
+                for p in [request.price, request.trigger_price].into_iter().flatten() {
+                    let dev = Money::from_raw((p - mark).abs().raw()).ratio(Money::from_raw(mark.raw()));
+                    let pct = |r: Rate| Money::from_raw(r.raw().saturating_mul(100));
+                    let dev = pct(dev.unwrap_or(Rate::ZERO));
+                    if let Err(b) = LimitBreach::check(LimitKind::FatFinger, dev, pct(l.fat_finger), Unit::Percent) {
+                        return Some(b.into());
+                    }
                 }
             }
-            let notional = (price * request.qty).to_f64();
-            if notional > self.config.max_manual_notional {
-                return refuse(format!(
-                    "manual order value {:.2} USDT exceeds the limit {:.2} by {:.2}",
-                    notional,
-                    self.config.max_manual_notional,
-                    notional - self.config.max_manual_notional
-                ));
+            if let Err(b) =
+                LimitBreach::check(LimitKind::ManualOrderSize, order_notional, l.max_manual_notional, Unit::Usdt)
+            {
+                return Some(b.into());
             }
         }
         if reduces {
-            return Ok(RiskApproved(request));
+            return None;
         }
-        let after_notional = (price * after.abs()).to_f64();
-        if after_notional > self.config.max_position_notional {
-            return refuse(format!(
-                "{} position would be {:.2} USDT, over the per-symbol limit {:.2} by {:.2}",
-                request.symbol,
-                after_notional,
-                self.config.max_position_notional,
-                after_notional - self.config.max_position_notional
-            ));
+        if let Err(b) = LimitBreach::check(LimitKind::OrderSize, order_notional, l.max_order_notional, Unit::Usdt) {
+            return Some(b.into());
         }
-        let current_notional = (price * ctx.position.abs()).to_f64();
-        let exposure_after = ctx.total_exposure.to_f64() - current_notional + after_notional;
-        let max_exposure = ctx.equity.to_f64() * self.config.max_leverage;
-        if exposure_after > max_exposure {
-            return refuse(format!(
-                "total exposure would be {:.2} USDT, over {:.1}x equity ({:.2}) by {:.2}",
-                exposure_after,
-                self.config.max_leverage,
-                max_exposure,
-                exposure_after - max_exposure
-            ));
+        // Worst case: every working order on one side fills too (the larger side counts).
+        let (buys, sells) = match request.side {
+            Side::Buy => (ctx.open_buy + request.qty, ctx.open_sell),
+            Side::Sell => (ctx.open_buy, ctx.open_sell + request.qty),
+        };
+        let worst = worst_case(ctx.position, buys, sells);
+        let symbol_after = price * worst.abs();
+        if let Err(b) =
+            LimitBreach::check(LimitKind::PerSymbolExposure, symbol_after, l.max_position_notional, Unit::Usdt)
+        {
+            return Some(b.into());
         }
-        if ctx.position.is_zero() && ctx.open_positions >= self.config.max_open_positions {
-            return refuse(format!(
-                "{} open positions already, the limit is {}",
-                ctx.open_positions, self.config.max_open_positions
-            ));
+        let total_after = (ctx.total_exposure - price * ctx.position.abs()).max(Money::ZERO) + symbol_after;
+        if let Err(b) = LimitBreach::check(LimitKind::TotalExposure, total_after, l.max_total_notional, Unit::Usdt) {
+            return Some(b.into());
         }
-        Ok(RiskApproved(request))
+        let leverage =
+            if ctx.equity.is_positive() { total_after.ratio(ctx.equity).unwrap_or(Rate::MAX) } else { Rate::MAX };
+        let as_money = |r: Rate| Money::from_raw(r.raw());
+        if let Err(b) =
+            LimitBreach::check(LimitKind::Leverage, as_money(leverage), as_money(l.max_leverage), Unit::Multiple)
+        {
+            return Some(b.into());
+        }
+        if ctx.position.is_zero() && ctx.open_positions >= l.max_open_positions {
+            let count = |n: usize| Money::from_int(n as i64);
+            let value = count(ctx.open_positions + 1);
+            if let Err(b) =
+                LimitBreach::check(LimitKind::OpenPositions, value, count(l.max_open_positions), Unit::Count)
+            {
+                return Some(b.into());
+            }
+        }
+        let own = Money::from_raw(symbol_after.raw() * if worst.is_negative() { -1 } else { 1 });
+        let threshold = self.config.correlation_threshold;
+        let grouped = self.correlations.correlated_exposure(request.symbol, own, ctx.others, threshold);
+        if grouped > symbol_after {
+            if let Err(b) =
+                LimitBreach::check(LimitKind::CorrelatedExposure, grouped, l.max_correlated_notional, Unit::Usdt)
+            {
+                return Some(b.into());
+            }
+        }
+        None
+    }
+}
+
+/// The signed position if every working buy (or every working sell) filled, whichever is larger.
+pub fn worst_case(position: Qty, open_buy: Qty, open_sell: Qty) -> Qty {
+    let up = position + open_buy;
+    let down = position - open_sell;
+    if up.abs() >= down.abs() {
+        up
+    } else {
+        down
     }
 }
 
@@ -282,3 +318,5 @@ pub fn leverage_of(exposure: Money, equity: Money) -> Rate {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_stops;
