@@ -132,13 +132,15 @@ pub struct StrategyConfig {
 pub struct UiSettings {
     /// Redraws per second at most.
     pub max_fps: u32,
-    /// Key overrides: action name -> key (`quit = "ctrl-q"`).
+    /// Keys by action name, several separated by spaces (`quit = "q ctrl-q"`). The defaults are
+    /// every binding of `ui::Keymap::default()`; an action left out keeps its default keys.
     pub keys: BTreeMap<String, String>,
 }
 
 impl Default for UiSettings {
     fn default() -> Self {
-        Self { max_fps: 30, keys: BTreeMap::new() }
+        let keys = crate::ui::Keymap::default().config_table().into_iter().map(|(a, k)| (a.to_string(), k)).collect();
+        Self { max_fps: 30, keys }
     }
 }
 
@@ -227,6 +229,8 @@ impl Config {
         if self.ui.max_fps == 0 || self.ui.max_fps > 120 {
             return Err(format!("ui.max_fps must be in 1..=120, got {}", self.ui.max_fps));
         }
+        let keys: Vec<(String, String)> = self.ui.keys.iter().map(|(a, k)| (a.clone(), k.clone())).collect();
+        crate::ui::validate_keymap_overrides(&keys).map_err(|e| format!("ui.keys: {e}"))?;
         self.strategy.trend.validate()?;
         self.risk.validate()?;
         Ok(())
@@ -263,6 +267,17 @@ mod tests {
         let text = include_str!("../config.example.toml");
         let parsed = Config::parse(text, Path::new("config.example.toml")).unwrap();
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn key_bindings_are_checked_and_partial_tables_keep_defaults() {
+        let e = Config::parse("[ui.keys]\nquit = \"ctrl-\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("ui.keys: cannot read key `ctrl-`"), "{e}");
+        let e = Config::parse("[ui.keys]\nfly = \"f\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("unknown key action `fly`"), "{e}");
+        // A table with one entry replaces the defaults map (serde), but the keymap keeps the rest.
+        let c = Config::parse("[ui.keys]\nquit = \"x\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(c.ui.keys.len(), 1);
     }
 
     #[test]

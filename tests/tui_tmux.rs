@@ -1,5 +1,6 @@
-//! The real binary in a real terminal (tmux): it draws the tabs, answers keys, and restores the
-//! terminal when it quits.
+//! The real binary in a real terminal (tmux): it draws the tabs, answers keys (a manual order
+//! through the ticket, seen working on Execution and cancelled there; a mode toggled), and
+//! restores the terminal when it quits.
 
 mod common;
 use common::*;
@@ -42,10 +43,17 @@ impl Tmux {
         String::from_utf8_lossy(&o.stdout).trim() == "1"
     }
     fn wait_for(&self, needle: &str, secs: u64) -> String {
+        self.wait_until(needle, secs, |s| s.contains(needle))
+    }
+    fn wait_gone(&self, needle: &str, secs: u64) -> String {
+        self.wait_until(&format!("no `{needle}`"), secs, |s| !s.contains(needle))
+    }
+    fn wait_until(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let needle = what;
         let start = Instant::now();
         loop {
             let screen = self.capture();
-            if screen.contains(needle) {
+            if ok(&screen) {
                 return screen;
             }
             if start.elapsed() > Duration::from_secs(secs) {
@@ -81,10 +89,50 @@ fn tui_switches_tabs_and_restores_the_terminal_on_quit() {
     let screen = t.wait_for("BTCUSDT", 20);
     assert!(screen.contains("Overview"), "{screen}");
     assert!(t.alternate_on(), "the TUI should use the alternate screen");
+    // The last price with the instrument's decimals, from the Overview summary (`Last 68012.3`).
+    let screen = t.wait_for("Last ", 10);
+    let last_text = screen
+        .split("Last ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("a last price on the summary line")
+        .to_string();
+    let last: f64 = last_text.parse().unwrap_or_else(|_| panic!("last price `{last_text}`:\n{screen}"));
+    let decimals = last_text.split('.').nth(1).map(str::len).unwrap_or(0);
+
     t.keys(&["2"]);
-    t.wait_for("trend", 5);
+    let screen = t.wait_for("Mode switches", 5);
+    assert!(screen.contains("trend") && screen.contains("✓ on"), "{screen}");
+    // Disable the selected (first) mode and see it off, then enable it again.
+    t.keys(&["e"]);
+    t.wait_for("✗ off", 5);
+    t.keys(&["e"]);
+    t.wait_gone("✗ off", 5);
+
+    // A manual limit buy 3% under the market (inside the fat-finger band, far from filling).
     t.keys(&["3"]);
-    t.wait_for("Execution", 5);
+    t.wait_for("Working orders", 5);
+    let price = format!("{:.*}", decimals, last * 0.97);
+    t.keys(&["o"]);
+    t.wait_for("Order ticket", 5);
+    t.keys(&["0.001", "Tab", &price]);
+    t.wait_for(&price, 5);
+    t.keys(&["Enter"]);
+    // The table row has the side glyph, the type and the price; alerts about the order do not.
+    let is_row = |l: &str| l.contains("▲ Buy") && l.contains("Limit") && l.contains(price.as_str());
+    let screen = t.wait_until("the order row", 10, |s| s.lines().any(is_row));
+    let lines: Vec<&str> = screen.lines().collect();
+    let row = lines.iter().position(|l| is_row(l)).unwrap_or_else(|| panic!("no order row:\n{screen}"));
+    // Select it: rows start under the table header (the line above the first row with `Symbol`).
+    let header = lines[..row].iter().rposition(|l| l.contains("Symbol")).expect("orders header");
+    for _ in 0..row - header - 1 {
+        t.keys(&["j"]);
+    }
+    t.keys(&["c"]);
+    t.wait_for("Confirm: Cancel order", 5);
+    t.keys(&["y"]);
+    t.wait_until("the order row gone", 10, |s| !s.lines().any(is_row));
+
     t.keys(&["4"]);
     t.wait_for("Kill", 5);
     t.keys(&["?"]);

@@ -1,6 +1,6 @@
 //! `Snapshot`: an immutable picture of the engine that the UI renders (via a watch channel).
 
-use crate::domain::{Alert, Balance, Candle, Fill, Interval, Level, Money, Order, Position, Price, Rate, Symbol};
+use crate::domain::{Alert, Balance, Candle, Fill, Interval, Level, Money, Order, Position, Price, Qty, Rate, Symbol};
 use serde::Serialize;
 
 /// Everything the UI shows, built by the engine at most a few times a second.
@@ -42,6 +42,9 @@ pub enum ConnectionState {
 pub struct MarketView {
     pub symbol: Symbol,
     pub interval: Interval,
+    /// The instrument's price tick and quantity step: prices and sizes show with their decimals.
+    pub tick_size: Price,
+    pub qty_step: Qty,
     pub last_price: Price,
     pub mark_price: Price,
     pub bid: Option<Level>,
@@ -60,9 +63,25 @@ pub struct MarketView {
     pub overlays: Vec<(String, Vec<f64>)>,
     /// Latest indicator readings (`EMA fast`, `ATR`, ...).
     pub indicators: Vec<(String, f64)>,
-    /// Current regime label and confidence (0..1).
+    /// Current regime label and confidence (0..1). Confidence 0 means no regime estimate yet
+    /// (the analysis module has not landed or is warming up): the UI shows `n/a`, not `0%`.
     pub regime: String,
     pub regime_confidence: f64,
+    /// Support / resistance levels near the price: (label such as `S1` or `R1`, price).
+    pub levels: Vec<(String, f64)>,
+    /// Candlestick patterns found on recent candles, oldest first.
+    pub patterns: Vec<PatternMark>,
+}
+
+/// A candlestick pattern on one candle, for a chart marker.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternMark {
+    /// Open time of the candle the pattern completes on.
+    pub ts_ms: i64,
+    /// Short name (`Engulfing`, `Hammer`).
+    pub name: String,
+    /// `Some(true)` bullish, `Some(false)` bearish, `None` indecision.
+    pub bullish: Option<bool>,
 }
 
 /// A position with what the trader needs beside it.
@@ -151,6 +170,10 @@ pub struct RiskView {
     pub drawdown_curve: Vec<(i64, f64)>,
     /// Last orders the risk stage refused, newest first: (ts_ms, why).
     pub rejections: Vec<(i64, String)>,
+    /// Correlation of 1-candle returns between symbol pairs over the candles held (-1..1).
+    pub correlation: Vec<(Symbol, Symbol, f64)>,
+    /// Loss today against the daily loss limit, both positive USDT; `None` when no limit is set.
+    pub daily_loss: Option<(f64, f64)>,
 }
 
 /// Counters about the engine itself.

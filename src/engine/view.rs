@@ -1,8 +1,12 @@
-//! Builds the UI's `Snapshot` from the engine's state.
+//! Builds the UI's `Snapshot` from the engine's state, plus the display-only chart studies
+//! (Bollinger bands, VWAP, support/resistance, candlestick patterns) and return correlations that
+//! the snapshot carries for the screens.
 
 use super::core::{Engine, MODE_NAMES, TREND_MODE};
 use super::snapshot::*;
-use crate::domain::Money;
+use crate::domain::{Candle, Money, Symbol};
+use crate::indicators::{StdDev, Vwap};
+use crate::patterns::{Direction, PatternKind, PatternSet};
 
 impl Engine {
     /// An immutable picture of everything the UI shows.
@@ -26,14 +30,22 @@ impl Engine {
                 if let Some(v) = t.atr() {
                     indicators.push((format!("ATR{}", cfg.atr_period), v));
                 }
+                // TODO(analysis): a placeholder until the regime classifier lands; confidence 0
+                // tells the UI there is no estimate (it shows `n/a`), the label is the EMA bias.
                 let (regime, confidence) = match (t.fast(), t.slow()) {
                     (Some(f), Some(s)) if f > s => ("trend-up (EMA)".to_string(), 0.0),
                     (Some(_), Some(_)) => ("trend-down (EMA)".to_string(), 0.0),
                     _ => ("warming up".to_string(), 0.0),
                 };
-                MarketView {
+                let overlays = vec![
+                    (format!("EMA{}", cfg.fast_period), st.fast_hist.iter().copied().collect()),
+                    (format!("EMA{}", cfg.slow_period), st.slow_hist.iter().copied().collect()),
+                ];
+                let mut view = MarketView {
                     symbol: st.instrument.symbol,
                     interval: self.config.interval,
+                    tick_size: st.instrument.tick_size,
+                    qty_step: st.instrument.qty_step,
                     last_price: st.price(),
                     mark_price: st.mark_price,
                     bid: st.book.best_bid(),
@@ -45,16 +57,17 @@ impl Engine {
                     change_pct: if first > 0.0 { (last / first - 1.0) * 100.0 } else { 0.0 },
                     candles: st.candles.iter().copied().collect(),
                     partial: st.partial,
-                    overlays: vec![
-                        (format!("EMA{}", cfg.fast_period), st.fast_hist.iter().copied().collect()),
-                        (format!("EMA{}", cfg.slow_period), st.slow_hist.iter().copied().collect()),
-                    ],
+                    overlays,
                     indicators,
                     regime,
                     regime_confidence: confidence,
-                }
+                    levels: Vec::new(),
+                    patterns: Vec::new(),
+                };
+                view.add_studies();
+                view
             })
-            .collect();
+            .collect::<Vec<MarketView>>();
         let positions = self
             .symbols
             .iter()
@@ -131,6 +144,7 @@ impl Engine {
                 unit: "positions".into(),
             },
         ];
+        let correlation = RiskView::correlations(&markets);
         Snapshot {
             ts_ms: self.now_ms,
             venue: self.config.venue.clone(),
@@ -172,6 +186,9 @@ impl Engine {
                     .collect(),
                 drawdown_curve: self.equity_samples.iter().map(|(t, _, d)| (*t, *d)).collect(),
                 rejections: self.rejections.iter().take(20).cloned().collect(),
+                correlation,
+                // TODO(risk): no daily loss limit in `RiskConfig` yet; fill (loss, limit) when it has one.
+                daily_loss: None,
             },
             alerts: self.alerts.iter().take(50).cloned().collect(),
             stats: EngineStats {
@@ -182,5 +199,192 @@ impl Engine {
                 ..Default::default()
             },
         }
+    }
+}
+
+impl MarketView {
+    /// Adds the display studies over `candles`: Bollinger bands (20, 2) and VWAP overlays, the
+    /// nearest swing highs/lows around the last price as levels, and the clearest
+    /// non-indecision candlestick pattern of each candle (the last 40) as markers.
+    pub fn add_studies(&mut self) {
+        let last = self.last_price.to_f64();
+        let (overlays, levels, patterns) = chart_studies(&self.candles, last);
+        self.overlays.extend(overlays);
+        self.levels = levels;
+        self.patterns = patterns;
+    }
+}
+
+impl RiskView {
+    /// Correlation of close-to-close returns for every pair of markets (see `correlations`).
+    pub fn correlations(markets: &[MarketView]) -> Vec<(Symbol, Symbol, f64)> {
+        let series: Vec<(Symbol, &[Candle])> = markets.iter().map(|m| (m.symbol, m.candles.as_slice())).collect();
+        correlations(&series)
+    }
+}
+
+type Studies = (Vec<(String, Vec<f64>)>, Vec<(String, f64)>, Vec<PatternMark>);
+
+fn chart_studies(candles: &[Candle], last: f64) -> Studies {
+    let n = candles.len();
+    let (mut up, mut low, mut vwap) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut bands = StdDev::new(20, 2.0);
+    let mut vw = Vwap::default();
+    let mut patterns = Vec::new();
+    let mut set = PatternSet::new();
+    for c in candles {
+        let (h, l, cl) = (c.high.to_f64(), c.low.to_f64(), c.close.to_f64());
+        let b = bands.next(cl);
+        up.push(b.map(|b| b.upper).unwrap_or(f64::NAN));
+        low.push(b.map(|b| b.lower).unwrap_or(f64::NAN));
+        vwap.push(vw.next(c.ts_ms, h, l, cl, c.volume).unwrap_or(f64::NAN));
+        let best = set
+            .update(c)
+            .iter()
+            .filter(|d| d.signal != 0 && d.quality >= 0.7 && d.pattern.info().kind != PatternKind::Indecision)
+            .max_by(|a, b| a.quality.total_cmp(&b.quality));
+        if let Some(d) = best {
+            let info = d.pattern.info();
+            let bullish = match info.direction {
+                Direction::Bullish => Some(true),
+                Direction::Bearish => Some(false),
+                Direction::Both => Some(d.signal > 0),
+            };
+            patterns.push(PatternMark { ts_ms: c.ts_ms, name: info.name.to_string(), bullish });
+        }
+    }
+    // Only the recent ones are drawn; keep the snapshot small.
+    if patterns.len() > 40 {
+        patterns.drain(..patterns.len() - 40);
+    }
+    (
+        vec![("BB up".into(), up), ("BB low".into(), low), ("VWAP".into(), vwap)],
+        swing_levels(candles, last, 3, 2),
+        patterns,
+    )
+}
+
+/// Swing highs (a high above the `k` candles each side) above `last` become resistances `R1..`,
+/// swing lows below it supports `S1..`, nearest first, at most `per_side` each.
+fn swing_levels(candles: &[Candle], last: f64, k: usize, per_side: usize) -> Vec<(String, f64)> {
+    let mut highs = Vec::new();
+    let mut lows = Vec::new();
+    for i in k..candles.len().saturating_sub(k) {
+        let h = candles[i].high;
+        let l = candles[i].low;
+        let around = || candles[i - k..=i + k].iter().enumerate().filter(move |(j, _)| *j != k);
+        if around().all(|(_, c)| c.high < h) && h.to_f64() > last {
+            highs.push(h.to_f64());
+        }
+        if around().all(|(_, c)| c.low > l) && l.to_f64() < last {
+            lows.push(l.to_f64());
+        }
+    }
+    highs.sort_by(f64::total_cmp);
+    highs.dedup();
+    lows.sort_by(|a, b| b.total_cmp(a));
+    lows.dedup();
+    let mut out: Vec<(String, f64)> =
+        highs.iter().take(per_side).enumerate().map(|(i, p)| (format!("R{}", i + 1), *p)).collect();
+    out.extend(lows.iter().take(per_side).enumerate().map(|(i, p)| (format!("S{}", i + 1), *p)));
+    out
+}
+
+/// Pearson correlation of close-to-close returns for every pair of symbols, over the candle
+/// times both hold (the last 100 at most); pairs with fewer than 10 common returns are left out.
+fn correlations(series: &[(Symbol, &[Candle])]) -> Vec<(Symbol, Symbol, f64)> {
+    let mut out = Vec::new();
+    for (i, (sa, a)) in series.iter().enumerate() {
+        for (sb, b) in &series[i + 1..] {
+            let mut ra = Vec::new();
+            let mut rb = Vec::new();
+            let mut j = 0;
+            let mut prev: Option<(f64, f64)> = None;
+            for ca in a.iter() {
+                while j < b.len() && b[j].ts_ms < ca.ts_ms {
+                    j += 1;
+                }
+                if j < b.len() && b[j].ts_ms == ca.ts_ms {
+                    let (pa, pb) = (ca.close.to_f64(), b[j].close.to_f64());
+                    if let Some((qa, qb)) = prev {
+                        if qa > 0.0 && qb > 0.0 {
+                            ra.push(pa / qa - 1.0);
+                            rb.push(pb / qb - 1.0);
+                        }
+                    }
+                    prev = Some((pa, pb));
+                } else {
+                    prev = None;
+                }
+            }
+            let skip = ra.len().saturating_sub(100);
+            if let Some(r) = pearson(&ra[skip..], &rb[skip..]) {
+                out.push((*sa, *sb, r));
+            }
+        }
+    }
+    out
+}
+
+fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len();
+    if n < 10 || n != b.len() {
+        return None;
+    }
+    let (ma, mb) = (a.iter().sum::<f64>() / n as f64, b.iter().sum::<f64>() / n as f64);
+    let (mut cov, mut va, mut vb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        cov += (x - ma) * (y - mb);
+        va += (x - ma) * (x - ma);
+        vb += (y - mb) * (y - mb);
+    }
+    (va > 0.0 && vb > 0.0).then(|| (cov / (va * vb).sqrt()).clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interval, Price};
+
+    fn candle(i: i64, high: f64, low: f64, close: f64) -> Candle {
+        let p = |v: f64| Price::from_f64(v).unwrap();
+        Candle {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            interval: Interval::M1,
+            ts_ms: i * 60_000,
+            open: p(close),
+            high: p(high),
+            low: p(low),
+            close: p(close),
+            volume: 1.0,
+            turnover: close,
+            closed: true,
+        }
+    }
+
+    #[test]
+    fn swing_levels_pick_the_nearest_turns() {
+        // Highs 10 11 15 11 10 10 13 10 10 (k = 2): swing highs 15 (i=2) and 13 (i=6).
+        // Lows 5 4 5 6 2 6 5 5 5: swing lows 4 (i=1 has only one left neighbour: skipped) and 2 (i=4).
+        let hl = [(10.0, 5.0), (11.0, 4.0), (15.0, 5.0), (11.0, 6.0), (10.0, 2.0), (10.0, 6.0), (13.0, 5.0)];
+        let mut cs: Vec<Candle> = hl.iter().enumerate().map(|(i, (h, l))| candle(i as i64, *h, *l, 8.0)).collect();
+        cs.extend([candle(7, 10.0, 5.5, 8.0), candle(8, 10.0, 5.5, 8.0)]);
+        let levels = swing_levels(&cs, 12.0, 2, 2);
+        assert_eq!(levels, vec![("R1".to_string(), 13.0), ("R2".to_string(), 15.0), ("S1".to_string(), 2.0)]);
+        // Above every swing high: only supports.
+        assert_eq!(swing_levels(&cs, 20.0, 2, 2), vec![("S1".to_string(), 2.0)]);
+    }
+
+    #[test]
+    fn correlation_of_mirrored_returns_is_minus_one() {
+        let a: Vec<Candle> = (0..30).map(|i| candle(i, 0.0, 0.0, 100.0 + if i % 2 == 0 { 1.0 } else { 0.0 })).collect();
+        let b: Vec<Candle> = (0..30).map(|i| candle(i, 0.0, 0.0, 100.0 + if i % 2 == 0 { 0.0 } else { 1.0 })).collect();
+        let (sa, sb) = (Symbol::new("BTCUSDT").unwrap(), Symbol::new("ETHUSDT").unwrap());
+        let c = correlations(&[(sa, &a[..]), (sb, &b[..])]);
+        assert_eq!(c.len(), 1);
+        assert!((c[0].2 + 1.0).abs() < 1e-9, "{c:?}");
+        // With itself: +1; too short a history: no entry.
+        assert!((correlations(&[(sa, &a[..]), (sb, &a[..])])[0].2 - 1.0).abs() < 1e-9);
+        assert!(correlations(&[(sa, &a[..5]), (sb, &a[..5])]).is_empty());
     }
 }

@@ -63,6 +63,8 @@ pub struct App {
     pub(crate) flash: Option<String>,
     /// Problems with the UI config (bad key overrides), shown in the log pane.
     pub(crate) warnings: Vec<String>,
+    /// Time the last frame took to build and write (µs), shown on the status line.
+    pub(crate) frame_us: f64,
     quit: bool,
 }
 
@@ -89,6 +91,7 @@ impl App {
             confirm: None,
             flash: None,
             warnings,
+            frame_us: 0.0,
             quit: false,
         }
     }

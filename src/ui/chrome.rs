@@ -96,6 +96,9 @@ pub fn draw_log(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         lines.push(Line::from(vec![Span::styled("CONF ", t.warn), Span::styled(w.clone(), t.text)]));
     }
     lines.extend(snap.alerts.iter().take(rows).map(|a| alert_line(a, t)));
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("none yet", t.dim)));
+    }
     lines.truncate(rows);
     let title = format!("Alerts & log ({})", snap.alerts.len());
     frame.render_widget(Paragraph::new(lines).block(top_block(title, t)), area);
@@ -131,7 +134,10 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         sep(),
         Span::styled(format!("lag {:.0}ms", snap.stats.stream_lag_ms), t.text),
         sep(),
-        Span::styled(format!("p99 {:.1}µs", snap.stats.event_latency_p99_us), t.text),
+        Span::styled(
+            format!("{}p99 {:.1}µs", if compact { "" } else { "event loop " }, snap.stats.event_latency_p99_us),
+            t.text,
+        ),
         sep(),
         Span::styled(time, t.text),
         sep(),
@@ -145,6 +151,10 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     });
     if !compact {
         spans.push(Span::styled(format!(" · switch {}", if snap.strategy.auto_switch { "on" } else { "off" }), t.dim));
+        if app.frame_us > 0.0 {
+            spans.push(sep());
+            spans.push(Span::styled(format!("frame {:.1}ms", app.frame_us / 1000.0), t.dim));
+        }
     }
     if snap.risk.kill_switch {
         spans.push(sep());

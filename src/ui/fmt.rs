@@ -56,9 +56,55 @@ fn grouped(v: f64, decimals: usize) -> String {
     out
 }
 
+/// Decimals needed to show every multiple of a step given in 1e-8 raw units (`0.10` → 1,
+/// `0.0001` → 4, `1` → 0); 8 for a zero or negative step.
+pub fn step_decimals(step_raw: i64) -> usize {
+    if step_raw <= 0 {
+        return 8;
+    }
+    let mut d = 8;
+    let mut raw = step_raw;
+    while d > 0 && raw % 10 == 0 {
+        raw /= 10;
+        d -= 1;
+    }
+    d
+}
+
+/// An exact fixed-point value (1e-8 raw units) with exactly `decimals` places, rounded half away
+/// from zero when it has more (`6543210000000`, 2 → `65432.10`). No float on the way.
+pub fn fixed(raw: i64, decimals: usize) -> String {
+    let decimals = decimals.min(8);
+    let unit = 10i128.pow(8 - decimals as u32);
+    let v = raw as i128;
+    let rounded = (v.abs() + unit / 2) / unit;
+    let scale = 10i128.pow(decimals as u32);
+    let (int, frac) = (rounded / scale, rounded % scale);
+    let sign = if v < 0 && rounded != 0 { "-" } else { "" };
+    if decimals == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac:0decimals$}")
+    }
+}
+
 /// A percentage from a fraction, signed: `+1.25%`.
 pub fn signed_pct(fraction: f64) -> String {
     format!("{}%", signed_f64(fraction * 100.0, 2))
+}
+
+/// Drawdown (a fraction of the peak, >= 0) shown the one way the screens use: a negative percent
+/// (`-5.25%`), and `0.00%` when there is none.
+pub fn drawdown_pct(fraction: f64) -> String {
+    if !fraction.is_finite() {
+        return "—".to_string();
+    }
+    let pct = format!("{:.2}", fraction.abs() * 100.0);
+    if pct == "0.00" {
+        "0.00%".to_string()
+    } else {
+        format!("-{pct}%")
+    }
 }
 
 /// Event time as `2024-03-09 14:05:00Z`.
@@ -119,6 +165,25 @@ mod tests {
         assert_eq!(amount(-950.5, 1), "-950.5");
         assert_eq!(amount(f64::NAN, 2), "—");
         assert_eq!(signed_pct(-0.0525), "-5.25%");
+    }
+
+    #[test]
+    fn fixed_point_at_tick_decimals() {
+        assert_eq!(step_decimals(10_000_000), 1); // 0.1
+        assert_eq!(step_decimals(10_000), 4); // 0.0001
+        assert_eq!(step_decimals(100_000_000), 0); // 1
+        assert_eq!(step_decimals(1), 8);
+        assert_eq!(step_decimals(0), 8);
+        // 65,432.1 at 2 decimals keeps the trailing zero.
+        assert_eq!(fixed(6_543_210_000_000, 2), "65432.10");
+        assert_eq!(fixed(6_543_210_000_000, 0), "65432");
+        // 1.23456789 at 4 decimals rounds half away from zero: 1.2346; negative mirrors it.
+        assert_eq!(fixed(123_456_789, 4), "1.2346");
+        assert_eq!(fixed(-123_456_789, 4), "-1.2346");
+        assert_eq!(fixed(-4_000, 4), "0.0000");
+        assert_eq!(drawdown_pct(0.0525), "-5.25%");
+        assert_eq!(drawdown_pct(0.0), "0.00%");
+        assert_eq!(drawdown_pct(0.00001), "0.00%");
     }
 
     #[test]

@@ -223,6 +223,39 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The spelling `Key::parse` reads back (`ctrl-c`, `shift-tab`, `down`, `space`, `C`).
+    pub fn config_name(&self) -> String {
+        let mut out = String::new();
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            out.push_str("ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("alt-");
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::Tab => out.push_str("tab"),
+            KeyCode::BackTab => out.push_str("shift-tab"),
+            KeyCode::Enter => out.push_str("enter"),
+            KeyCode::Esc => out.push_str("esc"),
+            KeyCode::Up => out.push_str("up"),
+            KeyCode::Down => out.push_str("down"),
+            KeyCode::Left => out.push_str("left"),
+            KeyCode::Right => out.push_str("right"),
+            KeyCode::Backspace => out.push_str("backspace"),
+            KeyCode::Home => out.push_str("home"),
+            KeyCode::End => out.push_str("end"),
+            KeyCode::PageUp => out.push_str("pageup"),
+            KeyCode::PageDown => out.push_str("pagedown"),
+            KeyCode::F(n) => out.push_str(&format!("f{n}")),
+            other => out.push_str(&format!("{other:?}").to_ascii_lowercase()),
+        }
+        out
+    }
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.mods.contains(KeyModifiers::CONTROL) {
@@ -259,6 +292,8 @@ pub enum KeymapError {
     UnknownAction(String),
     #[error("cannot read key `{0}` (use e.g. `K`, `ctrl-k`, `tab`, `space`, `enter`, `f5`)")]
     BadKey(String),
+    #[error("key `{key}` is given to both `{first}` and `{second}`")]
+    Conflict { key: String, first: &'static str, second: &'static str },
 }
 
 /// Key → action bindings, in display order.
@@ -305,22 +340,47 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The defaults with `(action name, key)` overrides applied; the first override of an action
-    /// replaces its default keys, later ones add keys; a key moved to a new action leaves the old one.
+    /// The defaults with `(action name, keys)` overrides applied. `keys` is one key or several
+    /// separated by spaces (`down = "j down"`); the first entry of an action replaces its default
+    /// keys, later ones add keys; a key taken from another action's defaults leaves it, but two
+    /// entries giving one key to different actions are a `Conflict`.
     pub fn with_overrides(overrides: &[(String, String)]) -> Result<Keymap, KeymapError> {
         let mut map = Keymap::default();
         let mut replaced: Vec<Action> = Vec::new();
-        for (name, key_text) in overrides {
+        let mut given: Vec<(Key, Action)> = Vec::new();
+        for (name, keys_text) in overrides {
             let action = Action::from_name(name.trim()).ok_or_else(|| KeymapError::UnknownAction(name.clone()))?;
-            let key = Key::parse(key_text)?;
+            let keys = keys_text.split_whitespace().map(Key::parse).collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                return Err(KeymapError::BadKey(keys_text.clone()));
+            }
             if !replaced.contains(&action) {
                 map.bindings.retain(|(_, a)| *a != action);
                 replaced.push(action);
             }
-            map.bindings.retain(|(k, _)| *k != key);
-            map.bindings.push((key, action));
+            for key in keys {
+                if let Some((_, other)) = given.iter().find(|(k, a)| *k == key && *a != action) {
+                    return Err(KeymapError::Conflict {
+                        key: key.config_name(),
+                        first: other.name(),
+                        second: action.name(),
+                    });
+                }
+                given.push((key, action));
+                map.bindings.retain(|(k, _)| *k != key);
+                map.bindings.push((key, action));
+            }
         }
         Ok(map)
+    }
+
+    /// Every action with its keys as the config spells them (`("down", "j down")`), in the order
+    /// of `Action::ALL`: the `[ui.keys]` defaults that `config.example.toml` lists.
+    pub fn config_table(&self) -> Vec<(&'static str, String)> {
+        Action::ALL
+            .into_iter()
+            .map(|a| (a.name(), self.keys_for(a).iter().map(Key::config_name).collect::<Vec<_>>().join(" ")))
+            .collect()
     }
 
     pub fn action(&self, key: &Key) -> Option<Action> {
@@ -356,6 +416,30 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_table_round_trips_through_overrides() {
+        let table = Keymap::default().config_table();
+        assert_eq!(table.len(), Action::ALL.len());
+        assert!(table.contains(&("down", "j down".to_string())), "{table:?}");
+        assert!(table.contains(&("quit", "q ctrl-c".to_string())), "{table:?}");
+        assert!(table.contains(&("prev_tab", "shift-tab".to_string())), "{table:?}");
+        assert!(table.contains(&("toggle_automation", "space".to_string())), "{table:?}");
+        let pairs: Vec<(String, String)> = table.iter().map(|(a, k)| (a.to_string(), k.clone())).collect();
+        let again = Keymap::with_overrides(&pairs).unwrap();
+        assert_eq!(again.config_table(), table);
+        // Several keys for one action; an empty value is refused with the value.
+        let m = Keymap::with_overrides(&[("quit".into(), "x ctrl-q".into())]).unwrap();
+        assert_eq!(m.action(&Key::parse("x").unwrap()), Some(Action::Quit));
+        assert_eq!(m.action(&Key::parse("ctrl-q").unwrap()), Some(Action::Quit));
+        assert_eq!(m.action(&Key::parse("q").unwrap()), None);
+        assert!(Keymap::with_overrides(&[("quit".into(), " ".into())]).is_err());
+        // Two listed actions wanting one key is an error naming both; taking a default is not.
+        let e = Keymap::with_overrides(&[("kill_switch".into(), "k".into()), ("up".into(), "k up".into())]);
+        assert_eq!(e.unwrap_err().to_string(), "key `k` is given to both `kill_switch` and `up`");
+        let m = Keymap::with_overrides(&[("kill_switch".into(), "k".into())]).unwrap();
+        assert_eq!(m.action(&Key::parse("k").unwrap()), Some(Action::KillSwitch));
+    }
 
     #[test]
     fn parses_and_normalises_keys() {

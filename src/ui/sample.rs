@@ -101,9 +101,11 @@ fn market(symbol: &str, start: f64, tick: f64, vol: f64, seed: u64) -> MarketVie
         .map(|i| Level { price: px(last.to_f64() + step * i as f64), qty: qty(0.05 * (i + 2) as f64) })
         .collect();
     let first = closes[0];
-    MarketView {
+    let mut view = MarketView {
         symbol: s,
         interval: Interval::M1,
+        tick_size: px(tick),
+        qty_step: qty(if tick >= 0.1 { 0.001 } else { 0.01 }),
         last_price: last,
         mark_price: last,
         bid: bids.first().copied(),
@@ -119,7 +121,11 @@ fn market(symbol: &str, start: f64, tick: f64, vol: f64, seed: u64) -> MarketVie
         regime_confidence: 0.72,
         candles,
         partial: Some(partial),
-    }
+        levels: Vec::new(),
+        patterns: Vec::new(),
+    };
+    view.add_studies();
+    view
 }
 
 #[allow(clippy::too_many_arguments)] // a table of sample orders reads best flat
@@ -189,6 +195,7 @@ pub fn sample_snapshot() -> Snapshot {
     let now = T0 + 200 * MIN + 25_000;
     let btc_last = btc.last_price;
     let eth_last = eth.last_price;
+    let correlation = RiskView::correlations(&[btc.clone(), eth.clone()]);
 
     let btc_entry_f = close_at(&btc, now - 900_000);
     let eth_entry_f = close_at(&eth, now - 1_800_000);
@@ -439,6 +446,8 @@ pub fn sample_snapshot() -> Snapshot {
                 (now - 120_000, "grid: daily loss limit 80% used".into()),
                 (now - 2_000_000, "manual: qty 0.0005 below min 0.001".into()),
             ],
+            correlation,
+            daily_loss: Some((160.0, 200.0)),
         },
         alerts: vec![
             Alert {

@@ -100,6 +100,7 @@ fn event_loop(
         let due = last_frame.map_or(Duration::ZERO, |t| frame_gap.saturating_sub(now - t));
         if dirty && due.is_zero() {
             terminal.draw(|f| app.draw(f, &snap))?;
+            app.frame_us = now.elapsed().as_secs_f64() * 1e6;
             last_frame = Some(now);
             dirty = false;
         }

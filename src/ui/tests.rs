@@ -52,7 +52,12 @@ fn overview_renders_at_both_sizes() {
         let s = render(&mut app(), &snap, w, h);
         assert_has(&s, &["1 Overview", "BTCUSDT", "Equity", "Day PnL", "Positions (2)", "▲ Long", "▼ Short", &entry]);
         assert_has(&s, &["PAPER demo", "● connected", "lag 42ms", "p99 18.7µs", "03:20:25Z"]);
-        assert_has(&s, &["Alerts & log", "trending up", "Mode trend"]);
+        assert_has(&s, &["Alerts & log", "trending up 72%", "Mode trend"]);
+        // The two summary lines start in the same column.
+        let lines: Vec<&str> = s.lines().collect();
+        let equity = lines.iter().find(|l| l.contains("Equity")).unwrap();
+        let market = lines.iter().find(|l| l.contains("Last ")).unwrap();
+        assert!(equity.starts_with("Equity") && market.starts_with("BTCUSDT"), "{equity}\n{market}");
     }
     let s = render(&mut app(), &snap, 200, 60);
     assert_has(&s, &["2024-03-09 03:20:25Z", "speed x60", "Equity 10,"]);
@@ -60,10 +65,12 @@ fn overview_renders_at_both_sizes() {
     assert_has(
         &s,
         &[
-            "▲up ┃",
-            "▼down █",
+            "█ up",
+            "█ down",
             "• EMA 20",
             "∘ EMA 50",
+            "× BB up",
+            "* VWAP",
             "╌E entry",
             "vol",
             "man-0007",
@@ -73,8 +80,97 @@ fn overview_renders_at_both_sizes() {
             "▲▼ fills",
         ],
     );
-    assert!(s.contains('┃') || s.contains('╹'), "no up candle glyph");
-    assert!(s.contains('█') || s.contains('▀'), "no down candle glyph");
+    // Bodies are solid whatever the direction; the old thin up-body glyphs are gone.
+    assert!(s.contains('█') && s.contains('│'), "no body or wick glyph");
+    assert!(!s.contains('┃') && !s.contains('╹') && !s.contains('╻'), "thin body glyph drawn");
+}
+
+#[test]
+fn regime_without_confidence_reads_not_available() {
+    let mut snap = sample_snapshot();
+    for m in &mut snap.markets {
+        m.regime = "trend-up (EMA)".into();
+        m.regime_confidence = 0.0;
+    }
+    let mut a = app();
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["Regime n/a (warming up)"]);
+    assert!(!s.contains("(EMA) 0%"), "{s}");
+    press(&mut a, &snap, "2");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["regime n/a (warming up) · bias trend-up (EMA)"]);
+}
+
+#[test]
+fn drawdown_is_a_negative_percent_everywhere() {
+    let mut snap = sample_snapshot();
+    snap.account.drawdown = 0.0125;
+    snap.account.max_drawdown = 0.034;
+    let mut a = app();
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["Drawdown -1.25%"]);
+    press(&mut a, &snap, "4");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["Drawdown -1.25%  max -3.40%", "Drawdown -1.25% (max -3.40%)"]);
+    assert!(!s.contains('−'), "unicode minus in:\n{s}");
+}
+
+#[test]
+fn empty_panels_say_none_yet() {
+    let mut snap = sample_snapshot();
+    snap.strategy.switches.clear();
+    snap.risk.rejections.clear();
+    snap.recent_fills.clear();
+    for (w, h) in [(80, 24), (200, 60)] {
+        let mut a = app();
+        press(&mut a, &snap, "2");
+        let s = render(&mut a, &snap, w, h);
+        assert_has(&s, &["Mode switches", "none yet"]);
+    }
+    let mut a = app();
+    press(&mut a, &snap, "4");
+    assert_has(&render(&mut a, &snap, 200, 60), &["Risk rejections", "none yet"]);
+    press(&mut a, &snap, "3");
+    assert_has(&render(&mut a, &snap, 200, 60), &["no fills yet"]);
+}
+
+#[test]
+fn prices_use_tick_decimals_and_right_align() {
+    let snap = sample_snapshot();
+    let mut a = app();
+    press(&mut a, &snap, "3");
+    let s = render(&mut a, &snap, 200, 60);
+    // BTCUSDT ticks 0.1: every ladder price has exactly one decimal, right edges line up.
+    // Columns in characters (the lines hold multi-byte box glyphs); ladder rows follow its border.
+    let ladder: Vec<&str> = s.lines().filter(|l| l.contains("│ask ") || l.contains("│bid ")).collect();
+    assert!(ladder.len() >= 10, "{s}");
+    let price_ends: Vec<usize> = ladder
+        .iter()
+        .map(|l| {
+            let at = l.find("│ask ").or_else(|| l.find("│bid ")).unwrap() + "│ask ".len();
+            let rest = &l[at..];
+            let tok = rest.split_whitespace().next().unwrap();
+            assert_eq!(tok.split('.').nth(1).map(str::len), Some(1), "price `{tok}` in `{l}`");
+            l[..at + rest.find(tok).unwrap() + tok.len()].chars().count()
+        })
+        .collect();
+    assert!(price_ends.windows(2).all(|w| w[0] == w[1]), "ragged prices: {price_ends:?}");
+    // Fills: ETHUSDT ticks 0.01 → two decimals even for a round price.
+    let fill = snap.recent_fills.iter().find(|f| f.symbol.as_str() == "ETHUSDT").unwrap();
+    assert_has(&s, &[&crate::ui::fmt::fixed(fill.price.raw(), 2)]);
+}
+
+#[test]
+fn risk_shows_correlation_and_daily_loss() {
+    let snap = sample_snapshot();
+    assert_eq!(snap.risk.correlation.len(), 1);
+    let mut a = app();
+    press(&mut a, &snap, "4");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["Correlation of 1-bar returns", "BTCUSDT  ETHUSDT", "Daily loss 160.00 / 200.00 USDT  80% used"]);
+    let mut none = snap.clone();
+    none.risk.daily_loss = None;
+    assert_has(&render(&mut a, &none, 200, 60), &["Daily loss no limit set"]);
 }
 
 #[test]
@@ -112,6 +208,12 @@ fn execution_renders_at_both_sizes() {
     press(&mut a, &snap, "3");
     let s = render(&mut a, &snap, 200, 60);
     assert_has(&s, &["trend-0042-stop", "Untriggered", "taker", "maker", "spread 0.1", "trend-0046"]);
+    // Narrow fills keep whole prices (no clipped digits).
+    let mut a = app();
+    press(&mut a, &snap, "3");
+    let s = render(&mut a, &snap, 80, 24);
+    let btc_fill = snap.recent_fills.iter().find(|f| f.symbol.as_str() == "BTCUSDT").unwrap();
+    assert_has(&s, &[&crate::ui::fmt::fixed(btc_fill.price.raw(), 1)]);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Execution: working orders (selectable; `c` cancels the selection), recent fills with fees and
 //! maker/taker, and the depth ladder of the selected symbol. The ticket (`o`) opens over it.
 
-use super::{header, orders_table, side_cell};
+use super::{decimals, header_aligned, num_cell, orders_table, price_text, qty_text, side_cell};
 use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
@@ -29,47 +29,55 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     frame.render_stateful_widget(orders_table(snap, t, wide).block(block(&title, t)), orders, &mut state);
 
     let rows = snap.recent_fills.iter().map(|f| {
+        let (pd, qd) = decimals(snap, f.symbol);
         let mut cells = vec![
             Cell::from(fmt::utc_time(f.ts_ms)),
             Cell::from(f.symbol.to_string()),
             side_cell(f.side, t),
-            Cell::from(f.qty.to_string()),
-            Cell::from(f.price.to_string()),
-            Cell::from(format!("{:.2}", f.fee.to_f64())),
-            Cell::from(if f.is_maker { "maker" } else { "taker" }),
+            num_cell(qty_text(f.qty, qd), t.text),
+            num_cell(price_text(f.price, pd), t.text),
+            num_cell(format!("{:.2}", f.fee.to_f64()), t.text),
         ];
         if wide {
-            cells.push(Cell::from(fmt::amount(f.notional().to_f64(), 2)));
+            cells.push(Cell::from(if f.is_maker { "maker" } else { "taker" }));
+            cells.push(num_cell(fmt::amount(f.notional().to_f64(), 2), t.text));
             cells.push(Cell::from(f.client_order_id.to_string()));
         }
         Row::new(cells)
     });
-    let mut cols = vec!["Time", "Symbol", "Side", "Qty", "Price", "Fee", "Liq"];
+    // Narrow: time, symbol, side, qty, price, fee; wide adds maker/taker, notional and order id.
+    let mut cols = vec!["Time", "Symbol", "Side", "Qty", "Price", "Fee"];
     let mut widths = vec![
         Constraint::Length(8),
-        Constraint::Length(9),
+        Constraint::Length(8),
         Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(5),
+        Constraint::Length(if wide { 8 } else { 6 }),
+        Constraint::Length(if wide { 10 } else { 9 }),
+        Constraint::Length(6),
     ];
+    let mut right = vec![3, 4, 5];
     if wide {
-        cols.extend(["Notional", "Order"]);
-        widths.extend([Constraint::Length(11), Constraint::Min(10)]);
+        cols.extend(["Liq", "Notional", "Order"]);
+        widths.extend([Constraint::Length(5), Constraint::Length(11), Constraint::Min(10)]);
+        right.push(7);
     }
     let fees: f64 = snap.recent_fills.iter().map(|f| f.fee.to_f64()).sum();
     let title = format!("Recent fills ({}) · fees {}", snap.recent_fills.len(), fmt::amount(fees, 2));
-    frame.render_widget(Table::new(rows, widths).header(header(&cols, t)).block(block(&title, t)), fills);
+    let table = Table::new(rows, widths).header(header_aligned(&cols, &right, t)).block(block(&title, t));
+    if snap.recent_fills.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("no fills yet", t.dim)).block(block(&title, t)), fills);
+    } else {
+        frame.render_widget(table, fills);
+    }
 
     match app.symbol_index(snap).map(|i| &snap.markets[i]) {
-        Some(m) => draw_ladder(t, frame, ladder, m),
+        Some(m) => draw_ladder(t, frame, ladder, m, decimals(snap, m.symbol)),
         None => frame.render_widget(Paragraph::new("no book yet").block(block("Depth", t)), ladder),
     }
 }
 
 /// Asks above (highest first), spread line, bids below; bars sized by quantity.
-fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView) {
+fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView, (pd, qd): (usize, usize)) {
     let title = format!("Depth {}", m.symbol);
     let b = block(&title, t);
     let inner = b.inner(area);
@@ -81,7 +89,10 @@ fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView) {
     let asks: Vec<_> = m.asks.iter().take(side_rows).collect();
     let bids: Vec<_> = m.bids.iter().take(side_rows).collect();
     let max_q = asks.iter().chain(bids.iter()).map(|l| l.qty.to_f64()).fold(0.0, f64::max);
-    let bar_w = inner.width.saturating_sub(24) as f64;
+    // `ask ` + price + ` ` + qty + ` ` + bar: the numbers right-aligned at the instrument's decimals.
+    let price_w = asks.iter().chain(bids.iter()).map(|l| price_text(l.price, pd).len()).max().unwrap_or(5).max(5);
+    let qty_w = asks.iter().chain(bids.iter()).map(|l| qty_text(l.qty, qd).len()).max().unwrap_or(3).max(3);
+    let bar_w = inner.width.saturating_sub((4 + price_w + 1 + qty_w + 1) as u16) as f64;
     let bar = |q: f64| -> String {
         if max_q <= 0.0 {
             return String::new();
@@ -89,25 +100,30 @@ fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView) {
         "█".repeat(((q / max_q) * bar_w).round() as usize)
     };
     let mut lines: Vec<Line> = Vec::with_capacity(inner.height as usize);
-    lines.push(Line::from(Span::styled(format!("{:<4}{:>11} {:>8}", "", "Price", "Qty"), t.header)));
+    lines.push(Line::from(Span::styled(format!("{:<4}{:>price_w$} {:>qty_w$}", "", "Price", "Qty"), t.header)));
+    let row =
+        |l: &crate::domain::Level| format!("{:>price_w$} {:>qty_w$} ", price_text(l.price, pd), qty_text(l.qty, qd));
     for l in asks.iter().rev() {
         lines.push(Line::from(vec![
             Span::styled("ask ", t.down),
-            Span::styled(format!("{:>11} {:>8} ", l.price.to_string(), l.qty.to_string()), t.down),
+            Span::styled(row(l), t.down),
             Span::styled(bar(l.qty.to_f64()), t.down),
         ]));
     }
     let spread = match (m.bid, m.ask) {
-        (Some(b), Some(a)) => format!("spread {}", a.price - b.price),
+        (Some(b), Some(a)) => format!("spread {}", price_text(a.price - b.price, pd)),
         _ => "spread —".into(),
     };
-    lines.push(Line::from(Span::styled(format!("── last {} · {spread}", m.last_price), t.key)));
+    lines.push(Line::from(Span::styled(format!("── last {} · {spread}", price_text(m.last_price, pd)), t.key)));
     for l in &bids {
         lines.push(Line::from(vec![
             Span::styled("bid ", t.up),
-            Span::styled(format!("{:>11} {:>8} ", l.price.to_string(), l.qty.to_string()), t.up),
+            Span::styled(row(l), t.up),
             Span::styled(bar(l.qty.to_f64()), t.up),
         ]));
+    }
+    if asks.is_empty() && bids.is_empty() {
+        lines.push(Line::from(Span::styled("no book levels yet", t.dim)));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

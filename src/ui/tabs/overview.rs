@@ -1,11 +1,11 @@
 //! Overview: account (equity, day/total PnL, drawdown), the selected market with regime and
 //! active mode, the candlestick chart with overlays, levels and volume, positions and orders.
 
-use super::{orders_table, pairs, positions_table};
+use super::{decimals, orders_table, pairs, positions_table, price_text, regime_text};
 use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
-use crate::ui::widgets::candles::{aggregate, price_decimals, CandleChart, PriceLevel};
+use crate::ui::widgets::candles::{aggregate, CandleChart, PatternMarker, PriceLevel};
 use crate::ui::widgets::{block, block_line, block_owned, top_block};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -71,7 +71,7 @@ fn summary_lines(app: &App, snap: &Snapshot, market: Option<&MarketView>, wide: 
             ("Equity", equity, t.title),
             ("Day PnL", fmt::signed_money(a.day_pnl), t.signed(a.day_pnl.to_f64())),
             ("Total PnL", fmt::signed_money(a.total_pnl), t.signed(a.total_pnl.to_f64())),
-            ("Drawdown", format!("{:.2}%", a.drawdown * 100.0), if a.drawdown > 0.05 { t.warn } else { t.text }),
+            ("Drawdown", fmt::drawdown_pct(a.drawdown), if a.drawdown > 0.05 { t.warn } else { t.text }),
             ("Available", avail, t.text),
             ("Fees", fmt::amount(a.fees_paid.to_f64(), 2), t.text),
         ],
@@ -91,20 +91,22 @@ fn summary_lines(app: &App, snap: &Snapshot, market: Option<&MarketView>, wide: 
             ""
         }
     );
+    let (pd, _) = decimals(snap, m.symbol);
     let book = match (m.bid, m.ask) {
-        (Some(b), Some(a)) => format!("{} / {}", b.price, a.price),
+        (Some(b), Some(a)) => format!("{} / {}", price_text(b.price, pd), price_text(a.price, pd)),
         _ => "—".into(),
     };
+    let regime_style = if m.regime_confidence > 0.0 { t.key } else { t.dim };
     let mut items = vec![
         ("", m.symbol.to_string(), t.title),
-        ("Last", m.last_price.to_string(), t.text),
+        ("Last", price_text(m.last_price, pd), t.text),
         ("", format!("{arrow} {}", fmt::signed_f64(m.change_pct, 2) + "%"), t.signed(m.change_pct)),
-        ("Regime", format!("{} {:.0}%", m.regime, m.regime_confidence * 100.0), t.key),
+        ("Regime", regime_text(m), regime_style),
         ("Mode", mode, t.key),
         ("Funding", format!("{}%", fmt::signed_f64(m.funding_rate.to_f64() * 100.0, 4)), t.text),
     ];
     if wide {
-        items.push(("Mark", m.mark_price.to_string(), t.text));
+        items.push(("Mark", price_text(m.mark_price, pd), t.text));
         items.push(("Bid/Ask", book, t.text));
         items.push(("OI", fmt::amount(m.open_interest, 0), t.text));
     }
@@ -144,31 +146,51 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
         }
     };
     let mut levels = Vec::new();
+    // Support/resistance first: position levels drawn later win a shared row.
+    for (tag, price) in &m.levels {
+        levels.push(PriceLevel { price: *price, tag: tag.clone(), style: t.dim });
+    }
     if let Some(pv) = snap.positions.iter().find(|p| p.position.symbol == m.symbol) {
         if let Some(e) = pv.position.entry_price() {
-            levels.push(PriceLevel { price: e.to_f64(), tag: 'E', style: t.marker });
+            levels.push(PriceLevel { price: e.to_f64(), tag: "E".into(), style: t.marker });
         }
         if let Some(s) = pv.stop_price {
-            levels.push(PriceLevel { price: s.to_f64(), tag: 'S', style: t.down });
+            levels.push(PriceLevel { price: s.to_f64(), tag: "SL".into(), style: t.down });
         }
         if let Some(tp) = pv.target_price {
-            levels.push(PriceLevel { price: tp.to_f64(), tag: 'T', style: t.up });
+            levels.push(PriceLevel { price: tp.to_f64(), tag: "TP".into(), style: t.up });
         }
     }
+    // Patterns mark the display candle that contains them (the aggregated bar when zoomed out).
+    let bar_open = |ts: i64| interval.map(|iv| iv.bar_open(ts)).unwrap_or(ts);
+    let patterns: Vec<PatternMarker> = m
+        .patterns
+        .iter()
+        .filter_map(|p| p.bullish.map(|b| PatternMarker { ts_ms: bar_open(p.ts_ms), name: &p.name, bullish: b }))
+        .collect();
     let markers: Vec<(i64, f64, bool)> = snap
         .recent_fills
         .iter()
         .filter(|f| f.symbol == m.symbol)
         .map(|f| (f.ts_ms, f.price.to_f64(), f.side == crate::domain::Side::Buy))
         .collect();
-    let chart = CandleChart { candles, overlays, levels: &levels, markers: &markers, theme: t };
+    let (dec, _) = decimals(snap, m.symbol);
+    let chart = CandleChart {
+        candles,
+        overlays,
+        levels: &levels,
+        markers: &markers,
+        patterns: &patterns,
+        decimals: dec,
+        theme: t,
+    };
     let iv = interval.unwrap_or(m.interval);
     let last = candles.last();
-    let dec = price_decimals(m.last_price.to_f64());
     let ohlc = last
         .map(|c| {
             format!(
-                " O {:.dec$} H {:.dec$} L {:.dec$} C {:.dec$} ",
+                " {} O {:.dec$} H {:.dec$} L {:.dec$} C {:.dec$} ",
+                if c.close >= c.open { "▲" } else { "▼" },
                 c.open.to_f64(),
                 c.high.to_f64(),
                 c.low.to_f64(),
@@ -187,9 +209,11 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
     if inner.height == 0 {
         return;
     }
-    let legend_h = u16::from(inner.height >= 6);
+    let max_legend = if inner.height >= 20 { 2 } else { u16::from(inner.height >= 6) };
+    let legend_lines = if max_legend > 0 { chart.legend(inner.width, max_legend) } else { Vec::new() };
+    let legend_h = legend_lines.len() as u16;
     let [legend, plot] = Layout::vertical([Constraint::Length(legend_h), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(chart.legend()), legend);
+    frame.render_widget(Paragraph::new(legend_lines), legend);
     frame.render_widget(&chart, plot);
 }
 

@@ -20,7 +20,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let r = &snap.risk;
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let gauges_h = (r.limits.len() as u16 + 2).min(left.height);
-    let state_h = 4.min(left.height - gauges_h);
+    let state_h = 5.min(left.height - gauges_h);
     let [gauges, state, exposure] =
         Layout::vertical([Constraint::Length(gauges_h), Constraint::Length(state_h), Constraint::Min(0)]).areas(left);
 
@@ -81,12 +81,23 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         ]),
         Line::from(vec![
             Span::styled("Drawdown ", t.dim),
-            Span::styled(format!("{:.2}%", snap.account.drawdown * 100.0), t.text),
+            Span::styled(fmt::drawdown_pct(snap.account.drawdown), t.text),
             Span::styled("  max ", t.dim),
-            Span::styled(format!("{:.2}%", snap.account.max_drawdown * 100.0), t.text),
+            Span::styled(fmt::drawdown_pct(snap.account.max_drawdown), t.text),
             Span::styled("  Day PnL ", t.dim),
             Span::styled(fmt::signed_money(snap.account.day_pnl), t.signed(snap.account.day_pnl.to_f64())),
         ]),
+        match r.daily_loss {
+            Some((loss, limit)) => {
+                let u = if limit > 0.0 { loss / limit } else { 0.0 };
+                Line::from(vec![
+                    Span::styled("Daily loss ", t.dim),
+                    Span::styled(format!("{} / {} USDT", fmt::amount(loss, 2), fmt::amount(limit, 2)), t.text),
+                    Span::styled(format!("  {:.0}% used", u * 100.0), t.gauge(u)),
+                ])
+            }
+            None => Line::from(vec![Span::styled("Daily loss ", t.dim), Span::styled("no limit set", t.dim)]),
+        },
     ];
     frame.render_widget(Paragraph::new(lines).block(block("State", t)), state);
 
@@ -96,7 +107,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         .exposure
         .iter()
         .map(|(sym, v)| {
-            let (label, style) = if *v >= 0.0 { ("▲ long ", t.up) } else { ("▼ short", t.down) };
+            let (label, style) = if *v > 0.0 {
+                ("▲ long ", t.up)
+            } else if *v < 0.0 {
+                ("▼ short", t.down)
+            } else {
+                ("  flat ", t.dim)
+            };
             let share = if total > 0.0 { v.abs() / total } else { 0.0 };
             Line::from(vec![
                 Span::styled(format!("{:<9}", sym.as_str()), t.text),
@@ -106,13 +123,33 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             ])
         })
         .collect();
+    let mut lines = lines;
+    if r.exposure.is_empty() {
+        lines.push(Line::from(Span::styled("no exposure", t.dim)));
+    }
+    if !r.correlation.is_empty() {
+        lines.push(Line::from(Span::styled("Correlation of 1-bar returns", t.header)));
+        for (a, b, c) in &r.correlation {
+            let strength = match c.abs() {
+                x if x >= 0.7 => "strong",
+                x if x >= 0.4 => "moderate",
+                _ => "weak",
+            };
+            let style = if c.abs() >= 0.7 { t.warn } else { t.text };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<9}{:<9}", a.as_str(), b.as_str()), t.text),
+                Span::styled(format!("{:>6} ", fmt::signed_f64(*c, 2)), style),
+                Span::styled(strength, t.dim),
+            ]));
+        }
+    }
     let title = format!("Exposure by symbol · gross {} USDT", fmt::amount(total, 0));
     frame.render_widget(Paragraph::new(lines).block(block(&title, t)), exposure);
 
     let chart_h = if right.height >= 20 { right.height / 2 } else { right.height / 2 + 1 };
     let [dd_area, lower] = Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(right);
     draw_drawdown(app, frame, dd_area, snap);
-    let rej_h = (r.rejections.len() as u16 + 2).min(lower.height / 2);
+    let rej_h = (r.rejections.len().max(1) as u16 + 2).min(lower.height / 2);
     let [rej, alerts] = Layout::vertical([Constraint::Length(rej_h), Constraint::Min(0)]).areas(lower);
     let lines: Vec<Line> = r
         .rejections
@@ -121,8 +158,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             Line::from(vec![Span::styled(format!("{} ", fmt::utc_time(*ts)), t.dim), Span::styled(why.clone(), t.warn)])
         })
         .collect();
+    let lines = if lines.is_empty() { vec![Line::from(Span::styled("none yet", t.dim))] } else { lines };
     frame.render_widget(Paragraph::new(lines).block(block("Risk rejections", t)), rej);
-    let items: Vec<ListItem> = snap.alerts.iter().map(|a| ListItem::new(alert_line(a, t))).collect();
+    let mut items: Vec<ListItem> = snap.alerts.iter().map(|a| ListItem::new(alert_line(a, t))).collect();
+    if items.is_empty() {
+        items.push(ListItem::new(Span::styled("none yet", t.dim)));
+    }
     let mut state = ListState::default().with_selected(app.selected(Tab::Risk, snap.alerts.len()));
     let title = format!("Alert history ({})", snap.alerts.len());
     frame.render_stateful_widget(
@@ -135,8 +176,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
 fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let t = &app.theme;
     let curve = &snap.risk.drawdown_curve;
-    let title =
-        format!("Drawdown −{:.2}% (max −{:.2}%)", snap.account.drawdown * 100.0, snap.account.max_drawdown * 100.0);
+    let title = format!(
+        "Drawdown {} (max {})",
+        fmt::drawdown_pct(snap.account.drawdown),
+        fmt::drawdown_pct(snap.account.max_drawdown)
+    );
     if curve.len() < 2 || area.height < 4 {
         frame.render_widget(Paragraph::new("no drawdown data yet").block(block(&title, t)), area);
         return;
@@ -156,7 +200,7 @@ fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         .y_axis(
             Axis::default()
                 .bounds([worst * 1.1, 0.0])
-                .labels([Span::styled(format!("{:.1}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)])
+                .labels([Span::styled(format!("{:.2}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)])
                 .style(t.border),
         );
     frame.render_widget(chart, area);

@@ -2,7 +2,7 @@
 //! win rate, time active), the mode-switch timeline, each market's regime with its inputs, and
 //! the selected mode's parameters.
 
-use super::header;
+use super::{header, header_aligned, num_cell, regime_text};
 use crate::engine::Snapshot;
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
@@ -27,45 +27,46 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         let mut cells = vec![
             Cell::from(m.name.clone()),
             Cell::from(if m.enabled { Span::styled("✓ on", t.ok) } else { Span::styled("✗ off", t.dim) }),
-            Cell::from(if m.locked { Span::styled("LOCKED", t.warn) } else { Span::raw("") }),
-            Cell::from(if m.active { Span::styled("● ACTIVE", t.key) } else { Span::styled("○", t.dim) }),
-            Cell::from(m.last_signal.clone().unwrap_or_else(|| "—".into())),
+            Cell::from(if m.locked { Span::styled("LOCKED", t.warn) } else { Span::styled("—", t.dim) }),
+            Cell::from(if m.active { Span::styled("● ACTIVE", t.key) } else { Span::styled("○ idle", t.dim) }),
+            num_cell(m.trades.to_string(), t.text),
+            num_cell(fmt::signed_money(m.pnl), t.signed(m.pnl.to_f64())),
+            num_cell(win, t.text),
+            num_cell(fmt::duration(m.active_ms), t.text),
+            Cell::from(m.last_signal.clone().unwrap_or_else(|| "none yet".into())),
         ];
         if wide {
             cells.push(Cell::from(m.last_reason.clone().unwrap_or_default()));
         }
-        cells.extend([
-            Cell::from(m.trades.to_string()),
-            Cell::from(Span::styled(fmt::signed_money(m.pnl), t.signed(m.pnl.to_f64()))),
-            Cell::from(win),
-            Cell::from(fmt::duration(m.active_ms)),
-        ]);
         Row::new(cells)
     });
-    let mut cols = vec!["Mode", "On", "Lock", "Active", "Last signal"];
+    // State and numbers first (fixed widths, right-aligned numbers), the free text last.
+    let name_w = modes.iter().map(|m| m.name.chars().count()).max().unwrap_or(4).clamp(6, 16) as u16;
+    let mut cols = vec!["Mode", "On", "Lock", "State", "Trades", "PnL", "Win", "Active", "Last signal"];
     let mut widths = vec![
-        Constraint::Length(14),
+        Constraint::Length(name_w),
         Constraint::Length(5),
         Constraint::Length(6),
         Constraint::Length(8),
-        Constraint::Length(11),
+        Constraint::Length(6),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Length(7),
+        if wide { Constraint::Length(14) } else { Constraint::Min(8) },
     ];
     if wide {
         cols.push("Reason");
         widths.push(Constraint::Min(20));
     }
-    cols.extend([if wide { "Trades" } else { "Trd" }, "PnL", "Win", "Active"]);
-    widths.extend([
-        Constraint::Length(if wide { 6 } else { 3 }),
-        Constraint::Length(9),
-        Constraint::Length(4),
-        Constraint::Length(7),
-    ]);
+    let right: Vec<usize> = (4..8).collect();
     let auto = if snap.strategy.auto_switch { "auto-switch ON" } else { "auto-switch OFF" };
     let paused = if snap.strategy.automation_paused { " · PAUSED" } else { "" };
     let title = format!("Modes · {auto}{paused} · e enable · l lock · a auto · space pause");
-    let table =
-        Table::new(rows, widths).header(header(&cols, t)).row_highlight_style(t.selected).block(block(&title, t));
+    let table = Table::new(rows, widths)
+        .header(header_aligned(&cols, &right, t))
+        .column_spacing(if wide { 2 } else { 1 })
+        .row_highlight_style(t.selected)
+        .block(block(&title, t));
     let mut state = TableState::default().with_selected(app.selected(Tab::Strategies, modes.len()));
     frame.render_stateful_widget(table, top, &mut state);
     if bottom.height < 3 {
@@ -98,23 +99,35 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     )
     .header(header(&["Time", "Symbol", "Switch", "Why"], t))
     .block(block("Mode switches", t));
+    let empty = Paragraph::new(Span::styled("none yet", t.dim)).block(block("Mode switches", t));
     // With room to spare, every mode's parameters go under the timeline.
-    let switches_h = snap.strategy.switches.len() as u16 + 3;
-    if timeline.height >= switches_h + 5 {
+    let switches_h = snap.strategy.switches.len().max(1) as u16 + 3;
+    let sw = if timeline.height >= switches_h + 5 {
         let [sw, params] = Layout::vertical([Constraint::Length(switches_h), Constraint::Min(0)]).areas(timeline);
-        frame.render_widget(table, sw);
         draw_params(app, frame, params, snap);
+        sw
     } else {
-        frame.render_widget(table, timeline);
+        timeline
+    };
+    if snap.strategy.switches.is_empty() {
+        frame.render_widget(empty, sw);
+    } else {
+        frame.render_widget(table, sw);
     }
 
     let mut lines: Vec<Line> = Vec::new();
     for m in &snap.markets {
-        lines.push(Line::from(vec![
+        let known = m.regime_confidence > 0.0;
+        let mut spans = vec![
             Span::styled(format!("{:<9}", m.symbol.as_str()), t.title),
-            Span::styled(format!("{} ", m.regime), t.key),
-            Span::styled(format!("confidence {:.0}%", m.regime_confidence * 100.0), t.dim),
-        ]));
+            Span::styled("regime ", t.dim),
+            Span::styled(regime_text(m), if known { t.key } else { t.dim }),
+        ];
+        if !known && !m.regime.is_empty() && m.regime != "warming up" {
+            // The placeholder label is still a hint (the EMA bias): shown as such, not as a regime.
+            spans.push(Span::styled(format!(" · bias {}", m.regime), t.text));
+        }
+        lines.push(Line::from(spans));
         let inputs: Vec<String> = m.indicators.iter().map(|(k, v)| format!("{k} {}", fmt::amount(*v, 2))).collect();
         if !inputs.is_empty() {
             lines.push(Line::from(Span::styled(format!("  {}", inputs.join(" · ")), t.text)));
@@ -125,7 +138,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(format!("{} parameters (Enter for details)", m.name), t.header)));
         let params: Vec<String> = m.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        lines.push(Line::from(Span::styled(params.join("  "), t.text)));
+        let params = if params.is_empty() { "none".to_string() } else { params.join("  ") };
+        lines.push(Line::from(Span::styled(params, t.text)));
         if let Some(reason) = &m.last_reason {
             lines.push(Line::from(vec![Span::styled("reason ", t.dim), Span::styled(reason.clone(), t.text)]));
         }
@@ -139,11 +153,9 @@ fn draw_params(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let selected = app.selected(Tab::Strategies, snap.strategy.modes.len());
     let rows = snap.strategy.modes.iter().enumerate().map(|(i, m)| {
         let params: Vec<String> = m.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let params = if params.is_empty() { "no parameters".to_string() } else { params.join("  ") };
         let style = if Some(i) == selected { t.key } else { t.text };
-        Row::new(vec![
-            Cell::from(Span::styled(m.name.clone(), style)),
-            Cell::from(Span::styled(params.join("  "), t.text)),
-        ])
+        Row::new(vec![Cell::from(Span::styled(m.name.clone(), style)), Cell::from(Span::styled(params, t.text))])
     });
     let table = Table::new(rows, [Constraint::Length(15), Constraint::Min(10)])
         .header(header(&["Mode", "Parameters"], t))

@@ -1,8 +1,9 @@
-//! Candlestick chart drawn with box-drawing and half-block glyphs (two price steps per cell row):
-//! up candles are thin heavy lines `┃ ╹ ╻`, down candles solid blocks `█ ▀ ▄`, wicks light lines
-//! `│ ╵ ╷` — so direction reads from the glyph as well as the colour. Overlays are dotted lines
-//! with one glyph each, price levels (entry/stop/target) dashed lines labelled on the axis, and
-//! volume bars sit under the candles. Also display-only interval aggregation.
+//! Candlestick chart drawn with half-block glyphs (two price steps per cell row): every body is
+//! solid `█ ▀ ▄` whatever its direction, wicks are light lines `│ ╵ ╷`; direction is the colour
+//! and, without colour, the OHLC readout and the volume bars' shade. Overlays are dotted lines
+//! with one glyph each, price levels (entry/stop/target, support/resistance) dashed lines
+//! labelled on the axis, pattern markers `△ ▽` beside their candle, fills `▲ ▼` at their price,
+//! and volume bars sit under the candles. Also display-only interval aggregation.
 
 use crate::domain::{Candle, Interval};
 use crate::ui::theme::Theme;
@@ -15,12 +16,21 @@ use ratatui::widgets::Widget;
 /// Glyphs of the overlays, in order (paired with `Theme::overlays`).
 pub const OVERLAY_GLYPHS: [char; 6] = ['•', '∘', '×', '+', '*', '◇'];
 
-/// A horizontal price level: (price, one-letter tag, style).
-#[derive(Debug, Clone, Copy)]
+/// A horizontal price level: price, short tag on the axis (`E`, `SL`, `TP`, `R1`, `S1`), style.
+#[derive(Debug, Clone)]
 pub struct PriceLevel {
     pub price: f64,
-    pub tag: char,
+    pub tag: String,
     pub style: Style,
+}
+
+/// A candlestick pattern marker: candle open time, name, bullish (`△` under the low), bearish
+/// (`▽` over the high).
+#[derive(Debug, Clone, Copy)]
+pub struct PatternMarker<'a> {
+    pub ts_ms: i64,
+    pub name: &'a str,
+    pub bullish: bool,
 }
 
 pub struct CandleChart<'a> {
@@ -31,6 +41,9 @@ pub struct CandleChart<'a> {
     pub levels: &'a [PriceLevel],
     /// Fills to mark: (ts_ms, price, is_buy) — `▲` for buys, `▼` for sells.
     pub markers: &'a [(i64, f64, bool)],
+    pub patterns: &'a [PatternMarker<'a>],
+    /// Decimals of the axis labels (the instrument's tick).
+    pub decimals: usize,
     pub theme: &'a Theme,
 }
 
@@ -41,62 +54,78 @@ enum Part {
     Body,
 }
 
-fn glyph(up: bool, top: Part, bottom: Part) -> Option<char> {
+/// The glyph of one cell from its upper and lower half: bodies solid, wicks thin.
+fn glyph(top: Part, bottom: Part) -> Option<char> {
     use Part::*;
-    Some(match (up, top, bottom) {
-        (_, None, None) => return Option::None,
-        (_, Wick, Wick) => '│',
-        (_, Wick, None) => '╵',
-        (_, None, Wick) => '╷',
-        (true, Body, Body) => '┃',
-        (true, Body, None) => '╹',
-        (true, None, Body) => '╻',
-        (true, Body, Wick) => '╿',
-        (true, Wick, Body) => '╽',
-        (false, Body, Body) => '█',
-        (false, Body, None | Wick) => '▀',
-        (false, None | Wick, Body) => '▄',
+    Some(match (top, bottom) {
+        (None, None) => return Option::None,
+        (Wick, Wick) => '│',
+        (Wick, None) => '╵',
+        (None, Wick) => '╷',
+        (Body, Body) => '█',
+        (Body, None | Wick) => '▀',
+        (None | Wick, Body) => '▄',
     })
 }
 
-/// Number of decimals to show for prices around `v`.
-pub fn price_decimals(v: f64) -> usize {
-    let v = v.abs();
-    if v >= 1000.0 {
-        1
-    } else if v >= 10.0 {
-        2
-    } else {
-        4
-    }
+/// Support (`S1`) and resistance (`R2`) tags, as opposed to position levels (`E`, `SL`, `TP`).
+fn is_sr(tag: &str) -> bool {
+    let mut c = tag.chars();
+    matches!(c.next(), Some('R' | 'S')) && c.next().is_some_and(|d| d.is_ascii_digit())
 }
 
 impl CandleChart<'_> {
-    /// Legend line: direction glyphs, overlays with their glyphs, level tags.
-    pub fn legend(&self) -> Line<'static> {
+    /// Legend items: direction, overlays with their glyphs, level tags, the last pattern, fills.
+    fn legend_items(&self) -> Vec<Vec<Span<'static>>> {
         let t = self.theme;
-        let mut spans = vec![Span::styled("▲up ┃", t.up), Span::raw(" "), Span::styled("▼down █", t.down)];
+        let mut items = vec![vec![Span::styled("█ up", t.up), Span::raw(" "), Span::styled("█ down", t.down)]];
         for (i, (name, _)) in self.overlays.iter().enumerate().take(OVERLAY_GLYPHS.len()) {
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(format!("{} {name}", OVERLAY_GLYPHS[i]), Style::new().fg(t.overlays[i])));
+            items.push(vec![Span::styled(format!("{} {name}", OVERLAY_GLYPHS[i]), Style::new().fg(t.overlays[i]))]);
         }
-        for l in self.levels {
-            let name = match l.tag {
-                'E' => "entry",
-                'S' => "stop",
-                'T' => "target",
+        if self.levels.iter().any(|l| is_sr(&l.tag)) {
+            items.push(vec![Span::styled("╌R/S res/sup", t.dim)]);
+        }
+        for l in self.levels.iter().filter(|l| !is_sr(&l.tag)) {
+            let name = match l.tag.as_str() {
+                "E" => "entry",
+                "SL" => "stop",
+                "TP" => "target",
                 _ => "level",
             };
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(format!("╌{} {name}", l.tag), l.style));
+            items.push(vec![Span::styled(format!("╌{} {name}", l.tag), l.style)]);
+        }
+        if let Some(p) = self.patterns.last() {
+            items.push(vec![Span::styled(format!("{} {}", if p.bullish { '△' } else { '▽' }, p.name), t.marker)]);
         }
         if !self.markers.is_empty() {
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled("▲", t.up));
-            spans.push(Span::styled("▼", t.down));
-            spans.push(Span::styled(" fills", t.text));
+            items.push(vec![Span::styled("▲", t.up), Span::styled("▼", t.down), Span::styled(" fills", t.text)]);
         }
-        Line::from(spans)
+        items
+    }
+
+    /// The legend packed into at most `max_lines` lines of `width` cells (items never split).
+    pub fn legend(&self, width: u16, max_lines: u16) -> Vec<Line<'static>> {
+        let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+        let mut used = 0usize;
+        for item in self.legend_items() {
+            let w: usize = item.iter().map(|s| s.content.chars().count()).sum();
+            let gap = if used == 0 { 0 } else { 2 };
+            if used > 0 && used + gap + w > width as usize {
+                if lines.len() as u16 >= max_lines {
+                    break;
+                }
+                lines.push(Vec::new());
+                used = 0;
+            }
+            let line = lines.last_mut().expect("one line at least");
+            if used > 0 {
+                line.push(Span::raw("  "));
+                used += 2;
+            }
+            used += w;
+            line.extend(item);
+        }
+        lines.into_iter().map(Line::from).collect()
     }
 }
 
@@ -107,8 +136,11 @@ impl Widget for &CandleChart<'_> {
         }
         let t = self.theme;
         let last_px = self.candles[self.candles.len() - 1].close.to_f64();
-        let dec = price_decimals(last_px);
-        let axis_w: u16 = if area.width >= 30 { (format!("{:.dec$}", last_px * 1.1).len() + 3) as u16 } else { 0 };
+        let dec = self.decimals;
+        // Room for the widest price, a level tag (`R1`, `SL`) and a space between them.
+        let tag_w = self.levels.iter().map(|l| l.tag.chars().count()).max().unwrap_or(1).max(1);
+        let axis_w: u16 =
+            if area.width >= 30 { (format!("{:.dec$}", last_px * 1.1).len() + 3 + tag_w) as u16 } else { 0 };
         let vol_rows: u16 = if area.height >= 10 { 3 } else { 0 };
         let plot = Rect { x: area.x, y: area.y, width: area.width - axis_w, height: area.height - vol_rows };
         let n = (plot.width as usize).min(self.candles.len());
@@ -161,7 +193,8 @@ impl Widget for &CandleChart<'_> {
             if l.price < lo || l.price > hi {
                 if axis_w > 0 {
                     let arrow = if l.price < lo { '▼' } else { '▲' };
-                    let label = format!("{}{arrow}{:>w$.dec$}", l.tag, l.price, w = axis_w as usize - 3);
+                    let w = (axis_w as usize).saturating_sub(2 + l.tag.chars().count());
+                    let label = format!("{}{arrow}{:>w$.dec$}", l.tag, l.price);
                     buf.set_stringn(plot.x + plot.width + 1, row, &label, axis_w as usize - 1, l.style);
                 }
                 continue;
@@ -170,7 +203,8 @@ impl Widget for &CandleChart<'_> {
                 buf[(x, row)].set_char('╌').set_style(l.style);
             }
             if axis_w > 0 {
-                let label = format!("{}{:>w$.dec$}", l.tag, l.price, w = axis_w as usize - 2);
+                let w = (axis_w as usize).saturating_sub(1 + l.tag.chars().count());
+                let label = format!("{}{:>w$.dec$}", l.tag, l.price);
                 buf.set_stringn(plot.x + plot.width + 1, row, &label, axis_w as usize - 1, l.style);
             }
         }
@@ -178,8 +212,7 @@ impl Widget for &CandleChart<'_> {
         for (i, c) in vis.iter().enumerate() {
             let x = plot.x + i as u16;
             let (o, h, l, cl) = (c.open.to_f64(), c.high.to_f64(), c.low.to_f64(), c.close.to_f64());
-            let up = cl >= o;
-            let style = if up { t.up } else { t.down };
+            let style = if cl >= o { t.up } else { t.down };
             let (tw, bw) = (to_sub(h), to_sub(l));
             let (tb, bb) = (to_sub(o.max(cl)), to_sub(o.min(cl)));
             let part = |s: i64| {
@@ -192,7 +225,7 @@ impl Widget for &CandleChart<'_> {
                 }
             };
             for r in (tw / 2)..=(bw / 2) {
-                if let Some(g) = glyph(up, part(2 * r), part(2 * r + 1)) {
+                if let Some(g) = glyph(part(2 * r), part(2 * r + 1)) {
                     buf[(x, plot.y + r as u16)].set_char(g).set_style(style);
                 }
             }
@@ -221,6 +254,21 @@ impl Widget for &CandleChart<'_> {
             let (glyph, style) = if is_buy { ('▲', t.up) } else { ('▼', t.down) };
             let y = plot.y + (to_sub(price) / 2) as u16;
             buf[(plot.x + i as u16, y)].set_char(glyph).set_style(style.add_modifier(ratatui::style::Modifier::BOLD));
+        }
+
+        // Pattern markers: `△` on the row under the candle's low, `▽` over its high (if free).
+        for p in self.patterns {
+            let Some(i) = vis.iter().position(|c| c.ts_ms == p.ts_ms) else { continue };
+            let c = &vis[i];
+            let x = plot.x + i as u16;
+            let (row, glyph) = if p.bullish {
+                ((to_sub(c.low.to_f64()) / 2 + 1) as u16, '△')
+            } else {
+                ((to_sub(c.high.to_f64()) / 2 - 1) as u16, '▽')
+            };
+            if row < plot.height && matches!(buf[(x, plot.y + row)].symbol(), " " | "╌") {
+                buf[(x, plot.y + row)].set_char(glyph).set_style(t.marker);
+            }
         }
 
         if axis_w > 0 {
@@ -314,26 +362,35 @@ mod tests {
     }
 
     #[test]
-    fn glyphs_differ_by_direction() {
-        assert_eq!(glyph(true, Part::Body, Part::Body), Some('┃'));
-        assert_eq!(glyph(false, Part::Body, Part::Body), Some('█'));
-        assert_eq!(glyph(true, Part::Wick, Part::Body), Some('╽'));
-        assert_eq!(glyph(false, Part::Wick, Part::Wick), Some('│'));
-        assert_eq!(glyph(false, Part::None, Part::None), None);
+    fn bodies_are_solid_and_wicks_thin() {
+        assert_eq!(glyph(Part::Body, Part::Body), Some('█'));
+        assert_eq!(glyph(Part::Wick, Part::Body), Some('▄'));
+        assert_eq!(glyph(Part::Body, Part::Wick), Some('▀'));
+        assert_eq!(glyph(Part::Wick, Part::Wick), Some('│'));
+        assert_eq!(glyph(Part::None, Part::Wick), Some('╷'));
+        assert_eq!(glyph(Part::None, Part::None), None);
     }
 
     #[test]
     fn draws_up_and_down_candles_in_the_right_cells() {
         // Range 100..=110 over 4 rows = 8 sub-rows: sub(p) = round((110-p)/10*7).
-        // Up candle 102→108, wick 100..110: body sub 1..=6, wick 0..=7 → rows ╽ ┃ ┃ ╿.
+        // Up candle 102→108, wick 100..110: body sub 1..=6, wick 0..=7 → rows ▄ █ █ ▀.
         // Down candle 108→104 (h 109, l 103): body sub 1..=4, wick 1(→round .7)=1..=5.
         let candles = [candle(0, 102, 110, 100, 108), candle(1, 108, 109, 103, 104)];
         let theme = Theme::new(ColorDepth::Basic16);
-        let chart = CandleChart { candles: &candles, overlays: &[], levels: &[], markers: &[], theme: &theme };
+        let chart = CandleChart {
+            candles: &candles,
+            overlays: &[],
+            levels: &[],
+            markers: &[],
+            patterns: &[],
+            decimals: 0,
+            theme: &theme,
+        };
         let mut buf = Buffer::empty(Rect::new(0, 0, 4, 4));
         (&chart).render(buf.area, &mut buf);
         let col = |x: u16| (0..4).map(|y| buf[(x, y)].symbol().to_string()).collect::<Vec<_>>().join("");
-        assert_eq!(col(0), "╽┃┃╿");
+        assert_eq!(col(0), "▄██▀");
         // Down: sub(108)=1.4→1, sub(104)=4.2→4, sub(109)=0.7→1, sub(103)=4.9→5.
         // Rows: (0,1)=None/Body → ▄, (2,3)=Body/Body → █, (4,5)=Body/Wick → ▀, (6,7) empty.
         assert_eq!(col(1), "▄█▀ ");
@@ -342,16 +399,46 @@ mod tests {
     }
 
     #[test]
+    fn pattern_marker_sits_under_the_low_and_legend_wraps() {
+        // 6 rows = 12 sub-rows over 100..=110: sub(p) = round((110-p)/10*11). Candle 1's low 103
+        // → 7.7 → sub 8 → row 4, so its bullish marker goes on row 5.
+        let candles = [candle(0, 102, 110, 100, 108), candle(1, 108, 109, 103, 104)];
+        let theme = Theme::new(ColorDepth::Basic16);
+        let patterns = [PatternMarker { ts_ms: 60_000, name: "Hammer", bullish: true }];
+        let overlays = vec![("EMA 20".to_string(), vec![f64::NAN; 2]), ("VWAP".to_string(), vec![f64::NAN; 2])];
+        let chart = CandleChart {
+            candles: &candles,
+            overlays: &overlays,
+            levels: &[],
+            markers: &[],
+            patterns: &patterns,
+            decimals: 0,
+            theme: &theme,
+        };
+        let mut buf = Buffer::empty(Rect::new(0, 0, 4, 6));
+        (&chart).render(buf.area, &mut buf);
+        assert_eq!(buf[(1, 5)].symbol(), "△");
+        assert_eq!(buf[(1, 4)].symbol(), "╵");
+        // Items: `█ up █ down` (10), `• EMA 20` (8), `∘ VWAP` (6), `△ Hammer` (8).
+        let text = |ls: &[Line]| ls.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+        assert_eq!(text(&chart.legend(30, 2)), vec!["█ up █ down  • EMA 20  ∘ VWAP", "△ Hammer"]);
+        assert_eq!(text(&chart.legend(30, 1)), vec!["█ up █ down  • EMA 20  ∘ VWAP"]);
+    }
+
+    #[test]
     fn tiny_areas_and_flat_prices_do_not_panic() {
         let candles = [candle(0, 100, 100, 100, 100)];
         let theme = Theme::new(ColorDepth::Basic16);
-        let levels = [PriceLevel { price: 100.0, tag: 'E', style: theme.marker }];
+        let levels = [PriceLevel { price: 100.0, tag: "E".into(), style: theme.marker }];
+        let patterns = [PatternMarker { ts_ms: 0, name: "Hammer", bullish: true }];
         let overlays = vec![("EMA".to_string(), vec![100.0])];
         let chart = CandleChart {
             candles: &candles,
             overlays: &overlays,
             levels: &levels,
             markers: &[(0, 100.0, true), (-5, 100.0, false)],
+            patterns: &patterns,
+            decimals: 1,
             theme: &theme,
         };
         for (w, h) in [(0, 0), (1, 1), (4, 2), (30, 3), (40, 12)] {
