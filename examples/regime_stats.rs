@@ -95,6 +95,15 @@ fn median(v: &mut [usize]) -> f64 {
     }
 }
 
+/// A table cell: `—` where a regime never occurred (no value to show).
+fn cell(x: f64, signed: bool, digits: usize) -> String {
+    match (x.is_finite(), signed) {
+        (false, _) => "—".to_string(),
+        (true, true) => format!("{x:+.digits$}"),
+        (true, false) => format!("{x:.digits$}"),
+    }
+}
+
 fn report(path: &Path, interval: Interval, cs: &[autobot::domain::Candle]) {
     let cfg = AnalysisConfig::for_base(interval);
     let mut set = IndicatorSet::new(SetKind::Default);
@@ -158,18 +167,18 @@ fn report(path: &Path, interval: Interval, cs: &[autobot::domain::Candle]) {
         let mean_run = if runs > 0 { a.runs.iter().sum::<usize>() as f64 / runs as f64 } else { f64::NAN };
         let med = median(&mut a.runs);
         println!(
-            "| {} | {:.1} | {} | {:.1} | {:.1} | {:.2} | {:+.2} | {:.1} | {:+.2} | {:.1} | {:.2} |",
+            "| {} | {:.1} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {} |",
             r.as_str(),
             100.0 * a.n as f64 / bars.max(1) as f64,
             runs,
-            mean_run,
-            med,
+            cell(mean_run, false, 1),
+            cell(med, false, 1),
             a.conf / a.n.max(1) as f64,
-            mean(&a.f15),
-            up_share(&a.f15),
-            mean(&a.f60),
-            up_share(&a.f60),
-            mean(&a.fvol)
+            cell(mean(&a.f15), true, 2),
+            cell(up_share(&a.f15), false, 1),
+            cell(mean(&a.f60), true, 2),
+            cell(up_share(&a.f60), false, 1),
+            cell(mean(&a.fvol), false, 2)
         );
     }
     println!(

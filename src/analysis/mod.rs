@@ -35,7 +35,11 @@
 //! Hysteresis is light: besides the enter/exit thresholds above, a new candidate must hold for 2
 //! consecutive bars before it replaces the current label, except Breakout and HighVolatility,
 //! which switch at once. While a disagreeing candidate waits, the reported confidence is half the
-//! confidence of the last bar that agreed with the label. A mode switcher may add its own dwell time; the classifier does not.
+//! confidence of the last bar that agreed with the label. A mode switcher may add its own dwell
+//! time; the classifier does not.
+//!
+//! `docs/regime.md` has the same rules as a table and the classifier measured on the real data
+//! (`cargo run --release --example regime_stats`).
 
 mod chop;
 mod profile;
