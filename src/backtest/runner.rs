@@ -55,7 +55,9 @@ pub fn run(opts: &RunOptions) -> anyhow::Result<BacktestOutcome> {
 
 /// The hot loop: no channels, no sleeps, no allocation per event beyond the equity curve.
 pub fn run_events(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome {
-    let mut equity = Vec::with_capacity(events.len() / 2 + 1);
+    // One point per closed candle of the first symbol at most: reserved once (pages that a
+    // multi-symbol run leaves unused are never touched), so the curve is never copied to grow.
+    let mut equity = Vec::with_capacity(events.len() + 1);
     let first = events.iter().find_map(|e| match e {
         Event::Candle(c) => Some(c.symbol),
         _ => None,

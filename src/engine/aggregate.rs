@@ -7,12 +7,14 @@ use crate::domain::{Candle, Interval};
 #[derive(Debug, Clone)]
 pub struct CandleAggregator {
     target: Interval,
+    /// `target`'s length, when it has a fixed one.
+    target_ms: Option<i64>,
     current: Option<Candle>,
 }
 
 impl CandleAggregator {
     pub fn new(target: Interval) -> Self {
-        Self { target, current: None }
+        Self { target, target_ms: target.duration_ms(), current: None }
     }
     pub fn target(&self) -> Interval {
         self.target
@@ -22,13 +24,18 @@ impl CandleAggregator {
     /// target or longer pass straight through.
     #[inline]
     pub fn push(&mut self, c: &Candle) -> Option<Candle> {
-        let (Some(base), Some(target)) = (c.interval.duration_ms(), self.target.duration_ms()) else {
+        let (Some(base), Some(target)) = (c.interval.duration_ms(), self.target_ms) else {
             return Some(*c);
         };
         if base >= target {
             return Some(*c);
         }
-        let open = self.target.bar_open(c.ts_ms);
+        // Bars of a fixed length tile time: a candle inside the current bar's span belongs to it,
+        // with no calendar arithmetic.
+        let open = match &self.current {
+            Some(bar) if c.ts_ms >= bar.ts_ms && c.ts_ms - bar.ts_ms < target => bar.ts_ms,
+            _ => self.target.bar_open(c.ts_ms),
+        };
         let mut finished = None;
         match self.current.as_mut() {
             Some(bar) if bar.ts_ms == open => {

@@ -1,8 +1,12 @@
 //! The deterministic core: `Engine::on_event(&Event) -> Vec<Action>`, no I/O, no clock reads.
 
 mod aggregate;
+mod commands;
 mod config;
 mod core;
+mod fills;
+mod market;
+mod orders;
 mod positions;
 mod snapshot;
 mod symbol;

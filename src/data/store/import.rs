@@ -4,9 +4,10 @@
 //! prepared multi-row statement (SQLite's per-statement cost, not its B-tree, dominates a
 //! one-row insert), with symbol and interval bound once; numbers are parsed straight from the
 //! bytes (prices exactly into 1e-8 units).
-//! Any bad row aborts with its line number and the transaction rolls back: nothing of the file
-//! is left half-written. `synchronous` stays NORMAL: in WAL mode a single commit costs one WAL
-//! append, so relaxing durability would buy almost nothing.
+//! A second thread reads and parses while this one inserts. Any bad row aborts with its line
+//! number and the transaction rolls back: nothing of the file is left half-written.
+//! `synchronous = OFF` and a larger page cache hold only for the import (the commit's checkpoint
+//! then skips its fsyncs and no page is spilled mid-transaction).
 
 use super::{Store, StoreError};
 use crate::domain::{Interval, Symbol, DECIMALS};
@@ -45,8 +46,23 @@ struct Row {
     turnover: f64,
 }
 
+/// Rows the parser thread hands over at a time.
+const BATCH: usize = 4 * CHUNK * 8;
+
+/// Batches in flight between the parser thread and the inserting thread.
+const IN_FLIGHT: usize = 4;
+
+/// Page cache (KiB, as `PRAGMA cache_size` takes it negated) while a file goes in, so the
+/// transaction's pages are written once at commit rather than spilled and rewritten.
+const BULK_CACHE_KIB: i64 = 256 * 1024;
+
 impl Store {
     /// Imports (upserts) a candle CSV file for one series, all or nothing.
+    ///
+    /// A second thread reads and checks the file while this one inserts. During the import the
+    /// connection runs with `synchronous = OFF` and a larger page cache (both restored after,
+    /// whatever the outcome): a failed import still rolls back completely; only a power cut in
+    /// the middle of one is no longer guaranteed to leave the file intact.
     pub fn import_candles_csv(
         &mut self,
         path: &Path,
@@ -78,54 +94,136 @@ impl Store {
             }
         };
 
+        let synchronous: i64 = self.conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        let cache_size: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "synchronous", "OFF")?;
+        self.conn.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+        let outcome = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+            let parser = scope.spawn(move || parse_file(reader, buf, has_turnover, &tx));
+            let inserted = self.insert_batches(&rx, symbol, interval);
+            // Dropping the receiver stops a parser still running after an insert error.
+            drop(rx);
+            let parsed = parser.join().unwrap_or_else(|_| Err(ParseError::Panicked));
+            (inserted, parsed)
+        });
+        let restored = self
+            .conn
+            .pragma_update(None, "synchronous", synchronous)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", cache_size));
+        let (inserted, parsed) = outcome;
+        // A parse error is the cause of any insert failure it provoked: report it first.
+        let stats = match (parsed, inserted) {
+            (Err(ParseError::Io(e)), _) => return Err(io_err(e)),
+            (Err(ParseError::Csv(line, message)), _) => return Err(csv_err(line, message)),
+            (Err(ParseError::Panicked), _) => {
+                return Err(csv_err(0, "the CSV parser thread panicked; nothing was imported".into()))
+            }
+            (Ok(_), Err(e)) => return Err(e),
+            (Ok(()), Ok(stats)) => stats,
+        };
+        restored?;
+        Ok(ImportStats { elapsed: started.elapsed(), ..stats })
+    }
+
+    /// Inserts the parser's batches in one transaction, committed only after the parser said the
+    /// whole file was good (it sends `None` last); anything else rolls it all back.
+    fn insert_batches(
+        &mut self,
+        rx: &std::sync::mpsc::Receiver<Option<Vec<Row>>>,
+        symbol: Symbol,
+        interval: Interval,
+    ) -> Result<ImportStats, StoreError> {
         let tx = self.conn.transaction()?;
         let mut stats = ImportStats { rows: 0, first_ts_ms: None, last_ts_ms: None, elapsed: Duration::ZERO };
+        let mut complete = false;
         {
             let mut chunk_stmt = tx.prepare(&chunk_sql(CHUNK))?;
             chunk_stmt.raw_bind_parameter(1, symbol.as_str())?;
             chunk_stmt.raw_bind_parameter(2, interval.as_bybit())?;
-            let mut pending: Vec<Row> = Vec::with_capacity(CHUNK);
-            let mut line_no = 1u64;
-            loop {
-                if !read_line(&mut reader, &mut buf).map_err(io_err)? {
-                    break;
-                }
-                line_no += 1;
-                if buf.len() as u64 == MAX_LINE && buf.last() != Some(&b'\n') {
-                    return Err(csv_err(line_no, format!("line longer than {MAX_LINE} bytes (not a candle file?)")));
-                }
-                let line = trim_line(&buf);
-                if line.is_empty() {
-                    continue;
-                }
-                let row = parse_row(line, has_turnover).map_err(|m| csv_err(line_no, m))?;
-                check_row(&row, stats.last_ts_ms).map_err(|m| csv_err(line_no, m))?;
-                stats.rows += 1;
-                stats.first_ts_ms.get_or_insert(row.ts_ms);
-                stats.last_ts_ms = Some(row.ts_ms);
-                pending.push(row);
-                if pending.len() == CHUNK {
-                    for (k, row) in pending.iter().enumerate() {
-                        bind_row(&mut chunk_stmt, 3 + 7 * k, row)?;
-                    }
-                    chunk_stmt.raw_execute()?;
-                    pending.clear();
-                }
-            }
             let mut one_stmt = tx.prepare(super::write::UPSERT_CANDLE)?;
             one_stmt.raw_bind_parameter(1, symbol.as_str())?;
             one_stmt.raw_bind_parameter(2, interval.as_bybit())?;
             one_stmt.raw_bind_parameter(10, true)?;
-            for row in &pending {
-                bind_row(&mut one_stmt, 3, row)?;
-                one_stmt.raw_execute()?;
+            while let Ok(batch) = rx.recv() {
+                let Some(rows) = batch else {
+                    complete = true;
+                    break;
+                };
+                if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+                    stats.first_ts_ms.get_or_insert(first.ts_ms);
+                    stats.last_ts_ms = Some(last.ts_ms);
+                }
+                stats.rows += rows.len() as u64;
+                let mut chunks = rows.chunks_exact(CHUNK);
+                for chunk in &mut chunks {
+                    for (k, row) in chunk.iter().enumerate() {
+                        bind_row(&mut chunk_stmt, 3 + 7 * k, row)?;
+                    }
+                    chunk_stmt.raw_execute()?;
+                }
+                for row in chunks.remainder() {
+                    bind_row(&mut one_stmt, 3, row)?;
+                    one_stmt.raw_execute()?;
+                }
             }
         }
-        // Any early return above drops `tx`, which rolls the whole file back.
+        if !complete {
+            // The parser stopped early (its error is reported by the caller); `tx` rolls back.
+            return Ok(stats);
+        }
         tx.commit()?;
-        stats.elapsed = started.elapsed();
         Ok(stats)
     }
+}
+
+/// Why the parser thread stopped.
+#[derive(Debug)]
+enum ParseError {
+    Io(std::io::Error),
+    Csv(u64, String),
+    Panicked,
+}
+
+/// Reads, parses and checks the data rows after the header, sending full batches of rows and
+/// then `None` once the whole file is good. Stops quietly when the receiver is gone.
+fn parse_file(
+    mut reader: impl BufRead,
+    mut buf: Vec<u8>,
+    has_turnover: bool,
+    tx: &std::sync::mpsc::SyncSender<Option<Vec<Row>>>,
+) -> Result<(), ParseError> {
+    let mut pending: Vec<Row> = Vec::with_capacity(BATCH);
+    let mut line_no = 1u64;
+    let mut last_ts = None;
+    loop {
+        if !read_line(&mut reader, &mut buf).map_err(ParseError::Io)? {
+            break;
+        }
+        line_no += 1;
+        if buf.len() as u64 == MAX_LINE && buf.last() != Some(&b'\n') {
+            return Err(ParseError::Csv(line_no, format!("line longer than {MAX_LINE} bytes (not a candle file?)")));
+        }
+        let line = trim_line(&buf);
+        if line.is_empty() {
+            continue;
+        }
+        let row = parse_row(line, has_turnover).map_err(|m| ParseError::Csv(line_no, m))?;
+        check_row(&row, last_ts).map_err(|m| ParseError::Csv(line_no, m))?;
+        last_ts = Some(row.ts_ms);
+        pending.push(row);
+        if pending.len() == BATCH {
+            let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
+            if tx.send(Some(full)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !pending.is_empty() && tx.send(Some(pending)).is_err() {
+        return Ok(());
+    }
+    let _ = tx.send(None);
+    Ok(())
 }
 
 /// `INSERT ... VALUES (?1, ?2, ?3..?9, 1), (?1, ?2, ?10..?16, 1), ... ON CONFLICT ...` for `rows`

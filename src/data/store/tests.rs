@@ -495,3 +495,29 @@ fn a_locked_database_fails_the_batch_fast_and_reports_it() {
         other => panic!("expected WriteFailed, got {other:?}"),
     }
 }
+
+#[test]
+fn a_bad_row_after_batches_went_in_still_writes_nothing_and_pragmas_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let pragma = |store: &Store, name: &str| -> i64 {
+        store.conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).unwrap()
+    };
+    // 10,000 good rows: more than two of the parser's batches are inserted before line 10,002.
+    let mut text = String::from("ts_ms,open,high,low,close,volume\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("{},10,11,9,10.5,1\n", i * 60_000));
+    }
+    let good = write_file(dir.path(), "good.csv", &text);
+    text.push_str("600000000,10,9,9,10.5,1\n"); // line 10,002: high below open
+    let bad = write_file(dir.path(), "bad.csv", &text);
+    let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+    let err = store.import_candles_csv(&bad, btc(), Interval::M1).unwrap_err();
+    assert!(matches!(err, StoreError::Csv { line: 10_002, .. }), "{err}");
+    assert_eq!(store.count("candles").unwrap(), 0);
+    // NORMAL is 1; the page cache is back to 32 MiB.
+    assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -32_768));
+    let stats = store.import_candles_csv(&good, btc(), Interval::M1).unwrap();
+    assert_eq!((stats.rows, stats.first_ts_ms, stats.last_ts_ms), (10_000, Some(0), Some(9_999 * 60_000)));
+    assert_eq!(store.count("candles").unwrap(), 10_000);
+    assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -32_768));
+}

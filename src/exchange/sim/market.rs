@@ -110,7 +110,7 @@ impl SimExchange {
 
     /// Pending orders of market `m` due by `due_by` reach the matching engine; the watch band is
     /// brought up to date either way.
-    #[inline]
+    #[inline(always)]
     fn activate(&mut self, m: usize, due_by: i64, ts: i64, out: &mut Vec<Event>) {
         let mk = &self.markets[m];
         if mk.watch_stale || mk.pending > 0 {

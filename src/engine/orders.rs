@@ -1,0 +1,148 @@
+//! Orders the engine sends: building market requests, the risk check before submission, closing a
+//! position, and the protective stop placed once an entry fills.
+
+use super::core::{side_of, Engine, RECENT, TREND_MODE};
+use super::symbol::StopState;
+use crate::domain::{
+    Action, AlertLevel, OrderOrigin, OrderRequest, OrderType, Price, Qty, Side, Symbol, TimeInForce, TriggerDirection,
+};
+use crate::risk::{stop_price, RiskContext};
+
+impl Engine {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn market_request(
+        &mut self,
+        symbol: Symbol,
+        side: Side,
+        qty: Qty,
+        reduce_only: bool,
+        origin: OrderOrigin,
+        price: Price,
+        ts_ms: i64,
+        tag: &str,
+    ) -> OrderRequest {
+        OrderRequest {
+            client_order_id: self.orders.next_client_id(ts_ms, tag),
+            symbol,
+            side,
+            order_type: OrderType::Market,
+            qty,
+            price: None,
+            trigger_price: None,
+            trigger_direction: None,
+            time_in_force: TimeInForce::Ioc,
+            reduce_only,
+            origin,
+            decision_price: price,
+            ts_ms,
+        }
+    }
+
+    /// Runs the risk checks with `position_override` (or the book's position) and submits.
+    pub(super) fn submit_checked(
+        &mut self,
+        request: OrderRequest,
+        position_override: Qty,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        let Some(s) = self.slot(request.symbol) else { return false };
+        let st = &self.symbols[s];
+        let position = if request.reduce_only { st.position.size() } else { position_override };
+        let (open_buy, open_sell) = self.orders.working_qty(request.symbol);
+        let ctx = RiskContext {
+            instrument: &st.instrument,
+            position,
+            last_price: st.price(),
+            mark_price: st.mark_price,
+            open_buy,
+            open_sell,
+            others: &[],
+            equity: self.equity(),
+            total_exposure: self.exposure() - st.price() * st.position.size().abs() + st.price() * position.abs(),
+            // Other symbols' positions, plus this one as it will stand when the order goes in.
+            open_positions: self
+                .symbols
+                .iter()
+                .filter(|x| x.instrument.symbol != request.symbol && !x.position.size().is_zero())
+                .count()
+                + usize::from(!position.is_zero()),
+        };
+        match self.risk.check(request, &ctx) {
+            Ok(approved) => {
+                self.orders.submit(approved, out);
+                self.orders_placed += 1;
+                true
+            }
+            Err(refusal) => {
+                let msg = format!("{} {} {} refused: {}", request.symbol, request.side, request.qty, refusal.reason);
+                if self.rejections.len() == RECENT {
+                    self.rejections.pop_back();
+                }
+                self.rejections.push_front((request.ts_ms, refusal.reason));
+                self.alert(request.ts_ms, AlertLevel::Warning, "risk", msg, out);
+                false
+            }
+        }
+    }
+
+    /// Market reduce-only order for the whole position, and the stop cancelled.
+    pub(crate) fn close_position(&mut self, s: usize, origin: OrderOrigin, ts_ms: i64, out: &mut Vec<Action>) {
+        let st = &self.symbols[s];
+        let size = st.position.size();
+        let Some(held) = side_of(size) else { return };
+        let (symbol, price) = (st.instrument.symbol, st.price());
+        if let Some(stop) = self.symbols[s].stop.take() {
+            out.push(Action::CancelOrder { symbol, client_order_id: stop.client_order_id });
+        }
+        let request = self.market_request(symbol, held.opposite(), size.abs(), true, origin, price, ts_ms, "x");
+        self.submit_checked(request, size, out);
+    }
+
+    /// Places (or resizes) the reduce-only stop covering the whole position.
+    pub(super) fn protect(&mut self, s: usize, ts_ms: i64, out: &mut Vec<Action>) {
+        let st = &self.symbols[s];
+        let size = st.position.size();
+        let Some(side) = side_of(size) else { return };
+        let symbol = st.instrument.symbol;
+        if let Some(stop) = st.stop {
+            out.push(Action::AmendOrder {
+                symbol,
+                client_order_id: stop.client_order_id,
+                qty: Some(size.abs()),
+                price: None,
+                trigger_price: None,
+            });
+            return;
+        }
+        let stop_px = match st.pending_stop {
+            Some(p) => p,
+            None => {
+                // A position without a planned stop (manual entry, adoption): ATR-based if known.
+                let Some(atr) = st.trend.atr() else { return };
+                let Some(p) = stop_price(side, st.price(), atr * st.trend.config().atr_stop_mult, &st.instrument)
+                else {
+                    return;
+                };
+                p
+            }
+        };
+        let mut request = self.market_request(
+            symbol,
+            side.opposite(),
+            size.abs(),
+            true,
+            OrderOrigin::Protective(TREND_MODE),
+            stop_px,
+            ts_ms,
+            "s",
+        );
+        request.trigger_price = Some(stop_px);
+        request.trigger_direction =
+            Some(if side == Side::Buy { TriggerDirection::Falling } else { TriggerDirection::Rising });
+        request.time_in_force = TimeInForce::Gtc;
+        let id = request.client_order_id;
+        if self.submit_checked(request, size, out) {
+            self.symbols[s].stop = Some(StopState { client_order_id: id, price: stop_px });
+        }
+    }
+}
