@@ -1,6 +1,7 @@
 //! Engine settings.
 
 use crate::domain::Interval;
+use crate::indicators::SetKind;
 use crate::risk::RiskConfig;
 use crate::strategy::TrendConfig;
 
@@ -18,6 +19,10 @@ pub struct EngineConfig {
     pub order_prefix: String,
     /// Closed candles kept per symbol for the UI.
     pub history_len: usize,
+    /// Run the indicator set and the market analysis (regime classifier) on every closed candle.
+    pub analysis: bool,
+    /// Which indicator set the analysis runs (switchable at run time).
+    pub indicator_set: SetKind,
 }
 
 impl Default for EngineConfig {
@@ -30,6 +35,8 @@ impl Default for EngineConfig {
             risk: RiskConfig::default(),
             order_prefix: "ab".into(),
             history_len: 240,
+            analysis: true,
+            indicator_set: SetKind::Default,
         }
     }
 }

@@ -113,12 +113,21 @@ impl Engine {
         match event {
             Event::Instrument(i) => match self.slot(i.symbol) {
                 Some(s) => self.symbols[s].instrument = *i,
-                None => self.symbols.push(SymbolState::new(*i, self.config.trend.clone())),
+                None => self.symbols.push(SymbolState::new(
+                    *i,
+                    self.config.trend.clone(),
+                    self.config.interval,
+                    self.config.indicator_set,
+                )),
             },
             Event::Candle(c) => self.on_candle(c, out),
             Event::Trade(t) => {
                 if let Some(s) = self.slot(t.symbol) {
-                    self.symbols[s].last_price = t.price;
+                    let st = &mut self.symbols[s];
+                    st.last_price = t.price;
+                    if self.config.analysis {
+                        st.indicators.on_trade(t);
+                    }
                 }
             }
             Event::Book(b) => {
@@ -136,9 +145,18 @@ impl Engine {
                         st.last_price = t.last_price;
                     }
                     st.ticker = Some(*t);
+                    if self.config.analysis {
+                        st.indicators.on_ticker(t);
+                    }
                 }
             }
-            Event::Liquidation(_) => {}
+            Event::Liquidation(l) => {
+                if let Some(s) = self.slot(l.symbol) {
+                    if self.config.analysis {
+                        self.symbols[s].indicators.on_liquidation(l);
+                    }
+                }
+            }
             Event::Order(up) => {
                 self.orders.on_update(up, out);
                 if let Some(s) = self.slot(up.symbol) {

@@ -24,6 +24,10 @@ impl Engine {
         st.last_price = candle.close;
         st.closed_candles += 1;
         // The strategy acts when a bar of its own timeframe completes.
+        if self.config.analysis {
+            let values = st.indicators.update(candle);
+            st.analyzer.update(candle, values);
+        }
         let bar = st.aggregator.push(candle);
         let signal = bar.and_then(|b| st.trend.on_candle(&b));
         st.remember(*candle, cap);

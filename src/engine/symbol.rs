@@ -2,6 +2,9 @@
 
 use super::positions::PositionBook;
 use crate::domain::{Candle, ClientOrderId, Instrument, OrderBook, Position, Price, Ticker};
+use crate::analysis::{AnalysisConfig, Analyzer};
+use crate::domain::Interval;
+use crate::indicators::{IndicatorSet, SetKind};
 use crate::strategy::{TrendConfig, TrendFollower};
 use std::collections::VecDeque;
 
@@ -18,6 +21,10 @@ pub struct SymbolState {
     /// Builds the strategy's timeframe from the base candles.
     pub aggregator: super::aggregate::CandleAggregator,
     pub trend: TrendFollower,
+    /// Indicators over the base candles (default or advanced set).
+    pub indicators: IndicatorSet,
+    /// Volatility, multi-timeframe trend, chop, structure and the regime classifier.
+    pub analyzer: Analyzer,
     pub last_price: Price,
     pub mark_price: Price,
     pub book: OrderBook,
@@ -35,8 +42,10 @@ pub struct SymbolState {
 }
 
 impl SymbolState {
-    pub fn new(instrument: Instrument, trend: TrendConfig) -> Self {
+    pub fn new(instrument: Instrument, trend: TrendConfig, base: Interval, set: SetKind) -> Self {
         Self {
+            indicators: IndicatorSet::new(set),
+            analyzer: Analyzer::new(AnalysisConfig::for_base(base)),
             aggregator: super::aggregate::CandleAggregator::new(trend.timeframe),
             trend: TrendFollower::new(trend),
             last_price: Price::ZERO,

@@ -30,13 +30,17 @@ impl Engine {
                 if let Some(v) = t.atr() {
                     indicators.push((format!("ATR{}", cfg.atr_period), v));
                 }
-                // TODO(analysis): a placeholder until the regime classifier lands; confidence 0
-                // tells the UI there is no estimate (it shows `n/a`), the label is the EMA bias.
-                let (regime, confidence) = match (t.fast(), t.slow()) {
-                    (Some(f), Some(s)) if f > s => ("trend-up (EMA)".to_string(), 0.0),
-                    (Some(_), Some(_)) => ("trend-down (EMA)".to_string(), 0.0),
-                    _ => ("warming up".to_string(), 0.0),
+                // The regime classifier's label once it has its inputs; before that (or with the
+                // analysis off) confidence 0 tells the UI there is no estimate.
+                let a = st.analyzer.output();
+                let (regime, confidence) = if self.config.analysis && a.ready {
+                    (a.regime.as_str().to_string(), a.confidence)
+                } else {
+                    ("warming up".to_string(), 0.0)
                 };
+                if self.config.analysis {
+                    regime_inputs(st, &mut indicators);
+                }
                 let overlays = vec![
                     (format!("EMA{}", cfg.fast_period), st.fast_hist.iter().copied().collect()),
                     (format!("EMA{}", cfg.slow_period), st.slow_hist.iter().copied().collect()),
@@ -387,4 +391,29 @@ mod tests {
         assert!((correlations(&[(sa, &a[..]), (sb, &a[..])])[0].2 - 1.0).abs() < 1e-9);
         assert!(correlations(&[(sa, &a[..5]), (sb, &a[..5])]).is_empty());
     }
+}
+
+/// The regime's inputs and the headline indicators, as `(label, value)` rows for the screens.
+fn regime_inputs(st: &super::symbol::SymbolState, rows: &mut Vec<(String, f64)>) {
+    let a = st.analyzer.output();
+    let v = st.indicators.values();
+    let mut push = |name: &str, value: Option<f64>| {
+        if let Some(x) = value.filter(|x| x.is_finite()) {
+            rows.push((name.to_string(), x));
+        }
+    };
+    push("RSI14", v.rsi_14);
+    push("ADX14", v.adx_14);
+    push("ATR%", a.atr_pct.map(|x| x * 100.0));
+    push("RVol ann%", a.realized_vol.map(|x| x * 100.0));
+    push("RVol pctile", a.vol_percentile.map(|x| x * 100.0));
+    push("Vol ratio", a.vol_ratio);
+    if a.ready {
+        push("Align", Some(a.alignment));
+    }
+    push("Chop", a.chop_score);
+    push("Support", a.support.map(|l| l.price));
+    push("Resist", a.resistance.map(|l| l.price));
+    push("CVD", v.cvd);
+    push("Fund z", v.funding_z);
 }
