@@ -1,6 +1,7 @@
 //! Chop/range mode: takes the range from the nearest well-touched support and resistance levels, buys
 //! near support and sells near resistance (mean reversion), takes part off at the middle and the
-//! rest near the opposite side, and stands aside once the range breaks until a new one forms.
+//! rest near the opposite side, and stands aside once the range breaks until a new one forms
+//! (or the price settles back inside the old one).
 
 use super::{check_positive, check_range, Direction, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,10 @@ pub struct RangeConfig {
     pub partial_at_middle: f64,
     /// Exit the rest within this fraction of the height from the opposite boundary.
     pub exit_zone: f64,
-    /// A close this many ATRs beyond a boundary breaks the range.
+    /// A close this many ATRs beyond a boundary breaks the range ...
     pub break_atr: f64,
+    /// ... until this many closes in a row back inside it re-arm it (the break failed).
+    pub rearm_bars: u32,
 }
 
 impl Default for RangeConfig {
@@ -41,7 +44,8 @@ impl Default for RangeConfig {
             stop_atr: 0.75,
             partial_at_middle: 0.5,
             exit_zone: 0.15,
-            break_atr: 0.5,
+            break_atr: 1.0,
+            rearm_bars: 10,
         }
     }
 }
@@ -57,6 +61,9 @@ impl RangeConfig {
         check_range(M, "max_rsi_long", self.max_rsi_long, 0.0, 100.0)?;
         check_positive(M, "stop_atr", self.stop_atr, false)?;
         check_positive(M, "break_atr", self.break_atr, true)?;
+        if self.rearm_bars == 0 {
+            return Err(format!("strategy.modes.{M}.rearm_bars must be at least 1"));
+        }
         Ok(())
     }
 }
@@ -65,9 +72,15 @@ impl RangeConfig {
 struct Box2 {
     lo: f64,
     hi: f64,
+    /// Touches of the two levels when last seen.
+    lo_touches: u32,
+    hi_touches: u32,
 }
 
 impl Box2 {
+    fn same_levels(&self, o: &Box2) -> bool {
+        self.lo == o.lo && self.hi == o.hi
+    }
     fn mid(&self) -> f64 {
         0.5 * (self.lo + self.hi)
     }
@@ -89,14 +102,17 @@ pub struct RangeReversion {
     cfg: RangeConfig,
     /// The range last seen valid.
     current: Option<Box2>,
-    /// A range that broke: no entries until the levels describe another one.
+    /// A range that broke: no entries until the levels describe another one (or the same one,
+    /// re-tested: a new touch at one of its edges).
     broken: Option<Box2>,
+    /// Closes in a row back inside the broken range.
+    inside: u32,
     trade: Option<Trade>,
 }
 
 impl RangeReversion {
     pub fn new(cfg: RangeConfig) -> Self {
-        Self { cfg, current: None, broken: None, trade: None }
+        Self { cfg, current: None, broken: None, inside: 0, trade: None }
     }
     pub fn config(&self) -> &RangeConfig {
         &self.cfg
@@ -115,15 +131,25 @@ impl RangeReversion {
         let close = ctx.close();
         let margin = self.cfg.break_atr * atr;
         let mut broke = false;
+        if let Some(b) = self.broken {
+            self.inside = if close > b.lo && close < b.hi { self.inside + 1 } else { 0 };
+            if self.inside >= self.cfg.rearm_bars && self.current.is_none() {
+                self.current = Some(b);
+                self.broken = None;
+            }
+        }
         if let Some(r) = self.current {
             if close > r.hi + margin || close < r.lo - margin {
                 self.broken = Some(r);
+                self.inside = 0;
                 self.current = None;
                 broke = true;
             }
         }
         let seen = match ctx.levels_around(close, self.cfg.min_touches) {
-            (Some(lo), Some(hi)) if hi.price > lo.price => Some(Box2 { lo: lo.price, hi: hi.price }),
+            (Some(lo), Some(hi)) if hi.price > lo.price => {
+                Some(Box2 { lo: lo.price, hi: hi.price, lo_touches: lo.touches, hi_touches: hi.touches })
+            }
             _ => None,
         };
         if let Some(b) = seen {
@@ -198,7 +224,8 @@ impl Mode for RangeReversion {
                 let r = t.range;
                 if broke || close < r.lo - self.cfg.break_atr * atr || close > r.hi + self.cfg.break_atr * atr {
                     self.broken = Some(r);
-                    if self.current == Some(r) {
+                    self.inside = 0;
+                    if self.current.is_some_and(|c| c.same_levels(&r)) {
                         self.current = None;
                     }
                     return intent(
