@@ -308,3 +308,91 @@ impl ModeSet {
         Some(i)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interval, Price, Symbol};
+
+    fn candle(close: f64) -> Candle {
+        let p = |v: f64| Price::from_f64(v).unwrap();
+        Candle {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            interval: Interval::M1,
+            ts_ms: 0,
+            open: p(close),
+            high: p(close + 1.0),
+            low: p(close - 1.0),
+            close: p(close),
+            volume: 1.0,
+            turnover: 0.0,
+            closed: true,
+        }
+    }
+
+    fn intent(kind: IntentKind) -> Intent {
+        Intent { mode: ModeId::Trend, kind, reason: "test".into() }
+    }
+
+    #[test]
+    fn stops_never_loosen_and_entries_respect_pause() {
+        let mut set = ModeSet::new(ModesConfig::default()).unwrap();
+        let (c, ind, an) = (candle(100.0), IndicatorValues::default(), AnalysisOutput::default());
+        let long = PositionView { direction: Direction::Long, qty: 1.0, entry: 95.0, stop: Some(97.0), hedge_qty: 0.0 };
+        let ctx = ModeContext { candle: &c, ind: &ind, analysis: &an, patterns: &[], levels: &[], position: long };
+        // Looser or equal: dropped. Tighter: kept and remembered, so a later 97.5 is looser too.
+        assert_eq!(set.vet(intent(IntentKind::MoveStop { stop: 96.0 }), &ctx), None);
+        assert_eq!(set.vet(intent(IntentKind::MoveStop { stop: 97.0 }), &ctx), None);
+        assert!(set.vet(intent(IntentKind::MoveStop { stop: 98.0 }), &ctx).is_some());
+        assert_eq!(set.vet(intent(IntentKind::MoveStop { stop: 97.5 }), &ctx), None);
+        // A stop at or through the price would be an exit in disguise: dropped.
+        assert_eq!(set.vet(intent(IntentKind::MoveStop { stop: 100.5 }), &ctx), None);
+        // A scale-in with a looser stop gets the working stop (98).
+        let add = set.vet(intent(IntentKind::ScaleIn { stop: 90.0, risk_fraction: 0.5 }), &ctx).unwrap();
+        assert_eq!(add.kind, IntentKind::ScaleIn { stop: 98.0, risk_fraction: 0.5 });
+        // A short: lower is tighter.
+        let short = PositionView { direction: Direction::Short, stop: Some(103.0), ..long };
+        let ctx_s = ModeContext { position: short, ..ctx };
+        set.last_stop = None;
+        assert_eq!(set.vet(intent(IntentKind::MoveStop { stop: 104.0 }), &ctx_s), None);
+        assert!(set.vet(intent(IntentKind::MoveStop { stop: 102.0 }), &ctx_s).is_some());
+        // Entries: only flat, with a protective stop, and not while paused.
+        let flat = ModeContext { position: PositionView::FLAT, ..ctx };
+        let enter = |stop| intent(IntentKind::Enter { direction: Direction::Long, stop, target: None });
+        assert_eq!(set.vet(enter(95.0), &ctx), None, "already positioned");
+        assert_eq!(set.vet(enter(101.0), &flat), None, "stop above a long's entry");
+        set.apply_command(&Command::PauseAutomation, 0).unwrap();
+        assert_eq!(set.vet(enter(95.0), &flat), None, "paused");
+        assert_eq!(
+            set.vet(intent(IntentKind::Exit), &ctx).map(|i| i.kind),
+            Some(IntentKind::Exit),
+            "exits pass while paused"
+        );
+        set.apply_command(&Command::ResumeAutomation, 0).unwrap();
+        assert!(set.vet(enter(95.0), &flat).is_some());
+        assert_eq!(set.entering, Some(ModeId::Trend));
+    }
+
+    #[test]
+    fn config_round_trips_and_commands_update_it() {
+        let text = "[switcher]\nmin_dwell_bars = 20\n[breakout]\nentry = \"retest\"\n[hedge]\nenabled = false\n";
+        let cfg: ModesConfig = toml::from_str(text).unwrap();
+        assert_eq!((cfg.switcher.min_dwell_bars, cfg.hedge.enabled), (20, false));
+        assert!(toml::from_str::<ModesConfig>("[scalp]\nenabled = true").is_err());
+        let mut set = ModeSet::new(cfg).unwrap();
+        assert!(!set.switcher().is_enabled(ModeId::Hedge));
+        set.apply_command(&Command::SetModeEnabled { mode: "hedge".into(), enabled: true }, 0).unwrap();
+        assert!(set.config().hedge.enabled && set.switcher().is_enabled(ModeId::Hedge));
+        let mut bad = ModesConfig::default();
+        bad.switcher.confirm_bars = 1;
+        assert!(ModeSet::new(bad.clone()).is_err());
+        assert!(set.set_config(bad, 0).is_err());
+        // Disabling the active mode through the editor reports the switch.
+        set.apply_command(&Command::LockMode { mode: Some("range".into()) }, 0).unwrap();
+        let mut cfg = set.config().clone();
+        cfg.range.enabled = false;
+        let events = set.set_config(cfg, 5).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].from, events[0].to), (Some(ModeId::Range), None));
+    }
+}
