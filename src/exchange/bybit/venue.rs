@@ -67,14 +67,18 @@ pub async fn reconcile(
     } else {
         symbols.iter().map(|s| OrderListQuery { symbol: Some(*s), ..Default::default() }).collect()
     };
+    let mut seen = std::collections::HashSet::new();
     for base in queries {
         let mut q = OrderListQuery { limit: Some(50), ..base };
         for _page in 0..20 {
             let r = rest.open_orders(category, &q).await?;
             for o in &r.list {
-                orders.push(o.to_update().map_err(data("open order"))?);
+                if seen.insert(o.order_id.clone()) {
+                    orders.push(o.to_update().map_err(data("open order"))?);
+                }
             }
-            if r.next_page_cursor.is_empty() || r.list.is_empty() {
+            // Stop on the last page, and on a cursor that does not move (no endless loop).
+            if r.next_page_cursor.is_empty() || r.list.is_empty() || q.cursor.as_ref() == Some(&r.next_page_cursor) {
                 break;
             }
             q.cursor = Some(r.next_page_cursor);
