@@ -517,7 +517,12 @@ impl Engine {
             }
             Some(side) if after.abs() > before.abs() || side_of(before) != Some(side) => {
                 if before.is_zero() {
-                    let msg = format!("{symbol} {} {} @ {}", if side == Side::Buy { "long" } else { "short" }, fill.qty, fill.price);
+                    let msg = format!(
+                        "{symbol} {} {} @ {}",
+                        if side == Side::Buy { "long" } else { "short" },
+                        fill.qty,
+                        fill.price
+                    );
                     self.alert(fill.ts_ms, AlertLevel::Info, "entry", msg, out);
                 }
                 self.protect(s, fill.ts_ms, out);
