@@ -9,7 +9,7 @@
 //! klines, with the confirmed kline at the minute's close.
 //!
 //! Files: `state` (shared state, clock, the order registry), `feed` (market driver), `views`
-//! (Bybit JSON objects), `rest` / `rest_trade` (HTTP handlers), `auth` (signatures, rate
+//! (Bybit JSON objects), `rest` / `rest_trade` / `rest_account` (HTTP handlers), `auth` (signatures, rate
 //! limits), `ws_public` / `ws_private` (streams), `faults` (fault injection).
 
 mod auth;
@@ -17,6 +17,7 @@ mod faults;
 mod feed;
 mod public;
 mod rest;
+mod rest_account;
 mod rest_trade;
 mod state;
 mod views;
