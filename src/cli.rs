@@ -65,6 +65,49 @@ pub enum CommandKind {
     Backtest(BacktestArgs),
     /// Indicators (and candlestick patterns) for a candle CSV, as CSV.
     Analyze(AnalyzeArgs),
+    /// Serve a Bybit V5 compatible mock exchange (REST + WebSocket) backed by the simulator.
+    MockExchange(MockExchangeArgs),
+}
+
+/// `autobot mock-exchange` (also uses the global `--data`, `--seed` and `--symbols`).
+#[derive(Debug, Args)]
+pub struct MockExchangeArgs {
+    /// Address to serve REST and WebSocket on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8099")]
+    pub listen: std::net::SocketAddr,
+    /// The API key the mock accepts.
+    #[arg(long, value_name = "KEY", default_value = "MOCKKEY")]
+    pub api_key: String,
+    /// The secret of that key.
+    #[arg(long, value_name = "SECRET", default_value = "MOCKSECRET")]
+    pub api_secret: String,
+    /// Wall-clock milliseconds per generated minute (60000 = real time).
+    #[arg(long = "speed", id = "mock_minute_ms", value_name = "MS", default_value_t = 60_000)]
+    pub minute_ms: u64,
+    /// Minutes of history generated before serving.
+    #[arg(long, value_name = "N", default_value_t = 600)]
+    pub history_minutes: usize,
+    /// Starting USDT balance.
+    #[arg(long, value_name = "USDT", default_value = "100000")]
+    pub balance: String,
+    /// Do not enforce the per-endpoint rate limits (10006).
+    #[arg(long)]
+    pub no_rate_limits: bool,
+    /// Fault: close every WebSocket this many seconds after it opened.
+    #[arg(long, value_name = "SECS")]
+    pub drop_every: Option<f64>,
+    /// Fault: delay every WebSocket data frame by this many milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub delay_ms: Option<u64>,
+    /// Fault: send every Nth WebSocket data frame of a connection as invalid JSON.
+    #[arg(long, value_name = "N")]
+    pub malformed_every: Option<u32>,
+    /// Fault: skip one order-book `u` every N deltas.
+    #[arg(long, value_name = "N")]
+    pub skip_seq_every: Option<u32>,
+    /// Fault: answer this fraction (0..1) of REST calls with HTTP 503.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
+    pub fail_rate: f64,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ pub mod exchange;
 pub mod execution;
 pub mod indicators;
 pub mod logging;
+pub mod mock;
 pub mod patterns;
 pub mod risk;
 pub mod runtime;

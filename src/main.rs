@@ -1,7 +1,7 @@
 //! `autobot`: parse flags, load the config, pick the command, run it.
 
 use anyhow::Context;
-use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind};
+use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind, MockExchangeArgs};
 use autobot::config::{default_db_path, default_log_dir, Config, Speed};
 use autobot::runtime::RunOptions;
 use clap::Parser;
@@ -56,6 +56,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(CommandKind::Backtest(args)) => backtest(opts, args),
         Some(CommandKind::Analyze(args)) => analyze(opts, args),
+        Some(CommandKind::MockExchange(args)) => mock_exchange(opts, args),
         None => run(opts),
     }
 }
@@ -117,4 +118,40 @@ fn analyze(opts: RunOptions, args: AnalyzeArgs) -> anyhow::Result<()> {
     )?;
     eprintln!("analyze: {rows} rows in {:.3} s -> {}", started.elapsed().as_secs_f64(), args.out.display());
     Ok(())
+}
+
+fn mock_exchange(opts: RunOptions, args: MockExchangeArgs) -> anyhow::Result<()> {
+    use autobot::domain::{Money, Symbol};
+    use std::time::Duration;
+    let symbols = opts
+        .config
+        .demo
+        .symbols
+        .iter()
+        .map(|s| Symbol::new(s).map_err(|e| anyhow::anyhow!("bad symbol `{s}`: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let balance: Money = args.balance.parse().map_err(|e| anyhow::anyhow!("bad --balance `{}`: {e}", args.balance))?;
+    if !(0.0..=1.0).contains(&args.fail_rate) {
+        anyhow::bail!("--fail-rate must be between 0 and 1, got {}", args.fail_rate);
+    }
+    let faults = autobot::mock::FaultConfig {
+        drop_every: args.drop_every.filter(|s| *s > 0.0).map(Duration::from_secs_f64),
+        delay: args.delay_ms.map(Duration::from_millis),
+        malformed_every: args.malformed_every,
+        skip_seq_every: args.skip_seq_every,
+        fail_rate: args.fail_rate,
+    };
+    let config = autobot::mock::MockConfig {
+        listen: args.listen,
+        data: opts.data.clone(),
+        credentials: autobot::exchange::bybit::Credentials::new(args.api_key, args.api_secret),
+        minute_ms: args.minute_ms.max(1),
+        seed: opts.seed,
+        symbols,
+        history_minutes: args.history_minutes,
+        initial_balance: balance,
+        rate_limits: !args.no_rate_limits,
+        faults,
+    };
+    autobot::mock::run_blocking(config)
 }

@@ -1,0 +1,230 @@
+//! The five regime modes in the engine: each closed base candle goes through the symbol's
+//! `ModeSet` (switcher + modes) and its intents become orders on the same sizing and risk path
+//! as every other order. Mode switches are recorded with their reasons.
+//!
+//! One-way position mode: a `Hedge` intent reduces the position by the hedge fraction (the
+//! documented `reduce` action) and `Unwind` is recorded only, until hedge position mode lands.
+
+use super::core::{side_of, Engine, MODE_NAMES};
+use super::symbol::StopState;
+use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, SignalRecord, Side};
+use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Signal};
+
+impl Engine {
+    /// Runs the symbol's modes on a closed base candle and carries out their intents.
+    pub(super) fn run_modes(&mut self, s: usize, candle: &Candle, ts_ms: i64, out: &mut Vec<Action>) {
+        let mut intents = std::mem::take(&mut self.intent_buf);
+        intents.clear();
+        let st = &mut self.symbols[s];
+        let size = st.position.size();
+        let position = match side_of(size) {
+            None => PositionView::FLAT,
+            Some(side) => PositionView {
+                direction: if side == Side::Buy { Direction::Long } else { Direction::Short },
+                qty: size.abs().to_f64(),
+                entry: st.position.entry_price().map(|p| p.to_f64()).unwrap_or(candle.close.to_f64()),
+                stop: st.stop.map(|x| x.price.to_f64()),
+                hedge_qty: 0.0,
+            },
+        };
+        let Some(set) = st.mode_set.as_deref_mut() else { return };
+        let input = BarInput {
+            candle,
+            ind: st.indicators.values(),
+            analysis: st.analyzer.output(),
+            levels: st.analyzer.levels(),
+            position,
+        };
+        let switch = set.on_bar(&input, &mut intents);
+        let active = set.active();
+        let symbol = st.instrument.symbol;
+        if let Some(sw) = switch {
+            out.push(Action::RecordModeSwitch(sw.to_record(symbol)));
+        }
+        if let Some(m) = active {
+            let n = self.symbols.len().max(1) as i64;
+            let dur = candle.interval.duration_ms().unwrap_or(60_000);
+            if !self.paused {
+                self.modes[m.index()].active_ms += dur / n;
+            }
+        }
+        for intent in intents.drain(..) {
+            self.carry_out(s, intent, ts_ms, out);
+        }
+        self.intent_buf = intents;
+    }
+
+    fn carry_out(&mut self, s: usize, intent: Intent, ts_ms: i64, out: &mut Vec<Action>) {
+        let ix = intent.mode.index() as u8;
+        let price = self.symbols[s].last_price;
+        let mode_on = self.modes[ix as usize].enabled && self.locked_mode.is_none_or(|m| m == ix);
+        {
+            let m = &mut self.modes[ix as usize];
+            m.last_signal = Some(intent.action().to_string());
+            m.last_reason = Some(intent.reason.clone());
+        }
+        match intent.kind {
+            IntentKind::Enter { direction, stop, .. } => {
+                let signal = Signal {
+                    direction,
+                    stop_distance: (price.to_f64() - stop).abs(),
+                    reason: intent.reason.clone(),
+                };
+                self.act_on_signal_for(ix, s, signal, mode_on, ts_ms, out);
+            }
+            IntentKind::Exit => {
+                self.record(s, ix, "exit", intent.reason, ts_ms, out);
+                self.close_position(s, OrderOrigin::Strategy(ix), ts_ms, out);
+            }
+            IntentKind::MoveStop { stop } => self.tighten_stop(s, ix, stop, intent.reason, ts_ms, out),
+            IntentKind::PartialExit { fraction } => {
+                self.reduce_by(s, ix, fraction, "partial_exit", intent.reason, ts_ms, out)
+            }
+            IntentKind::Hedge { fraction, .. } => {
+                let reason = format!("{} (one-way mode: reduced instead of hedged)", intent.reason);
+                self.reduce_by(s, ix, fraction, "hedge", reason, ts_ms, out)
+            }
+            IntentKind::Unwind => self.record(s, ix, "unwind", intent.reason, ts_ms, out),
+            IntentKind::ScaleIn { stop, risk_fraction } => {
+                self.scale_in(s, ix, stop, risk_fraction, intent.reason, mode_on, ts_ms, out)
+            }
+        }
+    }
+
+    fn record(&mut self, s: usize, ix: u8, action: &str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+        let st = &self.symbols[s];
+        out.push(Action::RecordSignal(SignalRecord {
+            ts_ms,
+            symbol: st.instrument.symbol,
+            mode: MODE_NAMES[ix as usize].to_string(),
+            action: action.to_string(),
+            price: st.last_price,
+            reason,
+        }));
+    }
+
+    /// Moves the protective stop to `stop` (rounded onto the tick grid, away from the price) when
+    /// that is tighter than the working one; never loosens it.
+    fn tighten_stop(&mut self, s: usize, ix: u8, stop: f64, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+        let st = &self.symbols[s];
+        let (Some(working), Some(side)) = (st.stop, side_of(st.position.size())) else { return };
+        let Some(raw) = Price::from_f64(stop) else { return };
+        // A long's stop rounds down, a short's up: the rounding never tightens past the intent.
+        let rounding = if side == Side::Buy { Rounding::Down } else { Rounding::Up };
+        let candidate = raw.round_to(st.instrument.tick_size, rounding);
+        let price = st.price();
+        let tighter = match side {
+            Side::Buy => candidate > working.price && candidate < price,
+            Side::Sell => candidate < working.price && candidate > price,
+        };
+        if !tighter || !candidate.is_positive() {
+            return;
+        }
+        let symbol = st.instrument.symbol;
+        out.push(Action::AmendOrder {
+            symbol,
+            client_order_id: working.client_order_id,
+            qty: None,
+            price: None,
+            trigger_price: Some(candidate),
+        });
+        self.symbols[s].stop = Some(StopState { client_order_id: working.client_order_id, price: candidate });
+        self.record(s, ix, "stop_moved", format!("{reason}: stop {} -> {candidate}", working.price), ts_ms, out);
+    }
+
+    /// Closes `fraction` of the position with a reduce-only market order (rounded down to the
+    /// quantity step; the whole position when the rest would be below the minimum).
+    #[allow(clippy::too_many_arguments)]
+    fn reduce_by(
+        &mut self,
+        s: usize,
+        ix: u8,
+        fraction: f64,
+        action: &str,
+        reason: String,
+        ts_ms: i64,
+        out: &mut Vec<Action>,
+    ) {
+        let st = &self.symbols[s];
+        let size = st.position.size();
+        let Some(held) = side_of(size) else { return };
+        let inst = st.instrument;
+        let fraction = fraction.clamp(0.0, 1.0);
+        let Some(part) = Qty::from_f64(size.abs().to_f64() * fraction) else { return };
+        let mut qty = part.round_to(inst.qty_step, Rounding::Down);
+        if size.abs() - qty < inst.min_qty {
+            qty = size.abs();
+        }
+        if qty < inst.min_qty || qty.is_zero() {
+            self.record(s, ix, action, format!("{reason}: {qty} is below the minimum size"), ts_ms, out);
+            return;
+        }
+        let price = st.price();
+        let request =
+            self.market_request(inst.symbol, held.opposite(), qty, true, OrderOrigin::Strategy(ix), price, ts_ms, "p");
+        if self.submit_checked(request, size, out) {
+            self.record(s, ix, action, format!("{reason}: reduce {qty}"), ts_ms, out);
+        } else {
+            self.record(s, ix, "rejected", format!("risk refused {action}: {reason}"), ts_ms, out);
+        }
+    }
+
+    /// Adds to a winning position: `risk_fraction` of a full entry's risk to `stop`.
+    #[allow(clippy::too_many_arguments)]
+    fn scale_in(
+        &mut self,
+        s: usize,
+        ix: u8,
+        stop: f64,
+        risk_fraction: f64,
+        reason: String,
+        mode_on: bool,
+        ts_ms: i64,
+        out: &mut Vec<Action>,
+    ) {
+        if !mode_on || self.paused {
+            self.record(s, ix, "scale_in", format!("ignored (mode off or automation paused): {reason}"), ts_ms, out);
+            return;
+        }
+        let st = &self.symbols[s];
+        let size = st.position.size();
+        let Some(side) = side_of(size) else { return };
+        let inst = st.instrument;
+        let price = st.price();
+        let Some(stop_px) = Price::from_f64(stop) else { return };
+        let exposure_elsewhere = self.exposure() - price * size.abs();
+        let full = self.risk.size_for_stop(self.equity(), price, stop_px, &inst, exposure_elsewhere);
+        let Some(part) = Qty::from_f64(full.to_f64() * risk_fraction.clamp(0.0, 1.0)) else { return };
+        let qty = part.round_to(inst.qty_step, Rounding::Down);
+        if qty < inst.min_qty || qty.is_zero() {
+            self.record(s, ix, "scale_in", format!("{reason}: size {qty} below the minimum"), ts_ms, out);
+            return;
+        }
+        let request = self.market_request(inst.symbol, side, qty, false, OrderOrigin::Strategy(ix), price, ts_ms, "a");
+        if self.submit_checked(request, size, out) {
+            self.record(s, ix, "scale_in", format!("{reason}: add {qty}"), ts_ms, out);
+        } else {
+            self.record(s, ix, "rejected", format!("risk refused scale-in: {reason}"), ts_ms, out);
+        }
+    }
+
+    /// Hands the operator's mode commands to every symbol's mode set (errors become alerts).
+    pub(super) fn forward_mode_command(&mut self, command: &Command, out: &mut Vec<Action>) {
+        let ts = self.now_ms;
+        let mut errors = Vec::new();
+        for st in &mut self.symbols {
+            let symbol = st.instrument.symbol;
+            if let Some(set) = st.mode_set.as_deref_mut() {
+                match set.apply_command(command, ts) {
+                    Ok(Some(sw)) => out.push(Action::RecordModeSwitch(sw.to_record(symbol))),
+                    Ok(None) => {}
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+        }
+        errors.dedup();
+        for e in errors {
+            self.alert(ts, AlertLevel::Warning, "command", e, out);
+        }
+    }
+}
