@@ -22,6 +22,12 @@ pub struct VolPercentile {
     len: usize,
     counts: Box<[u32; BINS]>,
     tree: Box<[u32; BINS + 1]>,
+    /// Smallest and largest value seen in each bin, and the bin of the previous value: `bin` is
+    /// monotone, so a value between two values of one bin is in that bin, and the `log2` is
+    /// skipped when the new value falls in the previous value's seen range.
+    seen_lo: Box<[f64; BINS]>,
+    seen_hi: Box<[f64; BINS]>,
+    last_bin: u8,
 }
 
 impl VolPercentile {
@@ -32,6 +38,9 @@ impl VolPercentile {
             len: 0,
             counts: Box::new([0; BINS]),
             tree: Box::new([0; BINS + 1]),
+            seen_lo: Box::new([f64::INFINITY; BINS]),
+            seen_hi: Box::new([f64::NEG_INFINITY; BINS]),
+            last_bin: 0,
         }
     }
     /// Bin of a (positive) volatility: monotone in `v`, 1/8 octave wide (≈ 9 % steps).
@@ -71,7 +80,19 @@ impl VolPercentile {
     /// included): `(count below + ½·count in the same bin) / n`. Equal values give 0.5.
     #[inline]
     pub fn push(&mut self, v: f64) -> f64 {
-        let b = Self::bin(v);
+        let last = self.last_bin as usize;
+        let b = if v >= self.seen_lo[last] && v <= self.seen_hi[last] {
+            self.last_bin
+        } else {
+            let b = Self::bin(v);
+            if !v.is_nan() {
+                let i = b as usize;
+                self.seen_lo[i] = self.seen_lo[i].min(v);
+                self.seen_hi[i] = self.seen_hi[i].max(v);
+            }
+            b
+        };
+        self.last_bin = b;
         let cap = self.ring.len();
         let old = if self.len == cap {
             let old = self.ring[self.head];
