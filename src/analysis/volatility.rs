@@ -236,6 +236,39 @@ mod tests {
     }
 
     #[test]
+    fn cached_bins_match_a_plain_recount() {
+        // A slowly drifting, sometimes jumping series (and a few odd values) through a window of
+        // 7: each percentile must equal the one counted from the bins of the stored values.
+        let mut p = VolPercentile::new(7);
+        let mut kept: Vec<f64> = vec![];
+        let mut v = 0.3;
+        for i in 0..400 {
+            v *= if i % 37 == 0 {
+                1.9
+            } else if i % 11 == 0 {
+                0.6
+            } else {
+                1.01
+            };
+            let x = match i % 97 {
+                5 => 0.0,
+                6 => -1.0,
+                7 => f64::NAN,
+                _ => v,
+            };
+            let got = p.push(x);
+            kept.push(x);
+            if kept.len() > 7 {
+                kept.remove(0);
+            }
+            let b = VolPercentile::bin(x);
+            let below = kept.iter().filter(|&&y| VolPercentile::bin(y) < b).count() as f64;
+            let same = kept.iter().filter(|&&y| VolPercentile::bin(y) == b).count() as f64;
+            assert_eq!(got, (below + 0.5 * same) / kept.len() as f64, "step {i}");
+        }
+    }
+
+    #[test]
     fn realised_vol_of_alternating_returns() {
         // Closes alternate 100, 101, 100, 101 …: log returns ±ln(1.01), mean ≈ 0 over an even
         // window, sample std = |ln 1.01|·sqrt(n/(n−1)) for n = 4 (mean exactly 0).
