@@ -2,8 +2,6 @@
 //! side, confirmed `n` bars late) and support/resistance levels clustered from those swings
 //! (merged within `k × ATR`, with touch counts and the last touch time, at most `max_levels`).
 
-use crate::indicators::Ring;
-
 /// A confirmed swing point.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Swing {
@@ -30,9 +28,13 @@ pub struct Level {
 #[derive(Debug, Clone)]
 pub struct MarketStructure {
     n: usize,
-    highs: Ring,
-    lows: Ring,
-    times: Ring,
+    /// The last `2n + 1` bars' highs, lows and open times in power-of-two rings (`mask` = size − 1),
+    /// indexed by the bar count.
+    highs: Box<[f64]>,
+    lows: Box<[f64]>,
+    times: Box<[i64]>,
+    mask: usize,
+    seen: usize,
     merge_atr: f64,
     max_levels: usize,
     levels: Vec<Level>,
@@ -46,11 +48,14 @@ impl MarketStructure {
     /// `max_levels` levels and the last `max_swings` swings are kept (allocated once).
     pub fn new(n: usize, merge_atr: f64, max_levels: usize, max_swings: usize) -> Self {
         let n = n.max(1);
+        let size = (2 * n + 1).next_power_of_two();
         Self {
             n,
-            highs: Ring::new(2 * n + 1),
-            lows: Ring::new(2 * n + 1),
-            times: Ring::new(2 * n + 1),
+            highs: vec![0.0; size].into_boxed_slice(),
+            lows: vec![0.0; size].into_boxed_slice(),
+            times: vec![0; size].into_boxed_slice(),
+            mask: size - 1,
+            seen: 0,
             merge_atr,
             max_levels: max_levels.max(1),
             levels: Vec::with_capacity(max_levels.max(1) + 1),
@@ -64,21 +69,32 @@ impl MarketStructure {
     /// is known — swings are still recorded). Returns the swing high and/or low confirmed now.
     #[inline]
     pub fn update(&mut self, ts_ms: i64, high: f64, low: f64, atr: Option<f64>) -> [Option<Swing>; 2] {
-        self.highs.push(high);
-        self.lows.push(low);
-        self.times.push(ts_ms as f64);
+        let mask = self.mask;
+        let at = self.seen & mask;
+        self.highs[at] = high;
+        self.lows[at] = low;
+        self.times[at] = ts_ms;
+        self.seen += 1;
         let mut out = [None, None];
-        if !self.highs.is_full() {
+        let m = self.n;
+        let w = 2 * m + 1;
+        if self.seen < w {
             return out;
         }
-        let m = self.n;
-        let (mh, ml) = (self.highs.get(m), self.lows.get(m));
+        // Oldest bar of the window first; the middle one is the candidate.
+        let base = self.seen - w;
+        let mid = (base + m) & mask;
+        let (mh, ml) = (self.highs[mid], self.lows[mid]);
         let (mut is_high, mut is_low) = (true, true);
-        for i in (0..2 * m + 1).filter(|&i| i != m) {
-            is_high &= self.highs.get(i) < mh;
-            is_low &= self.lows.get(i) > ml;
+        for i in (0..w).filter(|&i| i != m) {
+            let j = (base + i) & mask;
+            is_high &= self.highs[j] < mh;
+            is_low &= self.lows[j] > ml;
+            if !(is_high || is_low) {
+                break;
+            }
         }
-        let t = self.times.get(m) as i64;
+        let t = self.times[mid];
         if is_high {
             out[0] = Some(Swing { ts_ms: t, price: mh, high: true });
         }
@@ -152,17 +168,19 @@ impl MarketStructure {
     /// The nearest level at or below `price` (support) and strictly above it (resistance).
     #[inline]
     pub fn nearest(&self, price: f64) -> (Option<Level>, Option<Level>) {
-        let (mut below, mut above): (Option<Level>, Option<Level>) = (None, None);
-        for l in &self.levels {
+        // Indices, not copies, while searching; the first of equal prices wins, as before.
+        let (mut below, mut above): (Option<usize>, Option<usize>) = (None, None);
+        let lv = &self.levels;
+        for (i, l) in lv.iter().enumerate() {
             if l.price <= price {
-                if below.is_none_or(|b| l.price > b.price) {
-                    below = Some(*l);
+                if below.is_none_or(|b| l.price > lv[b].price) {
+                    below = Some(i);
                 }
-            } else if above.is_none_or(|a| l.price < a.price) {
-                above = Some(*l);
+            } else if above.is_none_or(|a| l.price < lv[a].price) {
+                above = Some(i);
             }
         }
-        (below, above)
+        (below.map(|i| lv[i]), above.map(|i| lv[i]))
     }
 
     /// Levels in no particular order (at most `max_levels`).

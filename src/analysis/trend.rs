@@ -80,6 +80,9 @@ struct TfTrend {
     ema: Ema,
     prev_ema: Option<f64>,
     ema_now: Option<f64>,
+    /// Set when the EMA changes: the tolerance `|EMA|·1e-9` and `½·sign(EMA slope)`.
+    tol: f64,
+    half_slope: f64,
 }
 
 /// Multi-timeframe trend alignment for one symbol.
@@ -98,6 +101,8 @@ impl TrendAlignment {
             ema: Ema::new(ema_period),
             prev_ema: None,
             ema_now: None,
+            tol: 0.0,
+            half_slope: 0.0,
         };
         Self { tfs: timeframes.map(tf), weights, dirs: [0.0; 4], score: 0.0 }
     }
@@ -112,14 +117,13 @@ impl TrendAlignment {
             if let Some(bar) = t.agg.push(ts_ms, base_ms, o, h, l, c, v) {
                 if let Some(e) = t.ema.next(bar.close) {
                     t.prev_ema = t.ema_now.replace(e);
+                    t.tol = e.abs() * 1e-9;
+                    t.half_slope = 0.5 * t.prev_ema.map_or(0.0, |p| sign(e - p, t.tol));
                 }
             }
             self.dirs[i] = 0.0;
             if let Some(e) = t.ema_now {
-                let tol = e.abs() * 1e-9;
-                let side = sign(c - e, tol);
-                let slope = t.prev_ema.map_or(0.0, |p| sign(e - p, tol));
-                self.dirs[i] = 0.5 * side + 0.5 * slope;
+                self.dirs[i] = 0.5 * sign(c - e, t.tol) + t.half_slope;
                 num += self.weights[i] * self.dirs[i];
                 den += self.weights[i];
             }

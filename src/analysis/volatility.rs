@@ -11,21 +11,41 @@ const BINS: usize = 256;
 /// Annualised volatility mapped to bin 0 (2^-16 ≈ 0.0015 %); everything below clamps there.
 const LOG2_FLOOR: f64 = -16.0;
 
-/// Realised-volatility percentile over the last `capacity` values: a ring of bin indices and a
-/// Fenwick tree of bin counts, so adding, evicting and ranking are each O(log 256).
+/// Realised-volatility percentile over the last `capacity` values: a ring of bin indices, the
+/// bin counts and a Fenwick tree over them, so adding, evicting and ranking are each O(log 256).
+/// The count of the value's own bin is read from `counts` (no second tree query), and when the
+/// evicted value sat in the same bin as the new one the tree is left as it is.
 #[derive(Debug, Clone)]
 pub struct VolPercentile {
-    ring: Ring,
+    ring: Box<[u8]>,
+    head: usize,
+    len: usize,
+    counts: Box<[u32; BINS]>,
     tree: Box<[u32; BINS + 1]>,
+    /// Smallest and largest value seen in each bin, and the bin of the previous value: `bin` is
+    /// monotone, so a value between two values of one bin is in that bin, and the `log2` is
+    /// skipped when the new value falls in the previous value's seen range.
+    seen_lo: Box<[f64; BINS]>,
+    seen_hi: Box<[f64; BINS]>,
+    last_bin: u8,
 }
 
 impl VolPercentile {
     pub fn new(capacity: usize) -> Self {
-        Self { ring: Ring::new(capacity.max(1)), tree: Box::new([0; BINS + 1]) }
+        Self {
+            ring: vec![0; capacity.max(1)].into_boxed_slice(),
+            head: 0,
+            len: 0,
+            counts: Box::new([0; BINS]),
+            tree: Box::new([0; BINS + 1]),
+            seen_lo: Box::new([f64::INFINITY; BINS]),
+            seen_hi: Box::new([f64::NEG_INFINITY; BINS]),
+            last_bin: 0,
+        }
     }
     /// Bin of a (positive) volatility: monotone in `v`, 1/8 octave wide (≈ 9 % steps).
     #[inline]
-    fn bin(v: f64) -> usize {
+    fn bin(v: f64) -> u8 {
         if !(v > 0.0) {
             return 0;
         }
@@ -33,11 +53,12 @@ impl VolPercentile {
         if b <= 0.0 {
             0
         } else if b >= (BINS - 1) as f64 {
-            BINS - 1
+            (BINS - 1) as u8
         } else {
-            b as usize
+            b as u8
         }
     }
+    #[inline]
     fn add(&mut self, bin: usize, delta: i32) {
         let mut i = bin + 1;
         while i <= BINS {
@@ -46,6 +67,7 @@ impl VolPercentile {
         }
     }
     /// Number of stored values in bins `< bin`.
+    #[inline]
     fn below(&self, bin: usize) -> u32 {
         let (mut i, mut s) = (bin, 0);
         while i > 0 {
@@ -58,20 +80,48 @@ impl VolPercentile {
     /// included): `(count below + ½·count in the same bin) / n`. Equal values give 0.5.
     #[inline]
     pub fn push(&mut self, v: f64) -> f64 {
-        let b = Self::bin(v);
-        if let Some(old) = self.ring.push(b as f64) {
-            self.add(old as usize, -1);
+        let last = self.last_bin as usize;
+        let b = if v >= self.seen_lo[last] && v <= self.seen_hi[last] {
+            self.last_bin
+        } else {
+            let b = Self::bin(v);
+            if !v.is_nan() {
+                let i = b as usize;
+                self.seen_lo[i] = self.seen_lo[i].min(v);
+                self.seen_hi[i] = self.seen_hi[i].max(v);
+            }
+            b
+        };
+        self.last_bin = b;
+        let cap = self.ring.len();
+        let old = if self.len == cap {
+            let old = self.ring[self.head];
+            self.counts[old as usize] -= 1;
+            Some(old)
+        } else {
+            self.len += 1;
+            None
+        };
+        self.ring[self.head] = b;
+        self.head = if self.head + 1 == cap { 0 } else { self.head + 1 };
+        self.counts[b as usize] += 1;
+        match old {
+            Some(o) if o == b => {}
+            Some(o) => {
+                self.add(o as usize, -1);
+                self.add(b as usize, 1);
+            }
+            None => self.add(b as usize, 1),
         }
-        self.add(b, 1);
-        let below = self.below(b) as f64;
-        let same = self.below(b + 1) as f64 - below;
-        (below + 0.5 * same) / self.ring.len() as f64
+        let below = self.below(b as usize) as f64;
+        let same = self.counts[b as usize] as f64;
+        (below + 0.5 * same) / self.len as f64
     }
     pub fn len(&self) -> usize {
-        self.ring.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.ring.is_empty()
+        self.len == 0
     }
 }
 
@@ -183,6 +233,39 @@ mod tests {
         }
         assert!((q.push(0.2) - 0.5).abs() < 1e-12);
         assert_eq!(q.len(), 4);
+    }
+
+    #[test]
+    fn cached_bins_match_a_plain_recount() {
+        // A slowly drifting, sometimes jumping series (and a few odd values) through a window of
+        // 7: each percentile must equal the one counted from the bins of the stored values.
+        let mut p = VolPercentile::new(7);
+        let mut kept: Vec<f64> = vec![];
+        let mut v = 0.3;
+        for i in 0..400 {
+            v *= if i % 37 == 0 {
+                1.9
+            } else if i % 11 == 0 {
+                0.6
+            } else {
+                1.01
+            };
+            let x = match i % 97 {
+                5 => 0.0,
+                6 => -1.0,
+                7 => f64::NAN,
+                _ => v,
+            };
+            let got = p.push(x);
+            kept.push(x);
+            if kept.len() > 7 {
+                kept.remove(0);
+            }
+            let b = VolPercentile::bin(x);
+            let below = kept.iter().filter(|&&y| VolPercentile::bin(y) < b).count() as f64;
+            let same = kept.iter().filter(|&&y| VolPercentile::bin(y) == b).count() as f64;
+            assert_eq!(got, (below + 0.5 * same) / kept.len() as f64, "step {i}");
+        }
     }
 
     #[test]
