@@ -124,7 +124,37 @@ impl Default for SimSettings {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StrategyConfig {
+    /// Which strategy trades: `modes` (the five regime modes with the mode switcher) or `ema`
+    /// (the EMA-cross trend follower of `[strategy.trend]` alone).
+    pub engine: StrategyEngine,
     pub trend: TrendConfig,
+    pub modes: crate::strategy::ModesConfig,
+}
+
+/// The strategy engine the config selects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StrategyEngine {
+    #[default]
+    Modes,
+    Ema,
+}
+
+/// Indicators and market analysis (`[analysis]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalysisSettings {
+    /// Run the indicator set and the regime classifier on every closed candle (the regime modes
+    /// need it).
+    pub enabled: bool,
+    /// `default` or `advanced` (adds order flow, open interest, funding and liquidation analysis).
+    pub indicator_set: crate::indicators::SetKind,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        Self { enabled: true, indicator_set: crate::indicators::SetKind::Default }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +182,7 @@ pub struct Config {
     pub demo: DemoConfig,
     pub sim: SimSettings,
     pub strategy: StrategyConfig,
+    pub analysis: AnalysisSettings,
     pub risk: RiskConfig,
     pub ui: UiSettings,
 }
@@ -192,6 +223,10 @@ impl Config {
 
     /// Cross-field checks; the message names the key.
     pub fn validate(&self) -> Result<(), String> {
+        self.strategy.modes.validate().map_err(|e| format!("strategy.modes: {e}"))?;
+        if self.strategy.engine == StrategyEngine::Modes && !self.analysis.enabled {
+            return Err("strategy.engine = \"modes\" needs analysis.enabled = true".into());
+        }
         if self.general.venue != "demo" {
             return Err(format!(
                 "general.venue `{}` is not available yet; this build supports `demo`",

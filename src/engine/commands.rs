@@ -7,6 +7,16 @@ use crate::risk::TradingState;
 impl Engine {
     pub(super) fn on_command(&mut self, command: &Command, out: &mut Vec<Action>) {
         let ts = self.now_ms;
+        if matches!(
+            command,
+            Command::PauseAutomation
+                | Command::ResumeAutomation
+                | Command::SetAutoSwitch { .. }
+                | Command::SetModeEnabled { .. }
+                | Command::LockMode { .. }
+        ) {
+            self.forward_mode_command(command, out);
+        }
         match command {
             Command::PauseAutomation => self.paused = true,
             Command::ResumeAutomation => self.paused = false,

@@ -3,7 +3,7 @@
 use crate::domain::Interval;
 use crate::indicators::SetKind;
 use crate::risk::RiskConfig;
-use crate::strategy::TrendConfig;
+use crate::strategy::{ModesConfig, TrendConfig};
 
 /// What the engine needs to know up front; the runtime builds it from the config file.
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub struct EngineConfig {
     /// Interval of the candles strategies trade on.
     pub interval: Interval,
     pub trend: TrendConfig,
+    /// The five regime modes with the switcher; `None` runs the EMA-cross trend follower alone.
+    pub modes: Option<ModesConfig>,
     pub risk: RiskConfig,
     /// Start of every client order id.
     pub order_prefix: String,
@@ -32,6 +34,7 @@ impl Default for EngineConfig {
             live: false,
             interval: Interval::M1,
             trend: TrendConfig::default(),
+            modes: None,
             risk: RiskConfig::default(),
             order_prefix: "ab".into(),
             history_len: 240,

@@ -9,9 +9,10 @@ use crate::execution::OrderManager;
 use crate::risk::{RiskEngine, TradingState};
 use std::collections::VecDeque;
 
-/// Index of the trend mode in the mode list (the only mode until the switcher lands).
+/// Index of the trend mode in the mode list.
 pub const TREND_MODE: u8 = 0;
-pub(crate) const MODE_NAMES: [&str; 1] = ["trend"];
+/// The modes, in `strategy::ModeId::ALL` order (`ModeId::index` is the position here).
+pub(crate) const MODE_NAMES: [&str; 5] = ["trend", "range", "breakout", "reversal", "hedge"];
 
 /// Per-mode statistics and operator state.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +33,8 @@ pub struct Engine {
     pub(crate) orders: OrderManager,
     pub(crate) risk: RiskEngine,
     pub(crate) modes: Vec<ModeState>,
+    /// Reused buffer for the mode set's intents.
+    pub(crate) intent_buf: Vec<crate::strategy::Intent>,
     pub(crate) locked_mode: Option<u8>,
     pub(crate) paused: bool,
     pub(crate) auto_switch: bool,
@@ -64,11 +67,15 @@ pub(super) const EQUITY_SAMPLES: usize = 600;
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
-        let trend_enabled = config.trend.enabled;
+        let enabled: [bool; 5] = match &config.modes {
+            Some(m) => m.enabled(),
+            None => [config.trend.enabled, false, false, false, false],
+        };
         Self {
             orders: OrderManager::new(&config.order_prefix),
             risk: RiskEngine::new(config.risk.clone()),
-            modes: vec![ModeState { enabled: trend_enabled, ..Default::default() }],
+            modes: enabled.iter().map(|&e| ModeState { enabled: e, ..Default::default() }).collect(),
+            intent_buf: Vec::new(),
             config,
             symbols: Vec::new(),
             locked_mode: None,
@@ -113,12 +120,20 @@ impl Engine {
         match event {
             Event::Instrument(i) => match self.slot(i.symbol) {
                 Some(s) => self.symbols[s].instrument = *i,
-                None => self.symbols.push(SymbolState::new(
-                    *i,
-                    self.config.trend.clone(),
-                    self.config.interval,
-                    self.config.indicator_set,
-                )),
+                None => {
+                    let mut st =
+                        SymbolState::new(*i, self.config.trend.clone(), self.config.interval, self.config.indicator_set);
+                    if let Some(m) = &self.config.modes {
+                        match crate::strategy::ModeSet::new(m.clone()) {
+                            Ok(set) => st.mode_set = Some(Box::new(set)),
+                            Err(e) => {
+                                let msg = format!("{}: trading modes off, bad settings: {e}", i.symbol);
+                                self.alert(self.now_ms, AlertLevel::Critical, "config", msg, out);
+                            }
+                        }
+                    }
+                    self.symbols.push(st)
+                }
             },
             Event::Candle(c) => self.on_candle(c, out),
             Event::Trade(t) => {

@@ -34,6 +34,13 @@ impl Engine {
         let close_ts = candle.close_ms();
         self.roll_day(close_ts);
         self.track_equity(close_ts);
+        if self.symbols[s].mode_set.is_some() {
+            // The regime modes trade the base candles; the EMA follower above only feeds the chart.
+            if self.config.analysis {
+                self.run_modes(s, candle, close_ts, out);
+            }
+            return;
+        }
         let trend_on = self.modes[TREND_MODE as usize].enabled && self.locked_mode.is_none_or(|m| m == TREND_MODE);
         if trend_on && !self.paused {
             self.modes[TREND_MODE as usize].active_ms += candle.interval.duration_ms().unwrap_or(60_000);
@@ -108,10 +115,23 @@ impl Engine {
     }
 
     pub(super) fn act_on_signal(&mut self, s: usize, signal: Signal, mode_on: bool, ts_ms: i64, out: &mut Vec<Action>) {
+        self.act_on_signal_for(TREND_MODE, s, signal, mode_on, ts_ms, out)
+    }
+
+    /// Enters (or leaves) on a mode's signal: sized by fixed-fraction risk to the stop, risk-checked.
+    pub(super) fn act_on_signal_for(
+        &mut self,
+        mode_ix: u8,
+        s: usize,
+        signal: Signal,
+        mode_on: bool,
+        ts_ms: i64,
+        out: &mut Vec<Action>,
+    ) {
         let symbol = self.symbols[s].instrument.symbol;
         let price = self.symbols[s].last_price;
         let position = self.symbols[s].position.size();
-        let mode = &mut self.modes[TREND_MODE as usize];
+        let mode = &mut self.modes[mode_ix as usize];
         let word = match signal.direction {
             Direction::Long => "enter_long",
             Direction::Short => "enter_short",
@@ -123,7 +143,7 @@ impl Engine {
             out.push(Action::RecordSignal(SignalRecord {
                 ts_ms,
                 symbol,
-                mode: MODE_NAMES[TREND_MODE as usize].to_string(),
+                mode: MODE_NAMES[mode_ix as usize].to_string(),
                 action: action.to_string(),
                 price,
                 reason,
@@ -141,7 +161,7 @@ impl Engine {
         };
         let held = side_of(position);
         if held.is_some() && held != wanted {
-            self.close_position(s, OrderOrigin::Strategy(TREND_MODE), ts_ms, out);
+            self.close_position(s, OrderOrigin::Strategy(mode_ix), ts_ms, out);
         } else if held.is_some() {
             record(word, format!("already positioned: {}", signal.reason), out);
             return;
@@ -167,7 +187,7 @@ impl Engine {
             return;
         }
         let request =
-            self.market_request(symbol, side, qty, false, OrderOrigin::Strategy(TREND_MODE), price, ts_ms, "t");
+            self.market_request(symbol, side, qty, false, OrderOrigin::Strategy(mode_ix), price, ts_ms, "t");
         if self.submit_checked(request, Qty::ZERO, out) {
             self.symbols[s].pending_stop = Some(stop);
             record(word, format!("{} qty {qty} stop {stop}", signal.reason), out);

@@ -6,6 +6,7 @@ mod config;
 mod core;
 mod fills;
 mod market;
+mod modes;
 mod orders;
 mod positions;
 mod snapshot;

@@ -25,6 +25,8 @@ pub struct SymbolState {
     pub indicators: IndicatorSet,
     /// Volatility, multi-timeframe trend, chop, structure and the regime classifier.
     pub analyzer: Analyzer,
+    /// The five regime modes and their switcher (when the engine runs them).
+    pub mode_set: Option<Box<crate::strategy::ModeSet>>,
     pub last_price: Price,
     pub mark_price: Price,
     pub book: OrderBook,
@@ -46,6 +48,7 @@ impl SymbolState {
         Self {
             indicators: IndicatorSet::new(set),
             analyzer: Analyzer::new(AnalysisConfig::for_base(base)),
+            mode_set: None,
             aggregator: super::aggregate::CandleAggregator::new(trend.timeframe),
             trend: TrendFollower::new(trend),
             last_price: Price::ZERO,

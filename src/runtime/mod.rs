@@ -64,6 +64,12 @@ pub fn engine_config(config: &Config, interval: crate::domain::Interval) -> Engi
         live: false,
         interval,
         trend: config.strategy.trend.clone(),
+        modes: match config.strategy.engine {
+            crate::config::StrategyEngine::Modes => Some(config.strategy.modes.clone()),
+            crate::config::StrategyEngine::Ema => None,
+        },
+        analysis: config.analysis.enabled,
+        indicator_set: config.analysis.indicator_set,
         risk: config.risk.clone(),
         ..EngineConfig::default()
     }
