@@ -138,32 +138,41 @@ impl Store {
         let mut stats = ImportStats { rows: 0, first_ts_ms: None, last_ts_ms: None, elapsed: Duration::ZERO };
         let mut complete = false;
         {
-            let mut chunk_stmt = tx.prepare(&chunk_sql(CHUNK))?;
-            chunk_stmt.raw_bind_parameter(1, symbol.as_str())?;
-            chunk_stmt.raw_bind_parameter(2, interval.as_bybit())?;
-            let mut one_stmt = tx.prepare(super::write::UPSERT_CANDLE)?;
-            one_stmt.raw_bind_parameter(1, symbol.as_str())?;
-            one_stmt.raw_bind_parameter(2, interval.as_bybit())?;
-            one_stmt.raw_bind_parameter(10, true)?;
+            // The newest stored bar, read inside the transaction: no other writer can add one
+            // before we commit (our first write would fail with SQLITE_BUSY instead).
+            let newest: Option<i64> = tx.query_row(
+                "SELECT MAX(ts_ms) FROM candles WHERE symbol = ?1 AND interval = ?2",
+                rusqlite::params![symbol.as_str(), interval.as_bybit()],
+                |r| r.get(0),
+            )?;
+            let mut stmts: Option<(rusqlite::Statement<'_>, rusqlite::Statement<'_>)> = None;
             while let Ok(batch) = rx.recv() {
                 let Some(rows) = batch else {
                     complete = true;
                     break;
                 };
-                if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-                    stats.first_ts_ms.get_or_insert(first.ts_ms);
-                    stats.last_ts_ms = Some(last.ts_ms);
-                }
+                let (Some(first), Some(last)) = (rows.first(), rows.last()) else { continue };
+                stats.first_ts_ms.get_or_insert(first.ts_ms);
+                stats.last_ts_ms = Some(last.ts_ms);
                 stats.rows += rows.len() as u64;
+                if stmts.is_none() {
+                    // Rows are strictly increasing (the parser checks), so when the file starts
+                    // after every stored bar of the series no row can conflict: plain inserts
+                    // skip the upsert's work. `OR FAIL` needs no statement journal; any failure
+                    // still rolls the whole transaction back.
+                    let append = newest.is_none_or(|n| n < first.ts_ms);
+                    stmts = Some(prepare_inserts(&tx, append, symbol, interval)?);
+                }
+                let Some((chunk_stmt, one_stmt)) = stmts.as_mut() else { continue };
                 let mut chunks = rows.chunks_exact(CHUNK);
                 for chunk in &mut chunks {
                     for (k, row) in chunk.iter().enumerate() {
-                        bind_row(&mut chunk_stmt, 3 + 7 * k, row)?;
+                        bind_row(chunk_stmt, 3 + 7 * k, row)?;
                     }
                     chunk_stmt.raw_execute()?;
                 }
                 for row in chunks.remainder() {
-                    bind_row(&mut one_stmt, 3, row)?;
+                    bind_row(one_stmt, 3, row)?;
                     one_stmt.raw_execute()?;
                 }
             }
@@ -226,10 +235,29 @@ fn parse_file(
     Ok(())
 }
 
-/// `INSERT ... VALUES (?1, ?2, ?3..?9, 1), (?1, ?2, ?10..?16, 1), ... ON CONFLICT ...` for `rows`
-/// rows: symbol and interval are shared, each row has 7 values of its own, all bars are closed.
-fn chunk_sql(rows: usize) -> String {
-    let mut sql = String::from(super::write::candle_insert_head!());
+/// The [`CHUNK`]-row and the one-row insert for a series, symbol and interval already bound:
+/// plain `INSERT OR FAIL` when `append` (no row can conflict), upserts otherwise.
+fn prepare_inserts<'c>(
+    tx: &'c rusqlite::Transaction<'_>,
+    append: bool,
+    symbol: Symbol,
+    interval: Interval,
+) -> rusqlite::Result<(rusqlite::Statement<'c>, rusqlite::Statement<'c>)> {
+    let mut chunk = tx.prepare(&chunk_sql(CHUNK, append))?;
+    let mut one = tx.prepare(&chunk_sql(1, append))?;
+    for stmt in [&mut chunk, &mut one] {
+        stmt.raw_bind_parameter(1, symbol.as_str())?;
+        stmt.raw_bind_parameter(2, interval.as_bybit())?;
+    }
+    Ok((chunk, one))
+}
+
+/// `INSERT ... VALUES (?1, ?2, ?3..?9, 1), (?1, ?2, ?10..?16, 1), ... [ON CONFLICT ...]` for
+/// `rows` rows: symbol and interval are shared, each row has 7 values of its own, all bars are
+/// closed. `append` makes it a plain `INSERT OR FAIL` instead of an upsert.
+fn chunk_sql(rows: usize, append: bool) -> String {
+    let head = super::write::candle_insert_head!();
+    let mut sql = if append { head.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1) } else { head.to_string() };
     for k in 0..rows {
         let b = 3 + 7 * k;
         if k > 0 {
@@ -246,7 +274,9 @@ fn chunk_sql(rows: usize) -> String {
             b + 6
         ));
     }
-    sql.push_str(super::write::candle_on_conflict!());
+    if !append {
+        sql.push_str(super::write::candle_on_conflict!());
+    }
     sql
 }
 

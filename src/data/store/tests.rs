@@ -521,3 +521,29 @@ fn a_bad_row_after_batches_went_in_still_writes_nothing_and_pragmas_come_back() 
     assert_eq!(store.count("candles").unwrap(), 10_000);
     assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -32_768));
 }
+
+#[test]
+fn appending_and_overlapping_imports_both_land_correctly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, from: i64, to: i64, close: &str| {
+        let mut text = String::from("ts_ms,open,high,low,close,volume\n");
+        for i in from..to {
+            text.push_str(&format!("{},10,12,9,{close},1\n", i * 60_000));
+        }
+        write_file(dir.path(), name, &text)
+    };
+    let mut store = Store::open_in_memory().unwrap();
+    // Bars 0..200, then 200..300 (starts after every stored bar: the plain-insert path), then
+    // 250..350 (overlaps: the upsert path rewrites 250..300 and adds 300..350).
+    store.import_candles_csv(&file("a.csv", 0, 200, "10.5"), btc(), Interval::M1).unwrap();
+    store.import_candles_csv(&file("b.csv", 200, 300, "11"), btc(), Interval::M1).unwrap();
+    store.import_candles_csv(&file("c.csv", 250, 350, "11.5"), btc(), Interval::M1).unwrap();
+    let got = store.candles(btc(), Interval::M1, 0, i64::MAX).unwrap();
+    assert_eq!(got.len(), 350);
+    let close = |i: usize| got[i].close.raw();
+    assert_eq!((close(199), close(200), close(249)), (1_050_000_000, 1_100_000_000, 1_100_000_000));
+    assert_eq!((close(250), close(299), close(349)), (1_150_000_000, 1_150_000_000, 1_150_000_000));
+    // Another series of the same symbol is independent: its first import appends.
+    store.import_candles_csv(&file("d.csv", 0, 10, "11"), btc(), Interval::M5).unwrap();
+    assert_eq!(store.count("candles").unwrap(), 360);
+}
