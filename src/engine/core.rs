@@ -121,8 +121,12 @@ impl Engine {
             Event::Instrument(i) => match self.slot(i.symbol) {
                 Some(s) => self.symbols[s].instrument = *i,
                 None => {
-                    let mut st =
-                        SymbolState::new(*i, self.config.trend.clone(), self.config.interval, self.config.indicator_set);
+                    let mut st = SymbolState::new(
+                        *i,
+                        self.config.trend.clone(),
+                        self.config.interval,
+                        self.config.indicator_set,
+                    );
                     if let Some(m) = &self.config.modes {
                         match crate::strategy::ModeSet::new(m.clone()) {
                             Ok(set) => st.mode_set = Some(Box::new(set)),

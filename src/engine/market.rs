@@ -186,8 +186,7 @@ impl Engine {
             record("rejected", msg, out);
             return;
         }
-        let request =
-            self.market_request(symbol, side, qty, false, OrderOrigin::Strategy(mode_ix), price, ts_ms, "t");
+        let request = self.market_request(symbol, side, qty, false, OrderOrigin::Strategy(mode_ix), price, ts_ms, "t");
         if self.submit_checked(request, Qty::ZERO, out) {
             self.symbols[s].pending_stop = Some(stop);
             record(word, format!("{} qty {qty} stop {stop}", signal.reason), out);

@@ -7,7 +7,7 @@
 
 use super::core::{side_of, Engine, MODE_NAMES};
 use super::symbol::StopState;
-use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, SignalRecord, Side};
+use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, Side, SignalRecord};
 use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Signal};
 
 impl Engine {
@@ -65,11 +65,8 @@ impl Engine {
         }
         match intent.kind {
             IntentKind::Enter { direction, stop, .. } => {
-                let signal = Signal {
-                    direction,
-                    stop_distance: (price.to_f64() - stop).abs(),
-                    reason: intent.reason.clone(),
-                };
+                let signal =
+                    Signal { direction, stop_distance: (price.to_f64() - stop).abs(), reason: intent.reason.clone() };
                 self.act_on_signal_for(ix, s, signal, mode_on, ts_ms, out);
             }
             IntentKind::Exit => {

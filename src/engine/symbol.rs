@@ -1,9 +1,9 @@
 //! Per-symbol state the engine keeps: market, strategy, position, protective stop.
 
 use super::positions::PositionBook;
-use crate::domain::{Candle, ClientOrderId, Instrument, OrderBook, Position, Price, Ticker};
 use crate::analysis::{AnalysisConfig, Analyzer};
 use crate::domain::Interval;
+use crate::domain::{Candle, ClientOrderId, Instrument, OrderBook, Position, Price, Ticker};
 use crate::indicators::{IndicatorSet, SetKind};
 use crate::strategy::{TrendConfig, TrendFollower};
 use std::collections::VecDeque;
