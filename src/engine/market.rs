@@ -24,20 +24,23 @@ impl Engine {
         st.last_price = candle.close;
         st.closed_candles += 1;
         // The strategy acts when a bar of its own timeframe completes.
-        if self.config.analysis {
-            let values = st.indicators.update(candle);
-            st.analyzer.update(candle, values);
-        }
         let bar = st.aggregator.push(candle);
+        // Indicators and the regime run on the bars the strategies trade (see `SymbolState::new`).
+        if self.config.analysis {
+            if let Some(b) = &bar {
+                let values = st.indicators.update(b);
+                st.analyzer.update(b, values);
+            }
+        }
         let signal = bar.and_then(|b| st.trend.on_candle(&b));
         st.remember(*candle, cap);
         let close_ts = candle.close_ms();
         self.roll_day(close_ts);
         self.track_equity(close_ts);
         if self.symbols[s].mode_set.is_some() {
-            // The regime modes trade the base candles; the EMA follower above only feeds the chart.
-            if self.config.analysis {
-                self.run_modes(s, candle, close_ts, out);
+            // The regime modes trade the strategy timeframe's bars; the EMA follower only feeds the chart.
+            if let (true, Some(b)) = (self.config.analysis, bar) {
+                self.run_modes(s, &b, close_ts, out);
             }
             return;
         }

@@ -44,10 +44,17 @@ pub struct SymbolState {
 }
 
 impl SymbolState {
+    /// The analysis runs on the strategy timeframe's bars (`trend.timeframe`, or the base
+    /// interval when that is longer): the modes trade those bars, and the classifier's higher
+    /// timeframes follow from it.
     pub fn new(instrument: Instrument, trend: TrendConfig, base: Interval, set: SetKind) -> Self {
+        let bars = match (base.duration_ms(), trend.timeframe.duration_ms()) {
+            (Some(b), Some(t)) if t > b => trend.timeframe,
+            _ => base,
+        };
         Self {
             indicators: IndicatorSet::new(set),
-            analyzer: Analyzer::new(AnalysisConfig::for_base(base)),
+            analyzer: Analyzer::new(AnalysisConfig::for_base(bars)),
             mode_set: None,
             aggregator: super::aggregate::CandleAggregator::new(trend.timeframe),
             trend: TrendFollower::new(trend),
