@@ -15,6 +15,9 @@ struct Recorder {
     placed: Vec<autobot::domain::OrderRequest>,
     /// Stop id -> (side of the stop order, trigger prices in order).
     stops: HashMap<String, (Side, Vec<i64>)>,
+    switches: Vec<autobot::domain::ModeSwitch>,
+    /// (mode, action) of every recorded strategy signal.
+    signals: Vec<(String, String)>,
 }
 
 impl Sink for Recorder {
@@ -36,16 +39,22 @@ impl Sink for Recorder {
                     v.push(t.raw());
                 }
             }
+            Action::RecordModeSwitch(m) => self.switches.push(m.clone()),
+            Action::RecordSignal(s) => self.signals.push((s.mode.clone(), s.action.clone())),
             _ => {}
         }
     }
 }
 
 fn setup(seed: u64, steps: u32, risk: RiskConfig) -> (MarketGenerator, Pipeline, Recorder) {
+    setup_with(seed, steps, EngineConfig { risk, ..EngineConfig::default() })
+}
+
+fn setup_with(seed: u64, steps: u32, config: EngineConfig) -> (MarketGenerator, Pipeline, Recorder) {
     let instruments = demo_instruments();
     let gen = MarketGenerator::new(GeneratorConfig { seed, intra_minute_steps: steps, ..GeneratorConfig::default() });
     let venue = SimExchange::new(SimConfig::default(), &instruments, Money::from_int(10_000));
-    let engine = Engine::new(EngineConfig { risk, ..EngineConfig::default() });
+    let engine = Engine::new(config);
     let mut p = Pipeline::new(engine, venue);
     let mut rec = Recorder::default();
     for i in &instruments {
@@ -149,4 +158,40 @@ fn same_seed_same_fills() {
     assert!(!a.is_empty());
     assert_eq!(a, go(3));
     assert_ne!(a, go(4));
+}
+
+#[test]
+fn regime_modes_switch_trade_and_keep_the_invariants() {
+    let config = EngineConfig { modes: Some(autobot::strategy::ModesConfig::default()), ..EngineConfig::default() };
+    let (mut gen, mut p, mut rec) = setup_with(11, 2, config);
+    run(&mut gen, &mut p, &mut rec, 30_000);
+    // The switcher picked modes from the regime, with a reason, never twice on the same bar.
+    assert!(rec.switches.len() >= 4, "only {} mode switches", rec.switches.len());
+    assert!(rec.switches.iter().all(|s| s.from != s.to && s.reason.contains("regime") || s.reason.contains("operator")));
+    let mut modes: Vec<&str> = rec.signals.iter().map(|(m, _)| m.as_str()).collect();
+    modes.sort();
+    modes.dedup();
+    assert!(modes.len() >= 2, "signals from only {modes:?}");
+    assert!(rec.fills.len() > 10, "the modes hardly traded: {} fills", rec.fills.len());
+    for inst in demo_instruments() {
+        let sum: Qty = rec.fills.iter().filter(|f| f.symbol == inst.symbol).map(|f| f.qty.signed(f.side)).sum();
+        assert_eq!(p.engine.position(inst.symbol), sum, "{}", inst.symbol);
+        assert_eq!(p.venue.position(inst.symbol).size, sum, "{}", inst.symbol);
+    }
+    for (id, (side, triggers)) in &rec.stops {
+        for w in triggers.windows(2) {
+            match side {
+                Side::Sell => assert!(w[1] > w[0], "stop {id} moved down: {triggers:?}"),
+                Side::Buy => assert!(w[1] < w[0], "stop {id} moved up: {triggers:?}"),
+            }
+        }
+    }
+    // The operator locks one mode: the switcher obeys at once and records why.
+    let before = rec.switches.len();
+    p.command(Command::LockMode { mode: Some("range".into()) }, &mut rec);
+    run(&mut gen, &mut p, &mut rec, 1_000);
+    let snap = p.engine.snapshot();
+    let range = snap.strategy.modes.iter().find(|m| m.name == "range").expect("range mode listed");
+    assert!(range.locked);
+    assert!(rec.switches[before..].iter().all(|s| s.to == "range" || s.to == "none"), "{:?}", &rec.switches[before..]);
 }
