@@ -29,12 +29,25 @@ fn candles(n: usize) -> Vec<Event> {
     all
 }
 
-fn pipeline(timeframe: Interval) -> Pipeline {
+fn pipeline(timeframe: Interval, all_modes: bool) -> Pipeline {
     let instruments: Vec<_> = demo_instruments().into_iter().filter(|i| i.symbol.as_str() == "BTCUSDT").collect();
     let venue = SimExchange::new(SimConfig::default(), &instruments, Money::from_int(10_000));
     let trend = TrendConfig { timeframe, ..TrendConfig::default() };
     // As `autobot backtest` runs it: no candle history kept for a UI.
-    let config = EngineConfig { trend, history_len: 0, ..EngineConfig::default() };
+    // `all_modes`: the five regime modes with the switcher, the advanced indicator set, the
+    // analysis and the candlestick patterns (all on the 15m strategy bars), risk and the order
+    // manager. Otherwise the EMA trend follower alone, as the foundation pipeline.
+    let config = if all_modes {
+        EngineConfig {
+            trend,
+            history_len: 0,
+            modes: Some(autobot::strategy::ModesConfig::default()),
+            indicator_set: autobot::indicators::SetKind::Advanced,
+            ..EngineConfig::default()
+        }
+    } else {
+        EngineConfig { trend, history_len: 0, analysis: false, ..EngineConfig::default() }
+    };
     let mut p = Pipeline::new(Engine::new(config), venue);
     for i in &instruments {
         p.inform(&Event::Instrument(*i), &mut autobot::runtime::pipeline::NoSink);
@@ -49,10 +62,14 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("backtest");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events.len() as u64));
-    for (name, tf) in [("trend_15m_from_1m_candles_1M", Interval::M15), ("trend_on_every_1m_candle_1M", Interval::M1)] {
+    for (name, tf, all) in [
+        ("trend_15m_from_1m_candles_1M", Interval::M15, false),
+        ("trend_on_every_1m_candle_1M", Interval::M1, false),
+        ("all_modes_advanced_analysis_patterns_1M", Interval::M15, true),
+    ] {
         g.bench_function(name, |b| {
             b.iter_batched(
-                || pipeline(tf),
+                || pipeline(tf, all),
                 |mut p| {
                     let out = run_events(&mut p, &events);
                     assert!(out.candles == events.len() as u64);
