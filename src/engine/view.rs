@@ -110,7 +110,9 @@ impl Engine {
                     wins: m.wins,
                     pnl: m.pnl,
                     active_ms: m.active_ms,
-                    params: if i == TREND_MODE as usize {
+                    params: if let Some(m) = &self.config.modes {
+                        mode_params(m, i)
+                    } else if i == TREND_MODE as usize {
                         vec![
                             ("fast_period".into(), cfg.fast_period.to_string()),
                             ("slow_period".into(), cfg.slow_period.to_string()),
@@ -416,4 +418,23 @@ fn regime_inputs(st: &super::symbol::SymbolState, rows: &mut Vec<(String, f64)>)
     push("Resist", a.resistance.map(|l| l.price));
     push("CVD", v.cvd);
     push("Fund z", v.funding_z);
+}
+
+/// A regime mode's settings as `(key, value)` rows for the Strategies tab.
+fn mode_params(m: &crate::strategy::ModesConfig, i: usize) -> Vec<(String, String)> {
+    let value = match i {
+        0 => serde_json::to_value(&m.trend),
+        1 => serde_json::to_value(&m.range),
+        2 => serde_json::to_value(&m.breakout),
+        3 => serde_json::to_value(&m.reversal),
+        _ => serde_json::to_value(&m.hedge),
+    };
+    match value {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .filter(|(k, _)| k != "enabled")
+            .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
