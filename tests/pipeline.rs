@@ -167,7 +167,10 @@ fn regime_modes_switch_trade_and_keep_the_invariants() {
     run(&mut gen, &mut p, &mut rec, 30_000);
     // The switcher picked modes from the regime, with a reason, never twice on the same bar.
     assert!(rec.switches.len() >= 4, "only {} mode switches", rec.switches.len());
-    assert!(rec.switches.iter().all(|s| s.from != s.to && s.reason.contains("regime") || s.reason.contains("operator")));
+    assert!(rec
+        .switches
+        .iter()
+        .all(|s| s.from != s.to && s.reason.contains("regime") || s.reason.contains("operator")));
     let mut modes: Vec<&str> = rec.signals.iter().map(|(m, _)| m.as_str()).collect();
     modes.sort();
     modes.dedup();
