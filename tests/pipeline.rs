@@ -196,5 +196,9 @@ fn regime_modes_switch_trade_and_keep_the_invariants() {
     let snap = p.engine.snapshot();
     let range = snap.strategy.modes.iter().find(|m| m.name == "range").expect("range mode listed");
     assert!(range.locked);
+    // The UI sees the switch timeline, newest first, and only switcher-chosen modes as active.
+    assert!(!snap.strategy.switches.is_empty());
+    assert!(snap.strategy.switches.windows(2).all(|w| w[0].0 >= w[1].0));
+    assert!(snap.strategy.modes.iter().filter(|m| m.active).all(|m| m.name == "range"), "{:?}", snap.strategy.modes);
     assert!(rec.switches[before..].iter().all(|s| s.to == "range" || s.to == "none"), "{:?}", &rec.switches[before..]);
 }

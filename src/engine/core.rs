@@ -35,6 +35,8 @@ pub struct Engine {
     pub(crate) modes: Vec<ModeState>,
     /// Reused buffer for the mode set's intents.
     pub(crate) intent_buf: Vec<crate::strategy::Intent>,
+    /// Recent mode switches for the UI, oldest first.
+    pub(crate) recent_switches: VecDeque<crate::domain::ModeSwitch>,
     pub(crate) locked_mode: Option<u8>,
     pub(crate) paused: bool,
     pub(crate) auto_switch: bool,
@@ -76,6 +78,7 @@ impl Engine {
             risk: RiskEngine::new(config.risk.clone()),
             modes: enabled.iter().map(|&e| ModeState { enabled: e, ..Default::default() }).collect(),
             intent_buf: Vec::new(),
+            recent_switches: VecDeque::new(),
             config,
             symbols: Vec::new(),
             locked_mode: None,

@@ -39,7 +39,7 @@ impl Engine {
         let active = set.active();
         let symbol = st.instrument.symbol;
         if let Some(sw) = switch {
-            out.push(Action::RecordModeSwitch(sw.to_record(symbol)));
+            self.note_switch(sw.to_record(symbol), out);
         }
         if let Some(m) = active {
             let n = self.symbols.len().max(1) as i64;
@@ -209,19 +209,32 @@ impl Engine {
     pub(super) fn forward_mode_command(&mut self, command: &Command, out: &mut Vec<Action>) {
         let ts = self.now_ms;
         let mut errors = Vec::new();
+        let mut switches = Vec::new();
         for st in &mut self.symbols {
             let symbol = st.instrument.symbol;
             if let Some(set) = st.mode_set.as_deref_mut() {
                 match set.apply_command(command, ts) {
-                    Ok(Some(sw)) => out.push(Action::RecordModeSwitch(sw.to_record(symbol))),
+                    Ok(Some(sw)) => switches.push(sw.to_record(symbol)),
                     Ok(None) => {}
                     Err(e) => errors.push(e.to_string()),
                 }
             }
         }
+        for sw in switches {
+            self.note_switch(sw, out);
+        }
         errors.dedup();
         for e in errors {
             self.alert(ts, AlertLevel::Warning, "command", e, out);
         }
+    }
+
+    /// Stores a mode switch (database and the UI's recent list).
+    fn note_switch(&mut self, sw: crate::domain::ModeSwitch, out: &mut Vec<Action>) {
+        if self.recent_switches.len() == super::core::RECENT {
+            self.recent_switches.pop_front();
+        }
+        self.recent_switches.push_back(sw.clone());
+        out.push(Action::RecordModeSwitch(sw));
     }
 }

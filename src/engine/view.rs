@@ -103,7 +103,15 @@ impl Engine {
                     name: name.to_string(),
                     enabled: m.enabled,
                     locked: self.locked_mode == Some(i as u8),
-                    active: m.enabled && !self.paused && self.locked_mode.is_none_or(|l| l == i as u8),
+                    active: if self.config.modes.is_some() {
+                        // The mode the switcher made active on at least one symbol.
+                        self.symbols
+                            .iter()
+                            .any(|st| st.mode_set.as_deref().and_then(|m| m.active()).is_some_and(|a| a.index() == i))
+                            && !self.paused
+                    } else {
+                        m.enabled && !self.paused && self.locked_mode.is_none_or(|l| l == i as u8)
+                    },
                     last_signal: m.last_signal.clone(),
                     last_reason: m.last_reason.clone(),
                     trades: m.trades,
@@ -179,7 +187,12 @@ impl Engine {
                 modes,
                 automation_paused: self.paused,
                 auto_switch: self.auto_switch,
-                switches: Vec::new(),
+                switches: self
+                    .recent_switches
+                    .iter()
+                    .rev()
+                    .map(|s| (s.ts_ms, s.symbol.to_string(), s.from.clone(), s.to.clone(), s.reason.clone()))
+                    .collect(),
             },
             risk: RiskView {
                 limits,
