@@ -202,3 +202,26 @@ fn regime_modes_switch_trade_and_keep_the_invariants() {
     assert!(snap.strategy.modes.iter().filter(|m| m.active).all(|m| m.name == "range"), "{:?}", snap.strategy.modes);
     assert!(rec.switches[before..].iter().all(|s| s.to == "range" || s.to == "none"), "{:?}", &rec.switches[before..]);
 }
+
+#[test]
+fn drawdown_limit_engages_the_kill_switch() {
+    // A 0.2 % drawdown limit: the first losing stretch must halt trading and flatten everything.
+    let risk = RiskConfig { max_drawdown_pct: 0.002, ..RiskConfig::default() };
+    let (mut gen, mut p, mut rec) = setup(3, 0, risk);
+    let mut minutes = 0;
+    while p.engine.snapshot().risk.trading_state != "Halted" && minutes < 30_000 {
+        run(&mut gen, &mut p, &mut rec, 1);
+        minutes += 1;
+    }
+    assert!(minutes < 30_000, "the drawdown limit never fired");
+    run(&mut gen, &mut p, &mut rec, 1);
+    assert_eq!(p.venue.open_orders().count(), 0);
+    for i in demo_instruments() {
+        assert!(p.venue.position(i.symbol).size.is_zero(), "{} still open", i.symbol);
+    }
+    let before = rec.placed.len();
+    run(&mut gen, &mut p, &mut rec, 2_000);
+    assert_eq!(rec.placed[before..].iter().filter(|r| !r.reduce_only).count(), 0, "opened while halted");
+    let snap = p.engine.snapshot();
+    assert!(snap.alerts.iter().any(|a| a.message.contains("drawdown")), "no drawdown alert");
+}

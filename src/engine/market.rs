@@ -3,7 +3,7 @@
 
 use super::core::{side_of, Engine, EQUITY_SAMPLES, MODE_NAMES, TREND_MODE};
 use super::symbol::StopState;
-use crate::domain::{Action, Candle, OrderOrigin, Qty, Side, SignalRecord};
+use crate::domain::{Action, AlertLevel, Candle, OrderOrigin, Qty, Side, SignalRecord};
 use crate::risk::stop_price;
 use crate::strategy::{Direction, Signal};
 
@@ -37,6 +37,7 @@ impl Engine {
         let close_ts = candle.close_ms();
         self.roll_day(close_ts);
         self.track_equity(close_ts);
+        self.guard_equity(close_ts, out);
         if self.symbols[s].mode_set.is_some() {
             // The regime modes trade the strategy timeframe's bars; the EMA follower only feeds the chart.
             if let (true, Some(b)) = (self.config.analysis, bar) {
@@ -53,6 +54,26 @@ impl Engine {
         }
         if let Some(signal) = signal {
             self.act_on_signal(s, signal, trend_on, close_ts, out);
+        }
+    }
+
+    /// Daily loss and maximum drawdown: a daily-loss breach leaves only reducing orders until
+    /// the next UTC day; a drawdown breach engages the kill switch (cancel all, flatten, halt).
+    pub(super) fn guard_equity(&mut self, ts_ms: i64, out: &mut Vec<Action>) {
+        if self.balance.is_none() {
+            return;
+        }
+        let equity = self.equity();
+        match self.risk.on_equity(ts_ms, equity) {
+            None => {}
+            Some(crate::risk::EquityBreach::DailyLoss(b)) => {
+                let msg = format!("{b}: only reducing orders until the next UTC day");
+                self.alert(ts_ms, AlertLevel::Critical, "risk", msg, out);
+            }
+            Some(crate::risk::EquityBreach::Drawdown(b)) => {
+                self.alert(ts_ms, AlertLevel::Critical, "risk", format!("{b}: kill switch"), out);
+                self.on_command(&crate::domain::Command::KillSwitch { engage: true }, out);
+            }
         }
     }
 
