@@ -142,12 +142,8 @@ impl OrderBook {
                     self.synced = false;
                     return Err(BookError::Gap { symbol: up.symbol, expected, got: up.update_id });
                 }
-                for l in &up.bids {
-                    Self::set_level(&mut self.bids, *l, true);
-                }
-                for l in &up.asks {
-                    Self::set_level(&mut self.asks, *l, false);
-                }
+                Self::apply_side(&mut self.bids, &up.bids, true);
+                Self::apply_side(&mut self.asks, &up.asks, false);
             }
         }
         self.ts_ms = up.ts_ms;
@@ -160,6 +156,52 @@ impl OrderBook {
             }
         }
         Ok(())
+    }
+
+    /// Applies one side of a delta. Venues send a side's changes in book order; a long sorted
+    /// delta is merged into the book in one pass (each level moves once) instead of one
+    /// binary search and memmove per change. Short or unsorted deltas go level by level. Both
+    /// give the same book.
+    #[inline]
+    fn apply_side(side: &mut Vec<Level>, delta: &[Level], descending: bool) {
+        const MERGE_FROM: usize = 6;
+        let ordered = |a: &Level, b: &Level| if descending { a.price > b.price } else { a.price < b.price };
+        if delta.len() >= MERGE_FROM && delta.windows(2).all(|w| ordered(&w[0], &w[1])) {
+            Self::merge_side(side, delta, descending);
+        } else {
+            for l in delta {
+                Self::set_level(side, *l, descending);
+            }
+        }
+    }
+
+    /// One-pass merge of a strictly ordered delta into a side (same result as `set_level` on
+    /// each change in turn).
+    fn merge_side(side: &mut Vec<Level>, delta: &[Level], descending: bool) {
+        let mut merged = Vec::with_capacity(side.len() + delta.len());
+        let (mut i, mut j) = (0, 0);
+        while i < side.len() && j < delta.len() {
+            let (a, d) = (side[i], delta[j]);
+            let before = if descending { a.price > d.price } else { a.price < d.price };
+            if a.price == d.price {
+                if d.qty.is_positive() {
+                    merged.push(d);
+                }
+                i += 1;
+                j += 1;
+            } else if before {
+                merged.push(a);
+                i += 1;
+            } else {
+                if d.qty.is_positive() {
+                    merged.push(d);
+                }
+                j += 1;
+            }
+        }
+        merged.extend_from_slice(&side[i..]);
+        merged.extend(delta[j..].iter().filter(|d| d.qty.is_positive()));
+        *side = merged;
     }
 
     #[inline]
@@ -231,6 +273,60 @@ mod tests {
 
     fn lv(p: &str, q: &str) -> Level {
         Level { price: p.parse().unwrap(), qty: q.parse().unwrap() }
+    }
+
+    /// Level-by-level application, the definition the merge must agree with.
+    fn one_by_one(side: &[Level], delta: &[Level], descending: bool) -> Vec<Level> {
+        let mut v = side.to_vec();
+        for l in delta {
+            OrderBook::set_level(&mut v, *l, descending);
+        }
+        v
+    }
+
+    #[test]
+    fn long_sorted_delta_merges_like_level_by_level() {
+        // Bids 100..91 descending; the delta deletes 100 and 95, changes 97, inserts 99.5, 92.5
+        // and 90, and deletes 80 (absent: nothing happens).
+        let side: Vec<Level> = (0..10).map(|i| lv(&format!("{}", 100 - i), "1")).collect();
+        let delta = vec![
+            lv("100", "0"),
+            lv("99.5", "2"),
+            lv("97", "3"),
+            lv("95", "0"),
+            lv("92.5", "4"),
+            lv("90", "5"),
+            lv("80", "0"),
+        ];
+        let mut merged = side.clone();
+        OrderBook::apply_side(&mut merged, &delta, true);
+        let prices: Vec<String> = merged.iter().map(|l| l.price.to_string()).collect();
+        assert_eq!(prices, ["99.5", "99", "98", "97", "96", "94", "93", "92.5", "92", "91", "90"]);
+        assert_eq!(merged[3], lv("97", "3"));
+        assert_eq!(merged, one_by_one(&side, &delta, true));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merge_equals_level_by_level(
+            book in proptest::collection::btree_map(1i64..200, 1i64..50, 0..60),
+            changes in proptest::collection::btree_map(1i64..200, 0i64..50, 0..80),
+            descending in proptest::bool::ANY,
+        ) {
+            let to_levels = |m: &std::collections::BTreeMap<i64, i64>| {
+                let mut v: Vec<Level> =
+                    m.iter().map(|(p, q)| Level { price: Price::from_raw(p * 1000), qty: Qty::from_raw(q * 1000) }).collect();
+                if descending {
+                    v.reverse();
+                }
+                v
+            };
+            let side = to_levels(&book);
+            let delta = to_levels(&changes);
+            let mut merged = side.clone();
+            OrderBook::apply_side(&mut merged, &delta, descending);
+            proptest::prop_assert_eq!(merged, one_by_one(&side, &delta, descending));
+        }
     }
 
     #[test]

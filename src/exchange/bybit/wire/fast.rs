@@ -39,6 +39,52 @@ impl<'a> Scan<'a> {
             None
         }
     }
+    /// A quoted decimal (`"69712.40"`) as raw 1e-8 units, in one pass over the bytes. The
+    /// common shape (1-10 integer digits, up to 8 decimals) is read here; anything else is
+    /// handed to `str` + [`decimal`] from the same position, so the result is always theirs.
+    #[inline]
+    fn quoted_decimal(&mut self) -> Option<i64> {
+        let before = self.i;
+        self.eat(b'"')?;
+        let b = self.b;
+        let mut i = self.i;
+        let neg = b.get(i) == Some(&b'-');
+        i += neg as usize;
+        let int_start = i;
+        let mut v: u64 = 0;
+        while let Some(&c) = b.get(i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v.wrapping_mul(10).wrapping_add((c - b'0') as u64);
+            i += 1;
+        }
+        let int_len = i - int_start;
+        let mut frac_len = 0;
+        let mut dot_ok = true;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let frac_start = i;
+            while let Some(&c) = b.get(i) {
+                if !c.is_ascii_digit() {
+                    break;
+                }
+                v = v.wrapping_mul(10).wrapping_add((c - b'0') as u64);
+                i += 1;
+            }
+            frac_len = i - frac_start;
+            dot_ok = frac_len > 0;
+        }
+        if dot_ok && (1..=10).contains(&int_len) && frac_len <= 8 && b.get(i) == Some(&b'"') {
+            const POW: [u64; 9] = [100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+            self.i = i + 1;
+            // At most 18 digits: the value is below 1e18, far inside i64.
+            let raw = (v * POW[frac_len]) as i64;
+            return Some(if neg { -raw } else { raw });
+        }
+        self.i = before;
+        decimal(self.str()?)
+    }
     /// A string without escapes (escapes or control characters: `None`).
     #[inline]
     fn str(&mut self) -> Option<&'a str> {
@@ -318,8 +364,8 @@ pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
                     "T" if t.is_none() => t = Some(s.int()?),
                     "s" if sym.is_none() => sym = Some(Symbol::new(s.str()?).ok()?),
                     "S" if sd.is_none() => sd = Some(side(s.str()?)?),
-                    "v" if q.is_none() => q = Some(Qty::from_raw(decimal(s.str()?)?)),
-                    "p" if p.is_none() => p = Some(Price::from_raw(decimal(s.str()?)?)),
+                    "v" if q.is_none() => q = Some(Qty::from_raw(s.quoted_decimal()?)),
+                    "p" if p.is_none() => p = Some(Price::from_raw(s.quoted_decimal()?)),
                     "i" if id.is_none() => id = Some(super::public::trade_id_of(s.str()?)),
                     "T" | "s" | "S" | "v" | "p" | "i" => return None,
                     // Typed by the serde path too, so checked here the same way.
@@ -347,9 +393,9 @@ pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
 fn levels(s: &mut Scan<'_>, out: &mut Vec<Level>) -> Option<()> {
     s.array(|s| {
         s.eat(b'[')?;
-        let price = Price::from_raw(decimal(s.str()?)?);
+        let price = Price::from_raw(s.quoted_decimal()?);
         s.eat(b',')?;
-        let qty = Qty::from_raw(decimal(s.str()?)?);
+        let qty = Qty::from_raw(s.quoted_decimal()?);
         s.eat(b']')?;
         out.push(Level { price, qty });
         Some(())
@@ -387,4 +433,63 @@ pub fn book<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
 #[cfg(test)]
 pub(crate) fn string_len_for_tests(b: &[u8]) -> Option<usize> {
     string_len(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass reader must agree with `str` + `decimal` on every input, and leave the
+    /// scanner at the same place.
+    fn both(text: &str) -> (Option<i64>, usize, Option<i64>, usize) {
+        let mut a = Scan { s: text, b: text.as_bytes(), i: 0 };
+        let fast = a.quoted_decimal();
+        let mut b = Scan { s: text, b: text.as_bytes(), i: 0 };
+        let slow = b.str().and_then(decimal);
+        (fast, a.i, slow, b.i)
+    }
+
+    #[test]
+    fn quoted_decimal_matches_the_general_path() {
+        let cases = [
+            "\"69712.40\"",
+            "\"0.001\"",
+            "\"12\"",
+            "\"-3.5\"",
+            "\"1234567890.12345678\"",
+            "\"12345678901\"",
+            "\"1.123456789\"",
+            "\"5.\"",
+            "\".5\"",
+            "\"-\"",
+            "\"\"",
+            "\"1e5\"",
+            "\"00012.5\"",
+            "\"99999999999999999999999\"",
+            "\"1.5",
+            "  \"7.25\"",
+            "7.25",
+        ];
+        for c in cases {
+            let (fast, fi, slow, si) = both(c);
+            assert_eq!(fast, slow, "value of {c}");
+            if fast.is_some() {
+                assert_eq!(fi, si, "position after {c}");
+            }
+        }
+        assert_eq!(both("\"69712.40\"").0, Some(6_971_240_000_000));
+        assert_eq!(both("\"-3.5\"").0, Some(-350_000_000));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quoted_decimal_agrees_on_arbitrary_text(body in "[-0-9.e]{0,24}") {
+            let text = format!("\"{body}\"");
+            let (fast, fi, slow, si) = both(&text);
+            proptest::prop_assert_eq!(fast, slow);
+            if fast.is_some() {
+                proptest::prop_assert_eq!(fi, si);
+            }
+        }
+    }
 }

@@ -1,0 +1,339 @@
+//! In-process latency from a received WebSocket text frame to the engine's decision.
+//!
+//! Every frame goes through the live path's steps: the public decoder (topic routing, typed
+//! parse), the order book update (the stream layer keeps its own book and forwards the update),
+//! then the engine (candle aggregation, indicators, analysis, the five modes, risk and the order
+//! manager) with the in-process simulated venue answering its orders, so positions, stops and
+//! fills are live state as in a real run. The channel hop between the stream task and the engine
+//! thread is not included (the issue measures parse, book/candle update, indicators, strategy,
+//! risk).
+//!
+//! The frames are the Bybit V5 wire format (as in `../shared/reference/bybit-v5-examples/`)
+//! rendered from the demo market generator: per minute and symbol, order-book deltas, public
+//! trades, liquidations, a ticker snapshot and the confirmed 1-minute kline. The criterion run
+//! measures the mean per frame; the printed report gives p50/p99/p99.9 per frame kind, measured
+//! one frame at a time. Target: p99 under 10 µs.
+
+use autobot::config::Config;
+use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
+use autobot::domain::{BookUpdateKind, Event, Interval, Money, OrderBook, Symbol};
+use autobot::engine::Engine;
+use autobot::exchange::bybit::{PublicDecoder, PublicEvent};
+use autobot::exchange::sim::SimExchange;
+use autobot::runtime::pipeline::{NoSink, Pipeline};
+use autobot::runtime::{engine_config, sim_config};
+use criterion::{criterion_group, Criterion, Throughput};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Instant;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Kind {
+    Book,
+    Trade,
+    Ticker,
+    Liquidation,
+    Kline,
+}
+
+const KINDS: [Kind; 5] = [Kind::Book, Kind::Trade, Kind::Ticker, Kind::Liquidation, Kind::Kline];
+
+/// One generated event as Bybit sends it.
+fn frame(e: &Event) -> Option<(Kind, String)> {
+    let mut s = String::with_capacity(256);
+    let kind = match e {
+        Event::Book(b) => {
+            let kind = if b.kind == BookUpdateKind::Snapshot { "snapshot" } else { "delta" };
+            let side = |levels: &[autobot::domain::Level]| {
+                let v: Vec<String> = levels.iter().map(|l| format!("[\"{}\",\"{}\"]", l.price, l.qty)).collect();
+                v.join(",")
+            };
+            let _ = write!(
+                s,
+                r#"{{"topic":"orderbook.50.{sym}","type":"{kind}","ts":{ts},"data":{{"s":"{sym}","b":[{b}],"a":[{a}],"u":{u},"seq":{seq}}},"cts":{ts}}}"#,
+                sym = b.symbol,
+                ts = b.ts_ms,
+                b = side(&b.bids),
+                a = side(&b.asks),
+                u = b.update_id,
+                seq = b.seq
+            );
+            Kind::Book
+        }
+        Event::Trade(t) => {
+            let _ = write!(
+                s,
+                r#"{{"topic":"publicTrade.{sym}","type":"snapshot","ts":{ts},"data":[{{"T":{ts},"s":"{sym}","S":"{side}","v":"{v}","p":"{p}","L":"PlusTick","i":"{id}","BT":false,"seq":{id}}}]}}"#,
+                sym = t.symbol,
+                ts = t.ts_ms,
+                side = t.taker_side,
+                v = t.qty,
+                p = t.price,
+                id = t.trade_id
+            );
+            Kind::Trade
+        }
+        Event::Liquidation(l) => {
+            let _ = write!(
+                s,
+                r#"{{"topic":"allLiquidation.{sym}","type":"snapshot","ts":{ts},"data":[{{"T":{ts},"s":"{sym}","S":"{side}","v":"{v}","p":"{p}"}}]}}"#,
+                sym = l.symbol,
+                ts = l.ts_ms,
+                side = l.side,
+                v = l.qty,
+                p = l.price
+            );
+            Kind::Liquidation
+        }
+        Event::Ticker(t) => {
+            let _ = write!(
+                s,
+                r#"{{"topic":"tickers.{sym}","type":"snapshot","data":{{"symbol":"{sym}","tickDirection":"PlusTick","price24hPcnt":"{pct:.6}","lastPrice":"{last}","markPrice":"{mark}","indexPrice":"{index}","openInterest":"{oi:.3}","turnover24h":"{to:.4}","volume24h":"{vol:.4}","nextFundingTime":"{nf}","fundingRate":"{fr}","bid1Price":"{bid}","bid1Size":"1.000","ask1Price":"{ask}","ask1Size":"1.000"}},"cs":1,"ts":{ts}}}"#,
+                sym = t.symbol,
+                ts = t.ts_ms,
+                pct = t.price_24h_pct,
+                last = t.last_price,
+                mark = t.mark_price,
+                index = t.index_price,
+                oi = t.open_interest,
+                to = t.turnover_24h,
+                vol = t.volume_24h,
+                nf = t.next_funding_ms,
+                fr = t.funding_rate,
+                bid = t.bid1,
+                ask = t.ask1
+            );
+            Kind::Ticker
+        }
+        Event::Candle(c) => {
+            let _ = write!(
+                s,
+                r#"{{"topic":"kline.1.{sym}","data":[{{"start":{start},"end":{end},"interval":"1","open":"{o}","close":"{c}","high":"{h}","low":"{l}","volume":"{v:.3}","turnover":"{to:.4}","confirm":true,"timestamp":{end}}}],"ts":{end},"type":"snapshot"}}"#,
+                sym = c.symbol,
+                start = c.ts_ms,
+                end = c.ts_ms + 59_999,
+                o = c.open,
+                c = c.close,
+                h = c.high,
+                l = c.low,
+                v = c.volume,
+                to = c.turnover
+            );
+            Kind::Kline
+        }
+        _ => return None,
+    };
+    Some((kind, s))
+}
+
+/// The receiving side: the decoder and the stream layer's books, then the engine and venue.
+struct Receiver {
+    decoder: PublicDecoder,
+    books: HashMap<Symbol, OrderBook>,
+    pipeline: Pipeline,
+}
+
+impl Receiver {
+    fn new() -> Self {
+        let config = Config::default();
+        let instruments = demo_instruments();
+        let venue = SimExchange::new(sim_config(&config), &instruments, Money::from_int(100_000));
+        let mut pipeline = Pipeline::new(Engine::new(engine_config(&config, Interval::M1)), venue);
+        pipeline.engine.set_history_len(0);
+        for i in &instruments {
+            pipeline.inform(&Event::Instrument(*i), &mut NoSink);
+        }
+        let balance = pipeline.venue.balance();
+        pipeline.inform(&Event::Balance(balance), &mut NoSink);
+        let books = instruments.iter().map(|i| (i.symbol, OrderBook::new(i.symbol))).collect();
+        Receiver { decoder: PublicDecoder::new(), books, pipeline }
+    }
+
+    /// One text frame all the way to the engine's decision; returns the events delivered.
+    #[inline]
+    fn on_frame(&mut self, text: &str) -> usize {
+        let Ok(ev) = self.decoder.decode(text) else { return 0 };
+        match ev {
+            PublicEvent::Trades(ts) => {
+                let n = ts.len();
+                for t in ts {
+                    self.pipeline.feed(&Event::Trade(*t), &mut NoSink);
+                }
+                n
+            }
+            PublicEvent::Book(up) => {
+                let up = up.clone();
+                let Some(book) = self.books.get_mut(&up.symbol) else { return 0 };
+                if book.apply(&up).is_err() {
+                    return 0;
+                }
+                self.pipeline.feed(&Event::Book(up), &mut NoSink);
+                1
+            }
+            PublicEvent::Candles(cs) => {
+                for c in &cs {
+                    self.pipeline.feed(&Event::Candle(*c), &mut NoSink);
+                }
+                cs.len()
+            }
+            PublicEvent::Ticker(t) => {
+                self.pipeline.feed(&Event::Ticker(t), &mut NoSink);
+                1
+            }
+            PublicEvent::Liquidations(ls) => {
+                for l in &ls {
+                    self.pipeline.feed(&Event::Liquidation(*l), &mut NoSink);
+                }
+                ls.len()
+            }
+            PublicEvent::Control(_) => 0,
+        }
+    }
+}
+
+/// `minutes` of generated market as wire frames, in arrival order.
+fn frames(seed: u64, minutes: usize) -> Vec<(Kind, String)> {
+    let mut generator = MarketGenerator::new(GeneratorConfig { seed, ..GeneratorConfig::default() });
+    let mut events = Vec::new();
+    let mut out = Vec::new();
+    for _ in 0..minutes {
+        events.clear();
+        generator.next_minute(&mut events);
+        out.extend(events.iter().filter_map(frame));
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    // Warm-up market (indicators and analysis need history) and the measured market.
+    let warm = frames(7, 3_000);
+    let measured = frames(7, 6_000);
+    if std::env::var("F2D_PEEK").is_ok() {
+        for (k, f) in measured.iter().filter(|(k, _)| *k == Kind::Book).take(2) {
+            println!("{k:?} {f}");
+        }
+    }
+    let mut rx = Receiver::new();
+    for (_, f) in &warm {
+        rx.on_frame(f);
+    }
+    let delivered: usize = measured.iter().take(2_000).map(|(_, f)| Receiver::new().on_frame(f)).sum();
+    assert!(delivered > 0, "the frames must decode into engine events");
+
+    let mut g = c.benchmark_group("frame_to_decision");
+    g.throughput(Throughput::Elements(1));
+    let mut i = 0usize;
+    g.bench_function("mixed_frames", |b| {
+        b.iter(|| {
+            let (_, f) = &measured[i % measured.len()];
+            i += 1;
+            black_box(rx.on_frame(black_box(f)))
+        })
+    });
+    // Where a book frame's time goes: decode alone, decode + the stream layer's book.
+    let books: Vec<&String> = measured.iter().filter(|(k, _)| *k == Kind::Book).map(|(_, f)| f).collect();
+    let mut dec = PublicDecoder::new();
+    let mut j = 0usize;
+    g.bench_function("book_decode_only", |b| {
+        b.iter(|| {
+            let f = books[j % books.len()];
+            j += 1;
+            black_box(matches!(dec.decode(black_box(f)), Ok(PublicEvent::Book(_))))
+        })
+    });
+    g.finish();
+    latency_report(&warm, &measured);
+}
+
+/// CPU time of this thread: unlike wall time, it does not count the time a busy machine gave
+/// to other processes, so the percentiles stay meaningful while other work runs.
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn print_percentiles(clock: &str, name: &str, v: &mut [u64]) {
+    if v.is_empty() {
+        return;
+    }
+    v.sort_unstable();
+    let n = v.len();
+    let pct = |p: f64| v[((n as f64 * p) as usize).min(n - 1)];
+    println!(
+        "frame_to_decision {clock} {name:<12} n={n:>7} p50 {:>6} ns  p99 {:>6} ns  p99.9 {:>7} ns  max {:>8} ns",
+        pct(0.50),
+        pct(0.99),
+        pct(0.999),
+        v[n - 1]
+    );
+}
+
+/// Each frame timed on its own, per kind, on a fresh receiver warmed up the same way: once by
+/// the wall clock, once by the thread's CPU clock (minus the clock's own cost).
+fn latency_report(warm: &[(Kind, String)], measured: &[(Kind, String)]) {
+    for clock in ["wall", "cpu"] {
+        let mut rx = Receiver::new();
+        for (_, f) in warm {
+            rx.on_frame(f);
+        }
+        let overhead = if clock == "cpu" {
+            let mut o: Vec<u64> = (0..10_000)
+                .map(|_| {
+                    let t = thread_cpu_ns();
+                    thread_cpu_ns() - t
+                })
+                .collect();
+            o.sort_unstable();
+            o[o.len() / 2]
+        } else {
+            0
+        };
+        let mut per_kind: HashMap<Kind, Vec<u64>> = HashMap::new();
+        let mut all = Vec::with_capacity(measured.len());
+        for (kind, f) in measured {
+            let ns = if clock == "cpu" {
+                let t = thread_cpu_ns();
+                black_box(rx.on_frame(black_box(f)));
+                (thread_cpu_ns() - t).saturating_sub(overhead)
+            } else {
+                let t = Instant::now();
+                black_box(rx.on_frame(black_box(f)));
+                t.elapsed().as_nanos() as u64
+            };
+            per_kind.entry(*kind).or_default().push(ns);
+            all.push(ns);
+        }
+        for k in KINDS {
+            if let Some(v) = per_kind.get_mut(&k) {
+                print_percentiles(clock, &format!("{k:?}"), v);
+            }
+        }
+        print_percentiles(clock, "all", &mut all);
+        if clock == "cpu" {
+            println!("frame_to_decision: cpu clock overhead {overhead} ns per reading pair (subtracted)");
+            let trades = rx.pipeline.engine.closed_trades().len();
+            println!("frame_to_decision: {} frames, {trades} closed trades during the measured market", measured.len());
+        }
+    }
+    for k in KINDS {
+        let sizes: Vec<usize> = measured.iter().filter(|(kk, _)| *kk == k).map(|(_, f)| f.len()).collect();
+        if !sizes.is_empty() {
+            let levels: usize = measured.iter().filter(|(kk, _)| *kk == k).map(|(_, f)| f.matches("[\"").count()).sum();
+            println!(
+                "frame_to_decision {k:?}: mean frame {} bytes, mean {:.1} price levels",
+                sizes.iter().sum::<usize>() / sizes.len(),
+                levels as f64 / sizes.len() as f64
+            );
+        }
+    }
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
