@@ -36,6 +36,8 @@ pub enum Exec {
     Bybit(BybitVenue),
     /// Paper: simulated fills on live prices.
     Paper(Box<SimExchange>),
+    /// Any other venue (tests use a recording stub).
+    Other(Box<dyn ExecutionVenue + Send>),
 }
 
 /// Rounds of action → venue → event before giving up (a runaway feedback guard).
@@ -110,7 +112,7 @@ impl LiveCore {
                 if !self.warming && self.symbols.first() == Some(&c.symbol) {
                     let (equity, wallet) = match &self.exec {
                         Exec::Paper(sim) => (sim.balance().equity, sim.balance().wallet_balance),
-                        Exec::Bybit(_) => (self.engine.equity(), self.engine.wallet_balance()),
+                        _ => (self.engine.equity(), self.engine.wallet_balance()),
                     };
                     let point = EquityPoint {
                         ts_ms: c.close_ms(),
@@ -235,7 +237,7 @@ impl LiveCore {
     pub fn equity(&self) -> f64 {
         match &self.exec {
             Exec::Paper(sim) => sim.balance().equity.to_f64(),
-            Exec::Bybit(_) => self.engine.equity().to_f64(),
+            _ => self.engine.equity().to_f64(),
         }
     }
 
@@ -348,6 +350,7 @@ impl LiveCore {
         match &mut self.exec {
             Exec::Bybit(v) => v.execute(action, now, out),
             Exec::Paper(sim) => sim.execute(action, now, out),
+            Exec::Other(v) => v.execute(action, now, out),
         }
     }
 }

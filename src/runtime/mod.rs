@@ -6,6 +6,8 @@
 pub mod live;
 pub mod live_core;
 pub mod live_start;
+#[cfg(test)]
+mod live_tests;
 pub mod pipeline;
 mod recorder;
 pub mod source;
