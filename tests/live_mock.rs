@@ -124,6 +124,26 @@ async fn mock_link_ids(rest: &RestClient) -> Vec<String> {
     ids
 }
 
+/// Every trade execution the mock holds, by `execId`.
+async fn mock_exec_ids(rest: &RestClient) -> Vec<String> {
+    let mut ids = Vec::new();
+    for s in SYMBOLS {
+        let mut cursor: Option<String> = None;
+        for _ in 0..200 {
+            let r = rest
+                .executions(Category::Linear, Some(Symbol::new(s).unwrap()), 100, cursor.as_deref())
+                .await
+                .expect("executions");
+            ids.extend(r.list.iter().filter(|e| e.to_fill().ok().flatten().is_some()).map(|e| e.exec_id.clone()));
+            if r.next_page_cursor.is_empty() || r.list.is_empty() {
+                break;
+            }
+            cursor = Some(r.next_page_cursor.clone());
+        }
+    }
+    ids
+}
+
 type Bar = (i64, i64, i64, i64, i64);
 
 fn db_candles(db: &std::path::Path, symbol: &str) -> Vec<Bar> {
@@ -179,6 +199,10 @@ fn headless_mock_run_with_faults_trades_and_keeps_the_candle_history() {
         Duration::from_secs(90),
     );
     assert!(ok, "autobot failed\n{err}");
+    let summary = err.lines().rev().find(|l| l.contains("summary:")).unwrap_or_default();
+    let disconnects = err.lines().filter(|l| l.contains("websocket disconnected")).count();
+    let backfills = err.lines().filter(|l| l.contains("candles backfilled")).count();
+    eprintln!("{summary}\nwebsocket drops: {disconnects}, kline backfills: {backfills}");
     assert_eq!(summary_value(&err, "candle_gaps"), Some(0), "{err}");
     assert!(summary_value(&err, "candles").unwrap_or(0) >= 160, "{err}");
     assert!(err.contains("disconnect") || err.contains("websocket"), "faults were injected\n{err}");
@@ -205,6 +229,18 @@ fn headless_mock_run_with_faults_trades_and_keeps_the_candle_history() {
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "an orderLinkId was placed twice");
     let conn = rusqlite::Connection::open(&db).unwrap();
+    // Fills the private stream missed while dropped are caught up after the reconnect: at most
+    // the last few executions (still in flight when the run stopped) may be absent.
+    let execs = rt.block_on(mock_exec_ids(&rest));
+    let missing: Vec<&String> = execs
+        .iter()
+        .filter(|id| {
+            let n: i64 = conn.query_row("SELECT COUNT(*) FROM fills WHERE exec_id = ?1", [id], |r| r.get(0)).unwrap();
+            n == 0
+        })
+        .collect();
+    eprintln!("mock executions: {}, not in our fills: {}", execs.len(), missing.len());
+    assert!(missing.len() <= 3, "fills lost: {missing:?}");
     for id in &ids {
         let n: i64 =
             conn.query_row("SELECT COUNT(*) FROM orders WHERE client_order_id = ?1", [id], |r| r.get(0)).unwrap();
@@ -283,4 +319,58 @@ fn mainnet_without_live_sends_no_order() {
     );
     assert!(ok && err.contains("not confirmed"), "{err}");
     assert_eq!(rt.block_on(mock_link_ids(&client(&mock.url))), Vec::<String>::new());
+}
+
+#[test]
+fn paper_trades_in_process_on_the_mock_public_data_without_keys() {
+    let sb = sandbox();
+    let mock = start_mock(&sb, &[]);
+    let db = sb.path("paper.db");
+    let mut cmd = sb.command(&[
+        "--headless",
+        "--venue",
+        "paper",
+        "--exchange-url",
+        &mock.url,
+        "--max-candles",
+        "30",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let out = cmd.env_remove("BYBIT_API_KEY").env_remove("BYBIT_API_SECRET").output().expect("run autobot");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("summary: venue=paper"), "{err}");
+    assert!(summary_value(&err, "candles").unwrap_or(0) >= 60, "{err}");
+    assert_eq!(summary_value(&err, "candle_gaps"), Some(0), "{err}");
+    assert!(count(&db, "candles") >= 2 * 300, "warm-up and live candles are stored");
+    // Paper fills are simulated: the mock saw no order.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert_eq!(rt.block_on(mock_link_ids(&client(&mock.url))), Vec::<String>::new());
+}
+
+#[test]
+fn key_file_readable_by_others_is_refused_before_any_network() {
+    let sb = sandbox();
+    let keys = sb.path("keys.env");
+    std::fs::write(&keys, "BYBIT_API_KEY=k\nBYBIT_API_SECRET=s\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut cmd = sb.command(&[
+            "--headless",
+            "--venue",
+            "testnet",
+            "--exchange-url",
+            "http://127.0.0.1:9",
+            "--key-file",
+            keys.to_str().unwrap(),
+        ]);
+        let out = cmd.env_remove("BYBIT_API_KEY").env_remove("BYBIT_API_SECRET").output().expect("run autobot");
+        let err = stderr(&out);
+        assert!(!out.status.success());
+        assert!(err.contains("is readable by group or others (mode 644)"), "{err}");
+        assert!(!err.contains("BYBIT_API_SECRET=s"), "the secret never shows");
+    }
 }

@@ -70,7 +70,7 @@ fn buy() -> Command {
         symbol: btc(),
         side: Side::Buy,
         order_type: OrderType::Market,
-        qty: "0.01".parse::<Qty>().unwrap(),
+        qty: "0.1".parse::<Qty>().unwrap(),
         price: None,
         trigger_price: None,
         time_in_force: TimeInForce::Ioc,
@@ -100,7 +100,7 @@ fn watch_only_answers_orders_locally_and_sends_nothing() {
     c.process(&Event::Candle(candle(0, true)));
     c.command(buy());
     assert!(sent.lock().unwrap().is_empty(), "nothing may reach the venue: {:?}", sent.lock().unwrap());
-    assert_eq!(c.sink.orders, 1, "the engine did ask");
+    assert_eq!(c.sink.orders, 1, "the engine did ask: {:?}", c.snapshot().alerts);
     assert!(c.snapshot().open_orders.is_empty(), "the order was answered Rejected");
 }
 
@@ -110,9 +110,9 @@ fn trading_core_sends_the_order_and_waits_for_reports() {
     c.process(&Event::Candle(candle(0, true)));
     c.command(buy());
     let sent = sent.lock().unwrap().clone();
-    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent.len(), 1, "{sent:?} {:?}", c.snapshot().alerts);
     let Action::PlaceOrder(r) = &sent[0] else { panic!("{sent:?}") };
-    assert_eq!((r.symbol, r.side, r.qty), (btc(), Side::Buy, "0.01".parse::<Qty>().unwrap()));
+    assert_eq!((r.symbol, r.side, r.qty), (btc(), Side::Buy, "0.1".parse::<Qty>().unwrap()));
     let open = c.snapshot().open_orders;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].status, OrderStatus::PendingNew, "no report yet from the asynchronous venue");
