@@ -34,6 +34,8 @@ enabled = false
 struct Mock {
     child: Child,
     url: String,
+    /// Kept open: the mock prints more lines, and a closed pipe would kill it.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Drop for Mock {
@@ -66,9 +68,10 @@ fn start_mock(sb: &Sandbox, extra: &[&str]) -> Mock {
     let mut child = sb.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the mock");
     let out = child.stdout.take().expect("mock stdout");
     let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).expect("mock prints its address");
+    let mut reader = BufReader::new(out);
+    reader.read_line(&mut line).expect("mock prints its address");
     let addr = line.trim().strip_prefix("mock-exchange listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
-    Mock { child, url: format!("http://{addr}") }
+    Mock { child, url: format!("http://{addr}"), _stdout: reader }
 }
 
 /// `autobot --headless ...` with the mock's key, killed after `limit`.
