@@ -228,7 +228,7 @@ impl LiveCore {
             snap.account.funding_paid = sim.funding_paid();
         }
         snap.alerts.extend(self.alerts.iter().cloned());
-        snap.alerts.sort_by(|a, b| b.ts_ms.cmp(&a.ts_ms));
+        snap.alerts.sort_by_key(|a| std::cmp::Reverse(a.ts_ms));
         snap.alerts.truncate(ALERTS_KEPT);
         snap
     }
