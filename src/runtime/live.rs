@@ -283,7 +283,7 @@ fn drive(
     }
 }
 
-/// `VenueKind` of a run, for callers that only have the options.
+/// Whether the run uses a live venue (anything but `demo`).
 pub fn is_live(opts: &RunOptions) -> bool {
     opts.venue.kind != VenueKind::Demo
 }
