@@ -25,7 +25,7 @@ pub struct CommonArgs {
     /// SQLite database file.
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Venue: demo.
+    /// Venue: demo, paper, testnet, demo-trading, mainnet or mock.
     #[arg(long, global = true, value_name = "NAME")]
     pub venue: Option<String>,
     /// Symbols to trade, comma separated (BTCUSDT,ETHUSDT).
@@ -57,6 +57,19 @@ pub struct RunArgs {
     /// Seed of the market generator.
     #[arg(long, global = true, value_name = "N")]
     pub seed: Option<u64>,
+    /// Exchange REST base (`http://127.0.0.1:PORT` for `--venue mock`); WebSockets on the same host.
+    #[arg(long, value_name = "URL")]
+    pub exchange_url: Option<String>,
+    /// File with BYBIT_API_KEY=... and BYBIT_API_SECRET=... lines (must not be readable by others).
+    /// The environment variables of the same names win.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+    /// Mainnet: send real-money orders (the TUI asks you to type LIVE first).
+    #[arg(long)]
+    pub live: bool,
+    /// Mainnet with --live and --headless: the confirmation, given up front.
+    #[arg(long)]
+    pub yes_i_know_this_is_real_money: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +106,9 @@ pub struct MockExchangeArgs {
     /// Do not enforce the per-endpoint rate limits (10006).
     #[arg(long)]
     pub no_rate_limits: bool,
+    /// Serve the key as read-only (query-api says so; order writes get 10005).
+    #[arg(long)]
+    pub read_only: bool,
     /// Fault: close every WebSocket this many seconds after it opened.
     #[arg(long, value_name = "SECS")]
     pub drop_every: Option<f64>,

@@ -3,6 +3,7 @@
 use anyhow::Context;
 use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind, MockExchangeArgs};
 use autobot::config::{default_db_path, default_log_dir, Config, Speed};
+use autobot::runtime::venue::{VenueKind, VenueOptions};
 use autobot::runtime::RunOptions;
 use clap::Parser;
 use std::path::PathBuf;
@@ -21,9 +22,11 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
     let (mut config, _path) = Config::load(cli.common.config.as_deref())?;
-    if let Some(v) = &cli.common.venue {
-        config.general.venue = v.clone();
-    }
+    // The venue flag is checked here (the config file's `general.venue` stays demo-only).
+    let venue_kind = match &cli.common.venue {
+        Some(v) => VenueKind::parse(v).map_err(|m| anyhow::anyhow!(m))?,
+        None => VenueKind::parse(&config.general.venue).map_err(|m| anyhow::anyhow!(m))?,
+    };
     if let Some(s) = &cli.common.symbols {
         config.demo.symbols = s.clone();
     }
@@ -31,6 +34,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         config.general.log_level = l.clone();
     }
     config.validate().map_err(|m| anyhow::anyhow!("invalid settings: {m}"))?;
+    config.general.venue = venue_kind.name().to_string();
 
     let db_path = cli
         .common
@@ -52,13 +56,47 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         exit_at_end: cli.run.exit_at_end,
         headless,
         config,
+        venue: VenueOptions {
+            kind: venue_kind,
+            exchange_url: cli.run.exchange_url.clone(),
+            key_file: cli.run.key_file.clone(),
+            live: cli.run.live,
+            confirmed: false,
+        },
     };
     match cli.command {
         Some(CommandKind::Backtest(args)) => backtest(opts, args),
         Some(CommandKind::Analyze(args)) => analyze(opts, args),
         Some(CommandKind::MockExchange(args)) => mock_exchange(opts, args),
-        None => run(opts),
+        None => {
+            let mut opts = opts;
+            confirm_real_money(&mut opts.venue, opts.headless, cli.run.yes_i_know_this_is_real_money)?;
+            run(opts)
+        }
     }
+}
+
+/// Mainnet with `--live`: headless needs the explicit flag; the TUI asks for `LIVE` on stdin.
+fn confirm_real_money(venue: &mut VenueOptions, headless: bool, flag: bool) -> anyhow::Result<()> {
+    if venue.kind != VenueKind::Mainnet || !venue.live {
+        return Ok(());
+    }
+    if flag {
+        venue.confirmed = true;
+    } else if !headless {
+        use std::io::{BufRead, Write};
+        eprint!(
+            "autobot: --live on mainnet sends REAL-MONEY orders. Type LIVE to confirm (anything else: watch-only): "
+        );
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        venue.confirmed = line.trim() == "LIVE";
+    }
+    if !venue.confirmed {
+        eprintln!("autobot: real money not confirmed: running watch-only, no order will be sent");
+    }
+    Ok(())
 }
 
 fn run(opts: RunOptions) -> anyhow::Result<()> {
@@ -69,17 +107,21 @@ fn run(opts: RunOptions) -> anyhow::Result<()> {
         }
     }
     let headless = opts.headless;
+    let venue = opts.venue.kind.name();
     let db = opts.db_path.display().to_string();
     tracing::info!(db = %db, seed = opts.seed, speed = ?opts.speed, "starting");
     let summary = autobot::runtime::run(opts)?;
     let line = format!(
-        "summary: candles={} orders={} fills={} closed_trades={} final_equity={:.2} rows_written={} db={}",
+        "summary: venue={} candles={} orders={} fills={} closed_trades={} final_equity={:.2} rows_written={} candle_gaps={} duplicate_candles={} db={}",
+        venue,
         summary.candles,
         summary.orders,
         summary.fills,
         summary.closed_trades,
         summary.final_equity,
         summary.rows_written,
+        summary.candle_gaps,
+        summary.duplicate_candles,
         db
     );
     tracing::info!("{line}");
@@ -151,6 +193,7 @@ fn mock_exchange(opts: RunOptions, args: MockExchangeArgs) -> anyhow::Result<()>
         history_minutes: args.history_minutes,
         initial_balance: balance,
         rate_limits: !args.no_rate_limits,
+        read_only: args.read_only,
         faults,
     };
     autobot::mock::run_blocking(config)

@@ -414,6 +414,45 @@ async fn live_kline_gap_is_backfilled_in_order() {
     stream.abort();
 }
 
+/// A market clock 100 minutes ahead of the server clock (an accelerated mock), and a series
+/// resumed after a REST warm-up: the bars before a confirmed kline are closed whatever the
+/// server clock says, so the hole is filled and nothing before the resume point is repeated.
+#[tokio::test]
+async fn resumed_series_ahead_of_the_server_clock_is_backfilled() {
+    let minute = 60_000;
+    let t0 = (local_now_ms() / minute + 100) * minute;
+    let kline_body = format!(
+        r#"{{"retCode":0,"retMsg":"OK","result":{{"category":"linear","symbol":"BTCUSDT","list":[["{}","1","1","1","1","1","1"],["{}","1","1","1","1","1","1"]]}},"retExtInfo":{{}},"time":1}}"#,
+        t0 + 2 * minute,
+        t0 + minute
+    );
+    let http = HttpServer::start(move |_, _| Reply::ok(&kline_body)).await;
+    let ws = WsServer::start("/v5/public/linear").await;
+    let iv = autobot::domain::Interval::M1;
+    let pcfg = PublicStreamConfig {
+        ws: WsConfig::new(ws.url.clone()),
+        category: Category::Linear,
+        topics: vec![Topic::Kline { interval: iv, symbol: sym() }],
+        emit_partial_candles: false,
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let stream = PublicStream::spawn_resuming(pcfg, Some(client(&http.base_url)), tx, None, &[(sym(), iv, t0)]);
+    let mut c = ws.accept(SECS).await;
+    c.recv_text(SECS).await.unwrap();
+    c.send(&kline_frame(t0, true)).await; // already held: dropped
+    c.send(&kline_frame(t0 + 3 * minute, true)).await; // t0+1, t0+2 missing
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        if let Event::Candle(k) = next_event(&mut rx).await {
+            got.push(((k.ts_ms - t0) / minute, k.closed));
+        }
+    }
+    assert_eq!(got, vec![(1, true), (2, true), (3, true)]);
+    let q = &http.requests()[0].query;
+    assert!(q.contains(&format!("start={}", t0 + 1)) && q.contains(&format!("end={}", t0 + 3 * minute - 1)), "{q}");
+    stream.abort();
+}
+
 #[tokio::test]
 async fn private_stream_authenticates_subscribes_and_reports() {
     let ws = WsServer::start("/v5/private").await;

@@ -55,6 +55,9 @@ pub struct MockConfig {
     pub initial_balance: Money,
     /// Per-endpoint rate limits are enforced (10006) unless this is false.
     pub rate_limits: bool,
+    /// The key is read-only: `/v5/user/query-api` says so and order/position writes are
+    /// refused with 10005 (for watch-only tests).
+    pub read_only: bool,
     pub faults: FaultConfig,
 }
 
@@ -71,6 +74,7 @@ impl Default for MockConfig {
             history_minutes: 600,
             initial_balance: Money::from_int(100_000),
             rate_limits: true,
+            read_only: false,
             faults: FaultConfig::default(),
         }
     }

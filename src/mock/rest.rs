@@ -237,6 +237,10 @@ fn route(
     if shared.config.rate_limits && !status.allowed {
         return json_reply(&Err((10006, "Too many visits!".to_string())), &headers);
     }
+    if is_post && shared.config.read_only {
+        let msg = "Permission denied, please check your API key permissions.".to_string();
+        return json_reply(&Err((10005, msg)), &headers);
+    }
     let params = if is_get {
         Params::from_query(query)
     } else {

@@ -120,7 +120,8 @@ pub(crate) fn wallet(shared: &Shared, p: &Params) -> ApiResult {
 
 pub(crate) fn query_api(shared: &Shared) -> Value {
     json!({
-        "id": "1", "note": "autobot mock-exchange", "apiKey": shared.config.credentials.api_key, "readOnly": 0,
+        "id": "1", "note": "autobot mock-exchange", "apiKey": shared.config.credentials.api_key,
+        "readOnly": i64::from(shared.config.read_only),
         "secret": "", "type": 1, "ips": ["*"], "deadlineDay": -1, "expiredAt": "", "createdAt": "1700000000000",
         "permissions": {"ContractTrade": ["Order", "Position"], "Spot": ["SpotTrade"],
             "Wallet": ["AccountTransfer", "SubMemberTransfer"], "Options": ["OptionsTrade"],

@@ -1,10 +1,17 @@
 //! Wiring of a trading run: the engine thread (market source → pipeline), the storage writer
 //! thread, signal handling, and the TUI or headless main thread. `EngineHandle`-style access is
-//! a `watch` channel of snapshots out and an mpsc channel of commands in.
+//! a `watch` channel of snapshots out and an mpsc channel of commands in. The demo venue runs
+//! here; Bybit venues, the mock and paper run in `live`.
 
+pub mod live;
+pub mod live_core;
+pub mod live_start;
+#[cfg(test)]
+mod live_tests;
 pub mod pipeline;
 mod recorder;
 pub mod source;
+pub mod venue;
 
 use crate::config::{Config, Speed};
 use crate::data::store::{Store, StoreMsg, StoreWriter};
@@ -30,6 +37,8 @@ pub struct RunOptions {
     pub exit_at_end: bool,
     pub seed: u64,
     pub headless: bool,
+    /// `--venue` and its flags (demo by default).
+    pub venue: venue::VenueOptions,
 }
 
 /// What a run did, printed at exit.
@@ -41,6 +50,10 @@ pub struct RunSummary {
     pub closed_trades: usize,
     pub final_equity: f64,
     pub rows_written: u64,
+    /// Live venues: holes the engine saw in a candle series (0 when the streams backfill).
+    pub candle_gaps: u64,
+    /// Live venues: confirmed candles dropped as already seen.
+    pub duplicate_candles: u64,
 }
 
 /// Builds the simulator's settings from the config.
@@ -93,6 +106,9 @@ pub fn build(opts: &RunOptions) -> anyhow::Result<(MarketSource, Pipeline, Vec<E
 
 /// Runs the workstation (or headless) until the user quits, a signal arrives, or the data ends.
 pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
+    if live::is_live(&opts) {
+        return live::run(opts);
+    }
     // Read and check the market data before anything is written.
     let (source, pipeline, opening) = build(&opts)?;
     let store = Store::open(&opts.db_path)?;
@@ -323,5 +339,6 @@ fn drive(
         closed_trades: pipeline.engine.closed_trades().len(),
         final_equity: pipeline.venue.balance().equity.to_f64(),
         rows_written: 0,
+        ..RunSummary::default()
     }
 }

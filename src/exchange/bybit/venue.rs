@@ -242,6 +242,14 @@ impl Worker {
                 self.sides.insert(r.client_order_id, r.side);
                 let body = CreateOrderRequest::from_request(&prepared, category);
                 if let Err(e) = self.rest.create_order(&body).await {
+                    // A create that was retried and then called a duplicate reached Bybit on an
+                    // earlier attempt: the order exists, and the private stream reports it.
+                    if let RestError::Api { attempts, source, .. } = &e {
+                        if *attempts > 1 && source.kind == super::ErrorKind::DuplicateOrderLinkId {
+                            tracing::warn!(client_order_id = %r.client_order_id, "retried create was a duplicate: the first attempt placed it");
+                            return Ok(());
+                        }
+                    }
                     let reason = e.api().map_or(RejectReason::Other, |a| a.reject_reason());
                     return self.reject(&prepared, reason, e.to_string()).await;
                 }

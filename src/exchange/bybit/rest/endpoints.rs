@@ -81,6 +81,35 @@ impl RestClient {
         end_ms: i64,
     ) -> Result<Vec<Candle>, RestError> {
         let now = self.server_now_ms();
+        self.candles_closed_by(category, symbol, interval, start_ms, end_ms, now).await
+    }
+
+    /// Candles with `start_ms <= ts < before_ms`, oldest first, where `before_ms` is the open
+    /// time of a bar already known to be closed (a confirmed stream kline): every earlier bar
+    /// is closed too, whatever the server clock says. This is what closes a hole in a stream;
+    /// it also works against a mock whose market clock runs ahead of its server time.
+    pub async fn closed_candles_before(
+        &self,
+        category: Category,
+        symbol: Symbol,
+        interval: Interval,
+        start_ms: i64,
+        before_ms: i64,
+    ) -> Result<Vec<Candle>, RestError> {
+        let now = self.server_now_ms().max(before_ms);
+        self.candles_closed_by(category, symbol, interval, start_ms, before_ms - 1, now).await
+    }
+
+    /// The pager behind `closed_candles*`: a row counts as closed when its bar ended by `now`.
+    async fn candles_closed_by(
+        &self,
+        category: Category,
+        symbol: Symbol,
+        interval: Interval,
+        start_ms: i64,
+        end_ms: i64,
+        now: i64,
+    ) -> Result<Vec<Candle>, RestError> {
         let mut out: Vec<Candle> = Vec::new();
         let mut end = end_ms;
         for _page in 0..100 {

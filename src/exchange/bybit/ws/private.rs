@@ -1,17 +1,24 @@
 //! Private stream (`/v5/private`): auth, then `order`, `execution`, `position` and `wallet`
 //! as engine `Event`s. Bybit sends no snapshot on subscribe, so after every reconnect the
-//! open orders, positions and balance are read over REST (when a client is given) and sent
-//! first: whatever changed while the socket was down is not lost.
+//! executions since the stream started (those not yet forwarded), then the open orders,
+//! positions and balance are read over REST (when a client is given) and sent first: whatever
+//! changed while the socket was down is not lost. Fills are forwarded once per `execId`.
 
 use super::{notify, run, Handler, Stop, WsConfig, WsNotice};
-use crate::domain::Event;
+use crate::domain::{Event, ExecId, Fill};
 use crate::exchange::bybit::decode::{PrivateDecoder, PrivateEvent};
 use crate::exchange::bybit::rest::{local_now_ms, RestClient};
 use crate::exchange::bybit::sign::Credentials;
 use crate::exchange::bybit::venue::reconcile;
 use crate::exchange::bybit::wire::{Category, Topic, WsRequest};
+use std::collections::{HashSet, VecDeque};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+
+/// Execution ids remembered for de-duplication.
+const EXECS_KEPT: usize = 20_000;
+/// Pages of 100 executions read after a reconnect (newest first).
+const CATCH_UP_PAGES: usize = 10;
 
 /// What the private stream needs.
 #[derive(Debug, Clone)]
@@ -60,6 +67,9 @@ impl PrivateStream {
             events,
             notices: notices.clone(),
             req_id: 0,
+            since_ms: None,
+            seen: HashSet::new(),
+            seen_order: VecDeque::new(),
         };
         PrivateStream { task: tokio::spawn(run(cfg.ws, handler, notices)) }
     }
@@ -76,11 +86,68 @@ struct PrivateHandler {
     events: mpsc::Sender<Event>,
     notices: Option<mpsc::UnboundedSender<WsNotice>>,
     req_id: u64,
+    /// Server time of the first connection: executions before it are not ours to catch up.
+    since_ms: Option<i64>,
+    seen: HashSet<ExecId>,
+    seen_order: VecDeque<ExecId>,
 }
 
 impl PrivateHandler {
     async fn send(&self, e: Event) -> Result<(), Stop> {
         self.events.send(e).await.map_err(|_| Stop::Closed)
+    }
+
+    /// Forwards a fill unless its `execId` was forwarded before.
+    async fn send_fill(&mut self, f: Fill) -> Result<(), Stop> {
+        if !self.seen.insert(f.exec_id) {
+            return Ok(());
+        }
+        self.seen_order.push_back(f.exec_id);
+        if self.seen_order.len() > EXECS_KEPT {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        self.send(Event::Fill(f)).await
+    }
+
+    /// Executions since `since` that the socket did not deliver, oldest first.
+    async fn catch_up_fills(&mut self, rest: &RestClient, since: i64) -> Result<(), Stop> {
+        let mut fills = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..CATCH_UP_PAGES {
+            let page = match rest.executions(self.cfg.category, None, 100, cursor.as_deref()).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "bybit execution catch-up failed");
+                    break;
+                }
+            };
+            let mut older = false;
+            for item in &page.list {
+                if item.exec_time < since {
+                    older = true;
+                    continue;
+                }
+                match item.to_fill() {
+                    Ok(Some(f)) if !self.seen.contains(&f.exec_id) => fills.push(f),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "bybit execution not understood"),
+                }
+            }
+            if older || page.list.is_empty() || page.next_page_cursor.is_empty() {
+                break;
+            }
+            cursor = Some(page.next_page_cursor.clone());
+        }
+        fills.sort_by_key(|f| f.ts_ms);
+        if !fills.is_empty() {
+            tracing::info!(fills = fills.len(), "bybit fills caught up after a reconnect");
+        }
+        for f in fills {
+            self.send_fill(f).await?;
+        }
+        Ok(())
     }
 }
 
@@ -100,10 +167,14 @@ impl Handler for PrivateHandler {
     }
 
     async fn on_open(&mut self, reconnect: bool) -> Result<(), Stop> {
+        let Some(rest) = self.rest.clone() else { return Ok(()) };
         if !reconnect {
+            self.since_ms.get_or_insert(rest.server_now_ms());
             return Ok(());
         }
-        let Some(rest) = self.rest.clone() else { return Ok(()) };
+        if let Some(since) = self.since_ms {
+            self.catch_up_fills(&rest, since).await?;
+        }
         match reconcile(&rest, self.cfg.category, &self.cfg.settle_coin, &[]).await {
             Ok(snap) => {
                 for e in snap.events() {
@@ -131,7 +202,7 @@ impl Handler for PrivateHandler {
             }
             PrivateEvent::Fills(fs) => {
                 for f in fs {
-                    self.send(Event::Fill(f)).await?;
+                    self.send_fill(f).await?;
                 }
             }
             PrivateEvent::Positions(ps) => {

@@ -45,7 +45,26 @@ impl PublicStream {
         events: mpsc::Sender<Event>,
         notices: Option<mpsc::UnboundedSender<WsNotice>>,
     ) -> PublicStream {
-        let handler = PublicHandler::new(&cfg, rest, events, notices.clone());
+        Self::spawn_resuming(cfg, rest, events, notices, &[])
+    }
+
+    /// Like [`PublicStream::spawn`], continuing kline series the caller already holds:
+    /// `resume` gives, per `(symbol, interval)`, the open time of the last closed bar it has
+    /// (e.g. from a REST warm-up). Older or equal confirmed bars are dropped, and a hole between
+    /// that bar and the first one streamed is backfilled over REST.
+    pub fn spawn_resuming(
+        cfg: PublicStreamConfig,
+        rest: Option<RestClient>,
+        events: mpsc::Sender<Event>,
+        notices: Option<mpsc::UnboundedSender<WsNotice>>,
+        resume: &[(Symbol, Interval, i64)],
+    ) -> PublicStream {
+        let mut handler = PublicHandler::new(&cfg, rest, events, notices.clone());
+        for (symbol, interval, last) in resume {
+            if let Some(k) = handler.klines.get_mut(&(*symbol, *interval)) {
+                k.last_closed = Some(*last);
+            }
+        }
         PublicStream { task: tokio::spawn(run(cfg.ws, handler, notices)) }
     }
 
@@ -135,12 +154,13 @@ impl PublicHandler {
         before: Option<i64>,
     ) -> Result<Option<i64>, Stop> {
         let Some(rest) = self.rest.clone() else { return Ok(None) };
-        let end = match before {
-            Some(b) => b - 1,
-            None => rest.server_now_ms(),
-        };
         let topic = topic_str(symbol, interval);
-        match rest.closed_candles(self.category, symbol, interval, after + 1, end).await {
+        let fetched = match before {
+            // Bars before a confirmed one are closed, whatever the server clock says.
+            Some(b) => rest.closed_candles_before(self.category, symbol, interval, after + 1, b).await,
+            None => rest.closed_candles(self.category, symbol, interval, after + 1, rest.server_now_ms()).await,
+        };
+        match fetched {
             Ok(candles) => {
                 let mut last = None;
                 let mut n = 0;
