@@ -62,11 +62,11 @@ impl Mfi {
             (flow, 0.0)
         };
         if let Some(old) = self.flows.push(p - n) {
-            if old > 0.0 {
-                self.pos_sum -= old;
-            } else {
-                self.neg_sum -= -old;
-            }
+            // Branch-free split of the leaving flow (the sign is a coin flip on real data):
+            // subtracting the other side's 0.0 changes no bit.
+            let (op, on) = if old > 0.0 { (old, 0.0) } else { (0.0, -old) };
+            self.pos_sum -= op;
+            self.neg_sum -= on;
         }
         self.pos_sum += p;
         self.neg_sum += n;
