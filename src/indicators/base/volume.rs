@@ -15,9 +15,18 @@ impl Obv {
     pub fn next(&mut self, close: f64, volume: f64) -> f64 {
         match self.prev_close.replace(close) {
             None => self.value = volume,
-            Some(pc) if close > pc => self.value += volume,
-            Some(pc) if close < pc => self.value -= volume,
-            Some(_) => {}
+            Some(pc) => {
+                // Branch-free (up or down is a coin flip on real data): `x − v` is `x + (−v)`
+                // exactly, and an unchanged close adds 0.0, which changes no bit.
+                let step = if close > pc {
+                    volume
+                } else if close < pc {
+                    -volume
+                } else {
+                    0.0
+                };
+                self.value += step;
+            }
         }
         self.value
     }
