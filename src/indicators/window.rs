@@ -1,5 +1,5 @@
-//! Fixed-capacity rolling windows: a ring buffer of the last `n` values and a monotonic deque that
-//! gives the window's maximum or minimum in O(1) amortised. Allocated once, never per value.
+//! Fixed-capacity rolling windows: a ring buffer of the last `n` values and a block-decomposed
+//! rolling maximum/minimum (O(1) amortised, branch-free per value). Allocated once, never per value.
 
 /// The last `capacity` values, oldest first; pushing into a full ring evicts the oldest.
 #[derive(Debug, Clone)]
@@ -66,76 +66,79 @@ impl Ring {
     }
 }
 
-/// Maximum (or minimum) of the last `period` values with a monotonic deque: each value enters and
-/// leaves the deque once, so a step is O(1) amortised.
+/// Maximum (or minimum) of the last `period` values, van Herk/Gil-Werman style: the stream is cut
+/// into blocks of `period` values; the window ending at position `p` of the current block is the
+/// tail `p+1..` of the previous block plus the head `..=p` of the current one, so its extremum is
+/// `max(suffix_max(previous block)[p+1], prefix_max(current block))`. The suffix maxima are
+/// rebuilt once per block (`period` steps every `period` values), so a step is O(1) amortised and,
+/// unlike a monotonic deque, has no data-dependent branch to mispredict. Minima are the negated
+/// maxima of the negated values (negation is exact).
 #[derive(Debug, Clone)]
 pub struct Extremum {
-    period: u64,
-    want_max: bool,
-    /// Capacity − 1; the capacity is a power of two so slots are masked, not divided.
-    mask: usize,
-    /// (sequence number, value) pairs, values monotonic from front (the extremum) to back.
-    idx: Box<[u64]>,
-    val: Box<[f64]>,
-    /// Front and back positions as free-running counters (slot = counter & mask).
-    head: usize,
-    tail: usize,
-    seq: u64,
+    period: usize,
+    /// −1 for a minimum (values are stored negated), +1 for a maximum.
+    sign: f64,
+    /// Values of the current block, by position (the previous block's where not yet overwritten).
+    block: Box<[f64]>,
+    /// `suffix[j]` = max of the previous block's values `j..period`; `suffix[period]` = −∞.
+    suffix: Box<[f64]>,
+    prefix: f64,
+    pos: usize,
+    seen: u64,
 }
 
 impl Extremum {
     pub fn max(period: usize) -> Self {
-        Self::new(period, true)
+        Self::new(period, 1.0)
     }
     pub fn min(period: usize) -> Self {
-        Self::new(period, false)
+        Self::new(period, -1.0)
     }
-    fn new(period: usize, want_max: bool) -> Self {
+    fn new(period: usize, sign: f64) -> Self {
         let period = period.max(1);
-        let cap = period.next_power_of_two();
         Self {
-            period: period as u64,
-            want_max,
-            mask: cap - 1,
-            idx: vec![0; cap].into_boxed_slice(),
-            val: vec![0.0; cap].into_boxed_slice(),
-            head: 0,
-            tail: 0,
-            seq: 0,
+            period,
+            sign,
+            block: vec![f64::NEG_INFINITY; period].into_boxed_slice(),
+            suffix: vec![f64::NEG_INFINITY; period + 1].into_boxed_slice(),
+            prefix: f64::NEG_INFINITY,
+            pos: 0,
+            seen: 0,
+        }
+    }
+    /// Rebuilds the suffix maxima from the block just completed.
+    fn close_block(&mut self) {
+        let mut m = f64::NEG_INFINITY;
+        for j in (0..self.period).rev() {
+            m = self.block[j].max(m);
+            self.suffix[j] = m;
         }
     }
     /// Adds `x`; returns the extremum of the last `period` values once that many were seen.
     #[inline]
     pub fn next(&mut self, x: f64) -> Option<f64> {
-        let seq = self.seq;
-        self.seq += 1;
-        // Drop the front when it has left the window.
-        if self.head != self.tail && self.idx[self.head & self.mask] + self.period <= seq {
-            self.head = self.head.wrapping_add(1);
-        }
-        // Drop values from the back that can never be the extremum again.
-        while self.head != self.tail {
-            let back = self.val[self.tail.wrapping_sub(1) & self.mask];
-            let dominated = if self.want_max { back <= x } else { back >= x };
-            if !dominated {
-                break;
+        let v = self.sign * x;
+        let p = self.pos;
+        if p == 0 {
+            if self.seen > 0 {
+                self.close_block();
             }
-            self.tail = self.tail.wrapping_sub(1);
-        }
-        let s = self.tail & self.mask;
-        self.idx[s] = seq;
-        self.val[s] = x;
-        self.tail = self.tail.wrapping_add(1);
-        if self.seq >= self.period {
-            Some(self.val[self.head & self.mask])
+            self.prefix = v;
         } else {
-            None
+            self.prefix = self.prefix.max(v);
         }
+        self.block[p] = v;
+        let m = self.suffix[p + 1].max(self.prefix);
+        self.pos = if p + 1 == self.period { 0 } else { p + 1 };
+        self.seen += 1;
+        (self.seen >= self.period as u64).then_some(self.sign * m)
     }
     pub fn clear(&mut self) {
-        self.head = 0;
-        self.tail = 0;
-        self.seq = 0;
+        self.block.fill(f64::NEG_INFINITY);
+        self.suffix.fill(f64::NEG_INFINITY);
+        self.prefix = f64::NEG_INFINITY;
+        self.pos = 0;
+        self.seen = 0;
     }
 }
 
@@ -164,6 +167,28 @@ mod tests {
         let got_min: Vec<_> = xs.iter().map(|&x| mn.next(x)).collect();
         assert_eq!(got_max, vec![None, None, Some(5.0), Some(4.0), Some(4.0), Some(3.0), Some(6.0)]);
         assert_eq!(got_min, vec![None, None, Some(1.0), Some(1.0), Some(2.0), Some(0.5), Some(0.5)]);
+    }
+
+    #[test]
+    fn extremum_min_and_period_one_match_brute_force_across_blocks() {
+        // Periods 1, 4 and 7 over 300 values with ties and sign changes: every block boundary
+        // (position 0 of a block) and every position inside one is checked.
+        for period in [1usize, 4, 7] {
+            let (mut mx, mut mn) = (Extremum::max(period), Extremum::min(period));
+            let mut hist = Vec::new();
+            for i in 0..300i64 {
+                let v = ((i * 37) % 11 - 5) as f64 * 0.5;
+                hist.push(v);
+                let (gmax, gmin) = (mx.next(v), mn.next(v));
+                if hist.len() < period {
+                    assert_eq!((gmax, gmin), (None, None));
+                    continue;
+                }
+                let w = &hist[hist.len() - period..];
+                assert_eq!(gmax, Some(w.iter().cloned().fold(f64::MIN, f64::max)), "max p={period} i={i}");
+                assert_eq!(gmin, Some(w.iter().cloned().fold(f64::MAX, f64::min)), "min p={period} i={i}");
+            }
+        }
     }
 
     #[test]

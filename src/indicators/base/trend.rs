@@ -51,23 +51,22 @@ impl Dmi {
         let down = pl - low;
         let tr = true_range(high, low, pc);
         let n = self.period as f64;
+        // Branch-free: the move's direction is a coin flip on real data, and adding 0.0 to the
+        // (non-negative) sums changes no bit.
+        let minus = down > 0.0 && up < down;
+        let md = if minus { down } else { 0.0 };
+        let pd = if !minus && up > 0.0 && up > down { up } else { 0.0 };
         self.moves += 1;
         if self.moves < self.period {
-            if down > 0.0 && up < down {
-                self.minus_dm += down;
-            } else if up > 0.0 && up > down {
-                self.plus_dm += up;
-            }
+            self.minus_dm += md;
+            self.plus_dm += pd;
             self.tr += tr;
             return None;
         }
         self.minus_dm -= self.minus_dm / n;
         self.plus_dm -= self.plus_dm / n;
-        if down > 0.0 && up < down {
-            self.minus_dm += down;
-        } else if up > 0.0 && up > down {
-            self.plus_dm += up;
-        }
+        self.minus_dm += md;
+        self.plus_dm += pd;
         self.tr = self.tr - self.tr / n + tr;
         let (mut plus_di, mut minus_di) = (0.0, 0.0);
         if !is_zero(self.tr) {

@@ -15,9 +15,18 @@ impl Obv {
     pub fn next(&mut self, close: f64, volume: f64) -> f64 {
         match self.prev_close.replace(close) {
             None => self.value = volume,
-            Some(pc) if close > pc => self.value += volume,
-            Some(pc) if close < pc => self.value -= volume,
-            Some(_) => {}
+            Some(pc) => {
+                // Branch-free (up or down is a coin flip on real data): `x − v` is `x + (−v)`
+                // exactly, and an unchanged close adds 0.0, which changes no bit.
+                let step = if close > pc {
+                    volume
+                } else if close < pc {
+                    -volume
+                } else {
+                    0.0
+                };
+                self.value += step;
+            }
         }
         self.value
     }
@@ -62,11 +71,11 @@ impl Mfi {
             (flow, 0.0)
         };
         if let Some(old) = self.flows.push(p - n) {
-            if old > 0.0 {
-                self.pos_sum -= old;
-            } else {
-                self.neg_sum -= -old;
-            }
+            // Branch-free split of the leaving flow (the sign is a coin flip on real data):
+            // subtracting the other side's 0.0 changes no bit.
+            let (op, on) = if old > 0.0 { (old, 0.0) } else { (0.0, -old) };
+            self.pos_sum -= op;
+            self.neg_sum -= on;
         }
         self.pos_sum += p;
         self.neg_sum += n;
