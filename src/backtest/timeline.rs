@@ -117,8 +117,11 @@ mod tests {
         assert_eq!(lines[0], SWITCHES_CSV_HEADER);
         assert_eq!(
             lines[1],
-            "1704067200000,2024-01-01T00:00:00.000Z,BTCUSDT,trend,range,range,\"regime range for 3 bars (confidence 0.55); trend → range after 12 bars\""
+            "1704067200000,2024-01-01T00:00:00.000Z,BTCUSDT,trend,range,range,regime range for 3 bars (confidence 0.55); trend → range after 12 bars"
         );
+        // A reason with a comma is quoted (RFC 4180).
+        let csv = switches_csv(&[sw(0, "BTCUSDT", "range", "trend", "trend locked, by \"ops\"")]);
+        assert!(csv.ends_with(",range,trend,,\"trend locked, by \"\"ops\"\"\"\n"), "{csv}");
         assert_eq!(regime_of("trend locked by the operator"), "");
     }
 
