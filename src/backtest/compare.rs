@@ -83,8 +83,7 @@ pub fn run_compare(
     variants: &[Variant],
     jobs: usize,
 ) -> Vec<CompareRow> {
-    let tasks: Vec<(usize, usize)> =
-        (0..parts.len()).flat_map(|p| (0..variants.len()).map(move |v| (p, v))).collect();
+    let tasks: Vec<(usize, usize)> = (0..parts.len()).flat_map(|p| (0..variants.len()).map(move |v| (p, v))).collect();
     let fee = base.sim.taker_fee;
     let balance = base.demo.initial_balance;
     let results = par_map(&tasks, jobs, |&(p, v)| {

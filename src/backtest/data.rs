@@ -96,7 +96,8 @@ fn candle_ts(e: &Event) -> Option<i64> {
 /// The events whose candles open in `[from, to)` (either end open when `None`); events between
 /// candles go with the candle after them.
 pub fn window(events: &[Event], from: Option<i64>, to: Option<i64>) -> &[Event] {
-    let start = from.map_or(0, |f| events.iter().position(|e| candle_ts(e).is_some_and(|t| t >= f)).unwrap_or(events.len()));
+    let start =
+        from.map_or(0, |f| events.iter().position(|e| candle_ts(e).is_some_and(|t| t >= f)).unwrap_or(events.len()));
     let end = to.map_or(events.len(), |t| {
         events.iter().position(|e| candle_ts(e).is_some_and(|c| c >= t)).unwrap_or(events.len())
     });

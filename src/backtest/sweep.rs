@@ -110,7 +110,9 @@ fn typed(t: &str, current: &Value) -> Result<Value, String> {
         Value::Number(n) if n.is_u64() => {
             t.parse::<u64>().map(Value::from).map_err(|_| "expected a whole number ≥ 0".into())
         }
-        Value::Number(n) if n.is_i64() => t.parse::<i64>().map(Value::from).map_err(|_| "expected a whole number".into()),
+        Value::Number(n) if n.is_i64() => {
+            t.parse::<i64>().map(Value::from).map_err(|_| "expected a whole number".into())
+        }
         Value::Number(_) => match t.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(Value::from(v)),
             _ => Err("expected a number".into()),
@@ -172,7 +174,10 @@ pub fn parse_all(specs: &[String], base: &StrategyConfig) -> Result<Vec<SweepPar
 pub fn grid(params: &[SweepParam]) -> Vec<Point> {
     let mut points: Vec<Point> = vec![Vec::new()];
     for p in params {
-        points = points.into_iter().flat_map(|pt| (0..p.values.len()).map(move |i| [pt.clone(), vec![i]].concat())).collect();
+        points = points
+            .into_iter()
+            .flat_map(|pt| (0..p.values.len()).map(move |i| [pt.clone(), vec![i]].concat()))
+            .collect();
     }
     points
 }

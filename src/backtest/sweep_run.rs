@@ -55,7 +55,9 @@ impl RankBy {
             RankBy::Sortino => m.sortino,
             RankBy::Return => m.total_return,
             RankBy::Calmar => m.calmar.unwrap_or(f64::NEG_INFINITY),
-            RankBy::ProfitFactor => m.profit_factor.unwrap_or(if m.trades > 0 { f64::INFINITY } else { f64::NEG_INFINITY }),
+            RankBy::ProfitFactor => {
+                m.profit_factor.unwrap_or(if m.trades > 0 { f64::INFINITY } else { f64::NEG_INFINITY })
+            }
             RankBy::WinRate => m.win_rate.unwrap_or(f64::NEG_INFINITY),
             RankBy::Expectancy => m.expectancy,
             RankBy::MaxDrawdown => -m.max_drawdown,
@@ -124,8 +126,7 @@ pub fn run_sweep(
     rows.sort_by(|a, b| opts.rank.score(&b.in_sample).total_cmp(&opts.rank.score(&a.in_sample)));
     let top = opts.top.min(rows.len());
     if !out_of_sample.is_empty() && top > 0 {
-        let best: Vec<Config> =
-            rows[..top].iter().map(|r| apply(base, &params, &r.point)).collect::<Result<_, _>>()?;
+        let best: Vec<Config> = rows[..top].iter().map(|r| apply(base, &params, &r.point)).collect::<Result<_, _>>()?;
         let oos = par_map(&best, opts.jobs, |c| outcome_metrics(&run_slice(c, data, out_of_sample)));
         for (r, m) in rows.iter_mut().zip(oos) {
             r.out_of_sample = Some(m);
@@ -148,7 +149,9 @@ pub fn sweep_csv(result: &SweepResult) -> String {
         let _ = write!(out, ",{}", p.name());
     }
     for pre in ["is", "oos"] {
-        for col in ["return", "max_drawdown", "sharpe", "sortino", "trades", "win_rate", "profit_factor", "fees", "funding"] {
+        for col in
+            ["return", "max_drawdown", "sharpe", "sortino", "trades", "win_rate", "profit_factor", "fees", "funding"]
+        {
             let _ = write!(out, ",{pre}_{col}");
         }
     }
