@@ -1,7 +1,9 @@
 //! Backtest throughput through the full pipeline: trend strategy, risk checks, order manager,
-//! simulated exchange and equity tracking, candles fed from memory.
+//! simulated exchange and equity tracking, candles fed from memory. `*_no_timeline` runs the same
+//! loop with a sink that keeps nothing, to show what keeping the mode-switch timeline costs.
+//! The `sweep` group times a 4-point `--sweep` grid on 1 and 2 jobs (points per second).
 
-use autobot::backtest::runner::run_events;
+use autobot::backtest::runner::{run_events, run_events_plain};
 use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
 use autobot::domain::{Event, Interval, Money};
 use autobot::engine::{Engine, EngineConfig};
@@ -62,16 +64,17 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("backtest");
     g.sample_size(10);
     g.throughput(Throughput::Elements(events.len() as u64));
-    for (name, tf, all) in [
-        ("trend_15m_from_1m_candles_1M", Interval::M15, false),
-        ("trend_on_every_1m_candle_1M", Interval::M1, false),
-        ("all_modes_advanced_analysis_patterns_1M", Interval::M15, true),
+    for (name, tf, all, timeline) in [
+        ("trend_15m_from_1m_candles_1M", Interval::M15, false, true),
+        ("trend_on_every_1m_candle_1M", Interval::M1, false, true),
+        ("all_modes_advanced_analysis_patterns_1M", Interval::M15, true, true),
+        ("all_modes_advanced_analysis_patterns_1M_no_timeline", Interval::M15, true, false),
     ] {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || pipeline(tf, all),
                 |mut p| {
-                    let out = run_events(&mut p, &events);
+                    let out = if timeline { run_events(&mut p, &events) } else { run_events_plain(&mut p, &events) };
                     assert!(out.candles == events.len() as u64);
                     out.trades.len()
                 },
@@ -82,5 +85,31 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A 4-point sweep (all five modes, default indicator set, as `autobot backtest --sweep` runs it)
+/// over 200 000 generated 1m candles (140 000 in sample), on 1 and 2 jobs.
+fn sweep(c: &mut Criterion) {
+    use autobot::backtest::data::{split, Prepared};
+    use autobot::backtest::sweep::parse_all;
+    use autobot::backtest::sweep_run::{run_sweep, RankBy, SweepOptions};
+    let events = candles(200_000);
+    let instruments: Vec<_> = demo_instruments().into_iter().filter(|i| i.symbol.as_str() == "BTCUSDT").collect();
+    let data = Prepared { events, instruments, interval: Interval::M1 };
+    let config = autobot::config::Config::default();
+    let params = parse_all(&["trend.stop_atr=1.5,2,2.5,3".to_string()], &config.strategy).unwrap();
+    let (is, _) = split(&data.events, 0.7).unwrap();
+    let mut g = c.benchmark_group("sweep");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(4));
+    for jobs in [1usize, 2] {
+        g.bench_function(format!("4_points_140k_1m_candles_jobs_{jobs}"), |b| {
+            b.iter(|| {
+                let opts = SweepOptions { jobs, rank: RankBy::Sharpe, top: 0 };
+                run_sweep(&config, &data, is, &[], params.clone(), opts).unwrap().rows.len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, sweep);
 criterion_main!(benches);

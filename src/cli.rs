@@ -139,9 +139,40 @@ pub struct AnalyzeArgs {
     pub patterns: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct BacktestArgs {
-    /// Folder for report.json, trades.csv and equity.png.
+    /// Folder for report.json, trades.csv, equity.png and mode_switches.csv (and compare.* / sweep.csv).
     #[arg(long, value_name = "DIR", default_value = "backtest-report")]
     pub report: PathBuf,
+    /// Enable only these modes, the others off: trend,range,breakout,reversal,hedge.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub modes: Option<Vec<String>>,
+    /// Strategy engine: `modes` (the five regime modes) or `ema` (default: the config's).
+    #[arg(long, value_name = "modes|ema")]
+    pub engine: Option<String>,
+    /// Start of the window: candles opening at or after this time (YYYY-MM-DD[THH:MM], UTC, or epoch ms).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// End of the window: candles opening before this time.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// In-sample = the first FRACTION of the candles, out-of-sample = the rest; reported separately.
+    #[arg(long, value_name = "FRACTION")]
+    pub split: Option<f64>,
+    /// All modes, each mode alone, the EMA engine and buy-and-hold, in and out of sample, in
+    /// parallel; writes compare.csv and compare.md.
+    #[arg(long)]
+    pub compare: bool,
+    /// Sweep a parameter: SECTION.PARAM=a,b,c or SECTION.PARAM=lo:hi:step (repeat for a grid).
+    #[arg(long, value_name = "SECTION.PARAM=VALUES")]
+    pub sweep: Vec<String>,
+    /// Parallel runs for --compare and --sweep (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Sweep ranking: sharpe, sortino, return, calmar, profit_factor, win_rate, expectancy, max_drawdown.
+    #[arg(long, value_name = "METRIC", default_value = "sharpe")]
+    pub rank: String,
+    /// Sweep points re-run out of sample (the best by --rank).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub top: usize,
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind, MockExchangeArgs};
-use autobot::config::{default_db_path, default_log_dir, Config, Speed};
+use autobot::config::{default_db_path, default_log_dir, Config};
 use autobot::runtime::venue::{VenueKind, VenueOptions};
 use autobot::runtime::RunOptions;
 use clap::Parser;
@@ -131,21 +131,8 @@ fn run(opts: RunOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn backtest(mut opts: RunOptions, args: BacktestArgs) -> anyhow::Result<()> {
-    opts.speed = Speed::Max;
-    let started = std::time::Instant::now();
-    let outcome = autobot::backtest::runner::run(&opts)?;
-    let elapsed = started.elapsed();
-    let files = autobot::backtest::write_outcome(&args.report, &outcome)?;
-    eprintln!(
-        "backtest: {} candles in {:.3} s ({:.0} candles/s), {} trades; report in {}",
-        outcome.candles,
-        elapsed.as_secs_f64(),
-        outcome.candles as f64 / elapsed.as_secs_f64().max(1e-9),
-        outcome.trades.len(),
-        files.display()
-    );
-    Ok(())
+fn backtest(opts: RunOptions, args: BacktestArgs) -> anyhow::Result<()> {
+    autobot::backtest::command::execute(opts, &args)
 }
 
 fn analyze(opts: RunOptions, args: AnalyzeArgs) -> anyhow::Result<()> {

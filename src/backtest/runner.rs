@@ -1,9 +1,11 @@
-//! Backtest runner: the same pipeline as a live run, fed from memory in a plain loop.
+//! Backtest runner: the same pipeline as a live run, fed from memory in a plain loop. The loop
+//! hands the engine's actions to a [`Sink`]; `run_events` uses [`SwitchLog`], which keeps the
+//! mode switches for the timeline and ignores everything else.
 
-use crate::domain::{ClosedTrade, EquityPoint, Event, Money};
-use crate::runtime::pipeline::{NoSink, Pipeline};
-use crate::runtime::source::MarketSource;
-use crate::runtime::{build, RunOptions};
+use super::timeline::SwitchLog;
+use crate::domain::{ClosedTrade, EquityPoint, Event, ModeSwitch, Money};
+use crate::runtime::pipeline::{NoSink, Pipeline, Sink};
+use crate::runtime::RunOptions;
 
 /// What a backtest produced.
 #[derive(Debug, Clone)]
@@ -23,38 +25,32 @@ pub struct BacktestOutcome {
     pub buy_and_hold_return: f64,
     /// Per-mode statistics at the end.
     pub modes: Vec<crate::engine::ModeView>,
+    /// Every mode switch the engine made, in order (empty for a sink that keeps none).
+    pub switches: Vec<ModeSwitch>,
 }
 
-/// Loads the data (CSV or generator), then runs it through the pipeline.
+/// Loads the data (CSV or generator), then runs it through a pipeline built from the options.
 pub fn run(opts: &RunOptions) -> anyhow::Result<BacktestOutcome> {
-    let (mut source, mut pipeline, opening) = build(opts)?;
-    // Nobody watches a backtest: skip the UI's candle history.
-    pipeline.engine.set_history_len(0);
-    if matches!(source, MarketSource::Generator(_)) && opts.max_candles.is_none() {
-        anyhow::bail!("a backtest on the generated market needs --max-candles N (or --data FILE)");
-    }
-    for e in &opening {
-        pipeline.inform(e, &mut NoSink);
-    }
-    let symbols = opening.iter().filter(|e| matches!(e, Event::Instrument(_))).count().max(1) as u64;
-    let limit = opts.max_candles.map(|n| n * symbols).unwrap_or(u64::MAX);
-    // Load everything first so the measured loop reads from memory.
-    let mut events = Vec::new();
-    let mut batch = Vec::new();
-    let mut candles = 0u64;
-    while candles < limit {
-        batch.clear();
-        if !source.next_batch(&mut batch) {
-            break;
-        }
-        candles += batch.iter().filter(|e| matches!(e, Event::Candle(c) if c.closed)).count() as u64;
-        events.append(&mut batch);
-    }
-    Ok(run_events(&mut pipeline, &events))
+    let data = super::data::prepare(opts)?;
+    Ok(super::data::run_slice(&opts.config, &data, &data.events))
 }
 
-/// The hot loop: no channels, no sleeps, no allocation per event beyond the equity curve.
+/// [`run_events_with`] keeping the mode-switch timeline.
 pub fn run_events(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome {
+    let mut log = SwitchLog::default();
+    let mut out = run_events_with(pipeline, events, &mut log);
+    out.switches = log.switches;
+    out
+}
+
+/// [`run_events_with`] recording nothing (`switches` stays empty).
+pub fn run_events_plain(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome {
+    run_events_with(pipeline, events, &mut NoSink)
+}
+
+/// The hot loop: no channels, no sleeps, no allocation per event beyond the equity curve; the
+/// engine's actions and the venue's reports also go to `sink`.
+pub fn run_events_with<S: Sink>(pipeline: &mut Pipeline, events: &[Event], sink: &mut S) -> BacktestOutcome {
     // One point per closed candle of the first symbol at most: reserved once (pages that a
     // multi-symbol run leaves unused are never touched), so the curve is never copied to grow.
     let mut equity = Vec::with_capacity(events.len() + 1);
@@ -75,7 +71,7 @@ pub fn run_events(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome 
         });
     }
     for event in events {
-        pipeline.feed(event, &mut NoSink);
+        pipeline.feed(event, sink);
         if let Event::Candle(c) = event {
             if !c.closed {
                 continue;
@@ -127,5 +123,6 @@ pub fn run_events(pipeline: &mut Pipeline, events: &[Event]) -> BacktestOutcome 
         bar_ms,
         buy_and_hold_return,
         modes: snapshot.strategy.modes,
+        switches: Vec::new(),
     }
 }
