@@ -67,6 +67,8 @@ pub enum CommandKind {
     Analyze(AnalyzeArgs),
     /// Serve a Bybit V5 compatible mock exchange (REST + WebSocket) backed by the simulator.
     MockExchange(MockExchangeArgs),
+    /// List the recorded sessions of the database (ids for `backtest --replay`).
+    Sessions,
 }
 
 /// `autobot mock-exchange` (also uses the global `--data`, `--seed` and `--symbols`).
@@ -128,4 +130,9 @@ pub struct BacktestArgs {
     /// Folder for report.json, trades.csv and equity.png.
     #[arg(long, value_name = "DIR", default_value = "backtest-report")]
     pub report: PathBuf,
+    /// Replay recorded session SESSION of the database (`autobot sessions` lists them) through a
+    /// fresh engine, write its decisions to DIR/decisions.csv and check that its orders are
+    /// identical to the recorded ones (exit status 1 when not).
+    #[arg(long, value_name = "SESSION")]
+    pub replay: Option<i64>,
 }

@@ -8,6 +8,7 @@ pub use metrics::{compute as compute_metrics, Metrics, MetricsInput};
 pub use plot::plot_equity;
 pub use report::{write_report, ReportError, ReportFiles};
 mod output;
+pub mod replay;
 pub mod runner;
 
 pub use output::write_outcome;
