@@ -124,7 +124,9 @@ fn replay(db: &std::path::Path, session: i64, dir: &std::path::Path) -> anyhow::
         report.report_dir.display()
     );
     if !report.config_exact {
-        eprintln!("replay: warning: the recorded engine settings did not read back exactly (a float setting may differ)");
+        eprintln!(
+            "replay: warning: the recorded engine settings did not read back exactly (a float setting may differ)"
+        );
     }
     let verdict = report.verdict();
     println!("{verdict}");

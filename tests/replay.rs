@@ -26,11 +26,7 @@ fn stored_orders(db: &Path) -> Vec<(String, String, String)> {
         )
         .unwrap();
     st.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            Qty::from_raw(r.get(1)?).to_string(),
-            Price::from_raw(r.get(2)?).to_string(),
-        ))
+        Ok((r.get::<_, String>(0)?, Qty::from_raw(r.get(1)?).to_string(), Price::from_raw(r.get(2)?).to_string()))
     })
     .unwrap()
     .collect::<Result<_, _>>()
@@ -46,7 +42,8 @@ fn placed_decisions(csv: &Path) -> Vec<(String, String, String)> {
     let mut v: Vec<(i64, String, String, String)> = lines
         .filter_map(|l| {
             let f: Vec<&str> = l.splitn(8, ',').collect();
-            (f[1] == "place_order").then(|| (f[0].parse().unwrap(), f[6].to_string(), f[4].to_string(), f[5].to_string()))
+            (f[1] == "place_order")
+                .then(|| (f[0].parse().unwrap(), f[6].to_string(), f[4].to_string(), f[5].to_string()))
         })
         .collect();
     v.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -94,7 +91,10 @@ fn a_recorded_demo_session_replays_to_identical_orders() {
     let out = sb.run(&["backtest", "--replay", "1", "--db", db_s, "--report", report.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(stdout.contains("MISMATCH") && stdout.contains(first.as_str()) && stdout.contains("filled_qty"), "{stdout}");
+    assert!(
+        stdout.contains("MISMATCH") && stdout.contains(first.as_str()) && stdout.contains("filled_qty"),
+        "{stdout}"
+    );
 
     // An unknown session is a clear error.
     let out = sb.run(&["backtest", "--replay", "7", "--db", db_s, "--report", report.to_str().unwrap()]);
@@ -119,7 +119,8 @@ fn recorded_run(db: &Path, commands: &[(usize, Command)]) -> (i64, Vec<u64>) {
     }
     let b = p.venue.balance();
     p.inform(&Event::Balance(b), &mut sink);
-    let mut gen = MarketGenerator::new(GeneratorConfig { seed: 3, intra_minute_steps: 1, ..GeneratorConfig::default() });
+    let mut gen =
+        MarketGenerator::new(GeneratorConfig { seed: 3, intra_minute_steps: 1, ..GeneratorConfig::default() });
     let mut at = Vec::new();
     let mut buf = Vec::new();
     for minute in 0..4_000 {
@@ -168,7 +169,8 @@ fn operator_commands_replay_at_the_same_place() {
         "pausing for 1,500 minutes changed no order"
     );
     // While paused no strategy opened a position.
-    let paused_span = (loaded.events[at[0] as usize..at[1] as usize]).iter().filter_map(|e| e.ts_ms()).collect::<Vec<_>>();
+    let paused_span =
+        (loaded.events[at[0] as usize..at[1] as usize]).iter().filter_map(|e| e.ts_ms()).collect::<Vec<_>>();
     let (from, to) = (paused_span[0], *paused_span.last().unwrap());
     let entries = report
         .replayed

@@ -171,12 +171,9 @@ fn decision(ts_ms: i64, a: &Action) -> Decision {
             reason: if trigger_price.is_some() { "trigger".into() } else { String::new() },
             ..blank
         },
-        Action::CancelOrder { symbol, client_order_id } => Decision {
-            kind: "cancel_order",
-            symbol: Some(*symbol),
-            client_order_id: Some(*client_order_id),
-            ..blank
-        },
+        Action::CancelOrder { symbol, client_order_id } => {
+            Decision { kind: "cancel_order", symbol: Some(*symbol), client_order_id: Some(*client_order_id), ..blank }
+        }
         Action::CancelAll { symbol } => Decision { kind: "cancel_all", symbol: *symbol, ..blank },
         Action::RecordSignal(s) => Decision {
             ts_ms: s.ts_ms,
@@ -278,7 +275,9 @@ fn field_difference(a: &Order, b: &Order) -> String {
         let mut out = Vec::new();
         for (k, v) in m {
             match v {
-                serde_json::Value::Object(inner) => out.extend(inner.into_iter().map(|(k2, v2)| (format!("{k}.{k2}"), v2))),
+                serde_json::Value::Object(inner) => {
+                    out.extend(inner.into_iter().map(|(k2, v2)| (format!("{k}.{k2}"), v2)))
+                }
                 v => out.push((k, v)),
             }
         }

@@ -106,7 +106,8 @@ fn a_pipeline_run_replays_to_the_same_orders_without_the_venue() {
     }
     let b = p.venue.balance();
     p.inform(&Event::Balance(b), &mut tape);
-    let mut gen = MarketGenerator::new(GeneratorConfig { seed: 11, intra_minute_steps: 0, ..GeneratorConfig::default() });
+    let mut gen =
+        MarketGenerator::new(GeneratorConfig { seed: 11, intra_minute_steps: 0, ..GeneratorConfig::default() });
     let mut buf = Vec::new();
     for minute in 0..6_000 {
         if minute == 3_000 {

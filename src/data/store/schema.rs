@@ -174,8 +174,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Tables `Store::count` accepts (the names are spliced into SQL, so only these).
-pub(crate) const TABLES: &[&str] =
-    &[
+pub(crate) const TABLES: &[&str] = &[
     "sessions",
     "candles",
     "trades",

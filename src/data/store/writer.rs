@@ -35,7 +35,9 @@ pub enum StoreMsg {
     /// A chunk of the session journal (engine inputs for replays).
     Journal(JournalChunk),
     /// The session ended (wall-clock ms), recorded on the session row.
-    SessionEnd { ended_ms: i64 },
+    SessionEnd {
+        ended_ms: i64,
+    },
     /// Answered once everything queued before it is committed.
     Flush(Sender<()>),
 }

@@ -378,7 +378,18 @@ record!(Ticker {
     price_24h_pct
 });
 record!(Liquidation { symbol, ts_ms, side, price, qty });
-record!(OrderUpdate { client_order_id, order_id, symbol, status, qty, price, trigger_price, filled_qty, ts_ms, reason });
+record!(OrderUpdate {
+    client_order_id,
+    order_id,
+    symbol,
+    status,
+    qty,
+    price,
+    trigger_price,
+    filled_qty,
+    ts_ms,
+    reason
+});
 record!(Fill { symbol, client_order_id, order_id, exec_id, side, price, qty, fee, fee_rate, is_maker, ts_ms });
 record!(Position {
     symbol,

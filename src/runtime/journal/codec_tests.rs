@@ -232,7 +232,7 @@ fn hostile_payloads_give_typed_errors() {
         other => panic!("{other:?}"),
     }
     // A symbol longer than any symbol.
-    let mut long = vec![0u8, 200];
+    let mut long = vec![0u8, 0xc8, 0x01]; // tag 0, varint 200
     long.extend([b'A'; 200]);
     let mut framed = vec![0x80 | (long.len() & 0x7f) as u8, (long.len() >> 7) as u8];
     framed.extend(long);
