@@ -80,6 +80,8 @@ pub enum CommandKind {
     Analyze(AnalyzeArgs),
     /// Serve a Bybit V5 compatible mock exchange (REST + WebSocket) backed by the simulator.
     MockExchange(MockExchangeArgs),
+    /// List the recorded sessions of the database (ids for `backtest --replay`).
+    Sessions,
 }
 
 /// `autobot mock-exchange` (also uses the global `--data`, `--seed` and `--symbols`).
@@ -175,4 +177,9 @@ pub struct BacktestArgs {
     /// Sweep points re-run out of sample (the best by --rank).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub top: usize,
+    /// Replay recorded session SESSION of the database (`autobot sessions` lists them) through a
+    /// fresh engine, write its decisions to DIR/decisions.csv and check that its orders are
+    /// identical to the recorded ones (exit status 1 when not).
+    #[arg(long, value_name = "SESSION")]
+    pub replay: Option<i64>,
 }

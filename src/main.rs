@@ -68,6 +68,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         Some(CommandKind::Backtest(args)) => backtest(opts, args),
         Some(CommandKind::Analyze(args)) => analyze(opts, args),
         Some(CommandKind::MockExchange(args)) => mock_exchange(opts, args),
+        Some(CommandKind::Sessions) => sessions(&opts.db_path),
         None => {
             let mut opts = opts;
             confirm_real_money(&mut opts.venue, opts.headless, cli.run.yes_i_know_this_is_real_money)?;
@@ -132,7 +133,61 @@ fn run(opts: RunOptions) -> anyhow::Result<()> {
 }
 
 fn backtest(opts: RunOptions, args: BacktestArgs) -> anyhow::Result<()> {
+    if let Some(session) = args.replay {
+        return replay(&opts.db_path, session, &args.report);
+    }
     autobot::backtest::command::execute(opts, &args)
+}
+
+fn replay(db: &std::path::Path, session: i64, dir: &std::path::Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let report = autobot::backtest::replay::run(db, session, dir)?;
+    let r = &report.replayed;
+    eprintln!(
+        "replay: session {session}: {} events, {} candles, {} decisions, {} trades in {:.3} s; report and decisions.csv in {}",
+        r.events,
+        r.outcome.candles,
+        r.decisions.len(),
+        r.outcome.trades.len(),
+        started.elapsed().as_secs_f64(),
+        report.report_dir.display()
+    );
+    if !report.config_exact {
+        eprintln!(
+            "replay: warning: the recorded engine settings did not read back exactly (a float setting may differ)"
+        );
+    }
+    let verdict = report.verdict();
+    println!("{verdict}");
+    match report.difference {
+        None => Ok(()),
+        Some(_) => anyhow::bail!("{verdict}"),
+    }
+}
+
+fn sessions(db: &std::path::Path) -> anyhow::Result<()> {
+    if !db.exists() {
+        anyhow::bail!("no database at {}", db.display());
+    }
+    let store = autobot::data::store::Store::open(db)?;
+    let list = store.session_summaries()?;
+    println!("{:>6}  {:<10} {:<20} {:<20} {:>10} {:>7}", "id", "venue", "start (UTC)", "end (UTC)", "events", "orders");
+    for s in &list {
+        let end = s.ended_ms.map(utc).unwrap_or_else(|| "-".into());
+        println!("{:>6}  {:<10} {:<20} {:<20} {:>10} {:>7}", s.id, s.venue, utc(s.started_ms), end, s.events, s.orders);
+    }
+    if list.is_empty() {
+        eprintln!("no sessions in {}", db.display());
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of a UTC millisecond time.
+fn utc(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let secs = ms.rem_euclid(86_400_000) / 1000;
+    let (y, m, d) = autobot::domain::civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 fn analyze(opts: RunOptions, args: AnalyzeArgs) -> anyhow::Result<()> {

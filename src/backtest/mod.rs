@@ -10,6 +10,7 @@ pub mod metrics;
 mod output;
 pub mod parallel;
 pub mod plot;
+pub mod replay;
 pub mod report;
 pub mod runner;
 pub mod sweep;

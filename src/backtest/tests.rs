@@ -32,6 +32,7 @@ fn opts(candles: u64) -> RunOptions {
         exit_at_end: true,
         seed: 7,
         headless: true,
+        venue: Default::default(),
     }
 }
 

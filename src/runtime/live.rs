@@ -154,11 +154,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
     let store = Store::open(&opts.db_path)?;
     let session =
         store.new_session(venue.kind.name(), None, &serde_json::to_string(&opts.config).unwrap_or_default())?;
-    let writer = StoreWriter::spawn(store, session);
-    let sink = StoreSink { sender: writer.sender(), fills: 0, orders: 0 };
     let mut ecfg = engine_config(&opts.config, LIVE_INTERVAL);
     ecfg.venue = venue.kind.name().to_string();
     ecfg.live = venue.real_money() && conn.access == AccessMode::Trade;
+    // The session journal replays through an engine built from exactly these settings.
+    super::journal::record_engine_config(&store, session, &ecfg)?;
+    let writer = StoreWriter::spawn(store, session);
+    let sink = StoreSink::new(writer.sender());
     let expected_streams = 1 + usize::from(private.is_some());
     let mut core = LiveCore::new(
         Engine::new(ecfg),
@@ -268,6 +270,8 @@ fn drive(
     last.connection = crate::engine::ConnectionState::Ended;
     snapshots.send_replace(Arc::new(last));
     stop.store(true, Ordering::SeqCst);
+    // Everything the engine saw is queued for the journal before the writer drains.
+    core.sink.journal.finish();
     if core.candle_gaps > 0 {
         tracing::warn!(gaps = core.candle_gaps, "the engine saw holes in the candle series");
     }

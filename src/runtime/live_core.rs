@@ -105,6 +105,7 @@ impl LiveCore {
     /// Bybit or the paper simulator), timers and operator commands all pass here, after
     /// filtering (duplicate candles never arrive). A session recorder hooks in here.
     pub fn feed(&mut self, event: &Event) {
+        self.sink.journal.record(event);
         self.engine.on_event_into(event, &mut self.actions);
         match event {
             Event::Candle(c) => {

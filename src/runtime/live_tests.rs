@@ -46,7 +46,7 @@ fn core(watch_only: Option<&str>) -> (LiveCore, Arc<Mutex<Vec<Action>>>, StoreWr
     let store = Store::open_in_memory().unwrap();
     let session = store.new_session("mock", None, "{}").unwrap();
     let writer = StoreWriter::spawn(store, session);
-    let sink = StoreSink { sender: writer.sender(), fills: 0, orders: 0 };
+    let sink = StoreSink::new(writer.sender());
     let sent = Arc::new(Mutex::new(Vec::new()));
     let engine = Engine::new(EngineConfig { venue: "mock".into(), ..EngineConfig::default() });
     let exec = Exec::Other(Box::new(Stub(sent.clone())));

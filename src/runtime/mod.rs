@@ -3,6 +3,7 @@
 //! a `watch` channel of snapshots out and an mpsc channel of commands in. The demo venue runs
 //! here; Bybit venues, the mock and paper run in `live`.
 
+pub mod journal;
 pub mod live;
 pub mod live_core;
 pub mod live_start;
@@ -19,7 +20,7 @@ use crate::domain::{Command, EquityPoint, Event, Money, Rate, Symbol};
 use crate::engine::{ConnectionState, Engine, EngineConfig, Snapshot};
 use crate::exchange::sim::{SimConfig, SimExchange};
 use pipeline::Pipeline;
-use recorder::StoreSink;
+pub use recorder::StoreSink;
 use source::MarketSource;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -117,6 +118,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
         opts.data.is_none().then_some(opts.seed),
         &serde_json::to_string(&opts.config).unwrap_or_default(),
     )?;
+    journal::record_engine_config(&store, session, &pipeline.engine.config)?;
     let writer = StoreWriter::spawn(store, session);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -125,7 +127,7 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>();
 
     let engine_stop = stop.clone();
-    let sink = StoreSink { sender: writer.sender(), fills: 0, orders: 0 };
+    let sink = StoreSink::new(writer.sender());
     let loop_opts = opts.clone();
     let engine_thread = std::thread::Builder::new()
         .name("engine".into())
@@ -330,6 +332,8 @@ fn drive(
         }
     }
     publish(&pipeline, &latency, ended);
+    // Everything the engine saw is queued before the writer is told to finish.
+    sink.journal.finish();
     // Tell the UI (if any) that the run is over.
     stop.store(true, Ordering::SeqCst);
     RunSummary {

@@ -14,6 +14,10 @@ pub trait Sink {
     fn on_account_event(&mut self, event: &Event);
     /// An action from the engine.
     fn on_action(&mut self, action: &Action);
+    /// Any event about to enter the engine (market, account, command, opening), in the exact
+    /// order the engine sees them: the session journal records these for replays.
+    #[inline]
+    fn on_engine_input(&mut self, _event: &Event) {}
 }
 
 /// A sink that records nothing (backtests keep what they need in the engine and venue).
@@ -50,20 +54,25 @@ impl Pipeline {
         self.venue.on_market(event, &mut self.events);
         for e in &self.events {
             sink.on_account_event(e);
+            sink.on_engine_input(e);
             self.engine.on_event_into(e, &mut self.actions);
         }
+        sink.on_engine_input(event);
         self.engine.on_event_into(event, &mut self.actions);
         self.settle(sink);
     }
 
     /// An operator command, with its consequences.
     pub fn command(&mut self, command: Command, sink: &mut impl Sink) {
-        self.engine.on_event_into(&Event::Command(command), &mut self.actions);
+        let event = Event::Command(command);
+        sink.on_engine_input(&event);
+        self.engine.on_event_into(&event, &mut self.actions);
         self.settle(sink);
     }
 
     /// Feeds an event to the engine only (instrument rules, the opening balance).
     pub fn inform(&mut self, event: &Event, sink: &mut impl Sink) {
+        sink.on_engine_input(event);
         self.engine.on_event_into(event, &mut self.actions);
         self.settle(sink);
     }
@@ -88,6 +97,7 @@ impl Pipeline {
             self.pending.clear();
             for e in &self.events {
                 sink.on_account_event(e);
+                sink.on_engine_input(e);
                 self.engine.on_event_into(e, &mut self.actions);
             }
         }

@@ -1,5 +1,7 @@
-//! Sends what a run produces to the storage writer and the log.
+//! Sends what a run produces to the storage writer and the log, and every engine input to the
+//! session journal.
 
+use super::journal::SessionRecorder;
 use super::pipeline::Sink;
 use crate::data::store::{StoreMsg, StoreSender};
 use crate::domain::{Action, AlertLevel, Event};
@@ -9,9 +11,16 @@ pub struct StoreSink {
     pub sender: StoreSender,
     pub fills: u64,
     pub orders: u64,
+    /// The session journal (engine inputs, for replays).
+    pub journal: SessionRecorder,
 }
 
 impl StoreSink {
+    /// A sink for the writer's session, journal included.
+    pub fn new(sender: StoreSender) -> Self {
+        Self { journal: SessionRecorder::new(sender.clone()), sender, fills: 0, orders: 0 }
+    }
+
     /// Queues a row; a closed writer is logged (once per message kind), never a panic.
     pub fn record(&self, msg: StoreMsg) {
         if let Err(e) = self.sender.send(msg) {
@@ -21,6 +30,11 @@ impl StoreSink {
 }
 
 impl Sink for StoreSink {
+    #[inline]
+    fn on_engine_input(&mut self, event: &Event) {
+        self.journal.record(event);
+    }
+
     fn on_account_event(&mut self, event: &Event) {
         match event {
             Event::Fill(f) => {

@@ -10,12 +10,14 @@
 
 mod codec;
 mod import;
+mod journal;
 mod query;
 mod schema;
 mod write;
 mod writer;
 
 pub use import::ImportStats;
+pub use journal::{JournalChunk, SessionSummary};
 pub use query::Session;
 pub use schema::SCHEMA_VERSION;
 pub use writer::{StoreMsg, StoreSender, StoreWriter, WriterStats};

@@ -151,15 +151,42 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_ts ON alerts (ts_ms);
 ";
 
+/// Version 2: the session journal (every engine input, for `backtest --replay`) and the engine
+/// settings and end time of a session.
+const V2: &str = "
+CREATE TABLE session_events (
+    session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    chunk       INTEGER NOT NULL,    -- 0, 1, 2, ... in recording order
+    first_seq   INTEGER NOT NULL,    -- sequence number of the chunk's first event
+    events      INTEGER NOT NULL,    -- events in the chunk
+    format      INTEGER NOT NULL,    -- record layout version (runtime::journal::FORMAT)
+    payload     BLOB    NOT NULL,    -- length-prefixed binary records
+    PRIMARY KEY (session_id, chunk)
+);
+ALTER TABLE sessions ADD COLUMN engine_config TEXT;   -- JSON of the engine settings used
+ALTER TABLE sessions ADD COLUMN ended_ms INTEGER;
+";
+
 /// All migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Tables `Store::count` accepts (the names are spliced into SQL, so only these).
-pub(crate) const TABLES: &[&str] =
-    &["sessions", "candles", "trades", "orders", "fills", "positions", "equity", "signals", "mode_switches", "alerts"];
+pub(crate) const TABLES: &[&str] = &[
+    "sessions",
+    "candles",
+    "trades",
+    "orders",
+    "fills",
+    "positions",
+    "equity",
+    "signals",
+    "mode_switches",
+    "alerts",
+    "session_events",
+];
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -6,6 +6,7 @@
 //! rolled back and replayed one message per transaction, so one bad record cannot take its
 //! neighbours down; the failures are logged, counted and reported by [`StoreWriter::finish`].
 
+use super::journal::{self, JournalChunk};
 use super::{write, Store, StoreError};
 use crate::domain::{Alert, Candle, EquityPoint, Fill, ModeSwitch, Order, Position, SignalRecord, Trade};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +32,12 @@ pub enum StoreMsg {
     Signal(SignalRecord),
     ModeSwitch(ModeSwitch),
     Alert(Alert),
+    /// A chunk of the session journal (engine inputs for replays).
+    Journal(JournalChunk),
+    /// The session ended (wall-clock ms), recorded on the session row.
+    SessionEnd {
+        ended_ms: i64,
+    },
     /// Answered once everything queued before it is committed.
     Flush(Sender<()>),
 }
@@ -47,6 +54,8 @@ pub struct WriterStats {
     pub signals: u64,
     pub mode_switches: u64,
     pub alerts: u64,
+    /// Journal chunks (each holds many engine inputs).
+    pub journal_chunks: u64,
     /// Transactions committed.
     pub batches: u64,
     /// Messages that could not be written.
@@ -65,6 +74,7 @@ impl WriterStats {
             + self.signals
             + self.mode_switches
             + self.alerts
+            + self.journal_chunks
     }
 }
 
@@ -276,6 +286,11 @@ fn write_one(
         StoreMsg::Signal(s) => (write::signal(conn, session_id, s)?, &mut stats.signals),
         StoreMsg::ModeSwitch(m) => (write::mode_switch(conn, session_id, m)?, &mut stats.mode_switches),
         StoreMsg::Alert(a) => (write::alert(conn, session_id, a)?, &mut stats.alerts),
+        StoreMsg::Journal(c) => (journal::journal_chunk(conn, session_id, c)?, &mut stats.journal_chunks),
+        StoreMsg::SessionEnd { ended_ms } => {
+            journal::session_end(conn, session_id, *ended_ms)?;
+            return Ok(());
+        }
         StoreMsg::Flush(_) => return Ok(()),
     };
     *counter += n as u64;
@@ -292,6 +307,7 @@ fn add(total: &mut WriterStats, part: &WriterStats) {
     total.signals += part.signals;
     total.mode_switches += part.mode_switches;
     total.alerts += part.alerts;
+    total.journal_chunks += part.journal_chunks;
 }
 
 macro_rules! from_record {
