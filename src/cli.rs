@@ -28,6 +28,9 @@ pub struct CommonArgs {
     /// Venue: demo.
     #[arg(long, global = true, value_name = "NAME")]
     pub venue: Option<String>,
+    /// Bybit REST base URL (the `mock` venue, or a custom endpoint).
+    #[arg(long, global = true, value_name = "URL")]
+    pub exchange_url: Option<String>,
     /// Symbols to trade, comma separated (BTCUSDT,ETHUSDT).
     #[arg(long, global = true, value_name = "A,B", value_delimiter = ',')]
     pub symbols: Option<Vec<String>>,
@@ -67,6 +70,29 @@ pub enum CommandKind {
     Analyze(AnalyzeArgs),
     /// Serve a Bybit V5 compatible mock exchange (REST + WebSocket) backed by the simulator.
     MockExchange(MockExchangeArgs),
+    /// Download Bybit klines into the database (`--db`): resumable, fills gaps, idempotent.
+    Download(DownloadArgs),
+}
+
+/// `autobot download` (also uses the global `--db`, and `--venue mainnet|testnet` or
+/// `--exchange-url URL`; mainnet when neither is given).
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Symbol, e.g. BTCUSDT.
+    #[arg(long, value_name = "SYMBOL")]
+    pub symbol: String,
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M, or Bybit's 1 5 60 240 D W M.
+    #[arg(long, value_name = "I", default_value = "1m")]
+    pub interval: String,
+    /// Window start (inclusive): YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Window end (exclusive), same forms; default: now.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Product category: linear, inverse or spot.
+    #[arg(long, value_name = "NAME", default_value = "linear")]
+    pub category: String,
 }
 
 /// `autobot mock-exchange` (also uses the global `--data`, `--seed` and `--symbols`).
