@@ -28,6 +28,10 @@ pub struct CommonArgs {
     /// Venue: demo, paper, testnet, demo-trading, mainnet or mock.
     #[arg(long, global = true, value_name = "NAME")]
     pub venue: Option<String>,
+    /// Bybit REST base URL (`http://127.0.0.1:PORT` for `--venue mock`, or a custom endpoint);
+    /// the WebSockets are on the same host.
+    #[arg(long, global = true, value_name = "URL")]
+    pub exchange_url: Option<String>,
     /// Symbols to trade, comma separated (BTCUSDT,ETHUSDT).
     #[arg(long, global = true, value_name = "A,B", value_delimiter = ',')]
     pub symbols: Option<Vec<String>>,
@@ -57,9 +61,6 @@ pub struct RunArgs {
     /// Seed of the market generator.
     #[arg(long, global = true, value_name = "N")]
     pub seed: Option<u64>,
-    /// Exchange REST base (`http://127.0.0.1:PORT` for `--venue mock`); WebSockets on the same host.
-    #[arg(long, value_name = "URL")]
-    pub exchange_url: Option<String>,
     /// File with BYBIT_API_KEY=... and BYBIT_API_SECRET=... lines (must not be readable by others).
     /// The environment variables of the same names win.
     #[arg(long, value_name = "PATH")]
@@ -82,6 +83,29 @@ pub enum CommandKind {
     MockExchange(MockExchangeArgs),
     /// List the recorded sessions of the database (ids for `backtest --replay`).
     Sessions,
+    /// Download Bybit klines into the database (`--db`): resumable, fills gaps, idempotent.
+    Download(DownloadArgs),
+}
+
+/// `autobot download` (also uses the global `--db`, and `--venue mainnet|testnet` or
+/// `--exchange-url URL`; mainnet when neither is given).
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Symbol, e.g. BTCUSDT.
+    #[arg(long, value_name = "SYMBOL")]
+    pub symbol: String,
+    /// Bar interval: 1m 3m 5m 15m 30m 1h 2h 4h 6h 12h 1d 1w 1M, or Bybit's 1 5 60 240 D W M.
+    #[arg(long, value_name = "I", default_value = "1m")]
+    pub interval: String,
+    /// Window start (inclusive): YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or epoch ms.
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// Window end (exclusive), same forms; default: now.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Product category: linear, inverse or spot.
+    #[arg(long, value_name = "NAME", default_value = "linear")]
+    pub category: String,
 }
 
 /// `autobot mock-exchange` (also uses the global `--data`, `--seed` and `--symbols`).

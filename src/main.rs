@@ -1,7 +1,7 @@
 //! `autobot`: parse flags, load the config, pick the command, run it.
 
 use anyhow::Context;
-use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind, MockExchangeArgs};
+use autobot::cli::{AnalyzeArgs, BacktestArgs, Cli, CommandKind, DownloadArgs, MockExchangeArgs};
 use autobot::config::{default_db_path, default_log_dir, Config};
 use autobot::runtime::venue::{VenueKind, VenueOptions};
 use autobot::runtime::RunOptions;
@@ -58,7 +58,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         config,
         venue: VenueOptions {
             kind: venue_kind,
-            exchange_url: cli.run.exchange_url.clone(),
+            exchange_url: cli.common.exchange_url.clone(),
             key_file: cli.run.key_file.clone(),
             live: cli.run.live,
             confirmed: false,
@@ -69,6 +69,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         Some(CommandKind::Analyze(args)) => analyze(opts, args),
         Some(CommandKind::MockExchange(args)) => mock_exchange(opts, args),
         Some(CommandKind::Sessions) => sessions(&opts.db_path),
+        Some(CommandKind::Download(args)) => download(&cli.common, opts, args),
         None => {
             let mut opts = opts;
             confirm_real_money(&mut opts.venue, opts.headless, cli.run.yes_i_know_this_is_real_money)?;
@@ -239,4 +240,92 @@ fn mock_exchange(opts: RunOptions, args: MockExchangeArgs) -> anyhow::Result<()>
         faults,
     };
     autobot::mock::run_blocking(config)
+}
+
+fn download(common: &autobot::cli::CommonArgs, opts: RunOptions, args: DownloadArgs) -> anyhow::Result<()> {
+    use autobot::data::download::{self, plan, DownloadSpec};
+    use autobot::domain::{Interval, Symbol};
+    use autobot::exchange::bybit::env::Environment;
+    use autobot::exchange::bybit::rest::{local_now_ms, RestClient, RestConfig};
+    use autobot::exchange::bybit::wire::Category;
+    use std::io::IsTerminal;
+
+    let base = match (&common.exchange_url, common.venue.as_deref()) {
+        (Some(url), _) => url.clone(),
+        (None, None | Some("mainnet")) => Environment::Mainnet.rest_url(),
+        (None, Some("testnet")) => Environment::Testnet.rest_url(),
+        (None, Some(other)) => {
+            anyhow::bail!(
+                "download: venue `{other}` has no kline source; use --venue mainnet|testnet or --exchange-url URL"
+            )
+        }
+    };
+    let symbol = Symbol::new(&args.symbol).map_err(|e| anyhow::anyhow!("bad --symbol `{}`: {e}", args.symbol))?;
+    let interval: Interval = args
+        .interval
+        .parse()
+        .map_err(|_| anyhow::anyhow!("bad --interval `{}`: use 1m 5m 15m 1h 4h 1d ...", args.interval))?;
+    let category = Category::parse(&args.category)
+        .filter(|c| *c != Category::Option)
+        .ok_or_else(|| anyhow::anyhow!("bad --category `{}`: use linear, inverse or spot", args.category))?;
+    let from_ms = plan::parse_date(&args.from).context("--from")?;
+    let to_ms = match &args.to {
+        Some(t) => plan::parse_date(t).context("--to")?,
+        None => local_now_ms(),
+    };
+    if let Some(parent) = opts.db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder of the database {}", opts.db_path.display()))?;
+    }
+    let mut store = autobot::data::store::Store::open(&opts.db_path)?;
+    let mut cfg = RestConfig::new(base.clone());
+    cfg.max_retries = 5;
+    cfg.spot = category == Category::Spot;
+    let client = RestClient::new(cfg, None)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let spec = DownloadSpec { category, symbol, interval, from_ms, to_ms };
+    eprintln!(
+        "download: {symbol} {} [{} .. {}) from {base} into {}",
+        interval.label(),
+        plan::format_ts(from_ms),
+        plan::format_ts(to_ms),
+        opts.db_path.display()
+    );
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let result = runtime.block_on(download::download(&client, &mut store, &spec, |p| {
+        let line = format!("download: request {}/{}, {}/{} bars written", p.request, p.requests, p.fetched, p.to_fetch);
+        if terminal {
+            eprint!("\r{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    }));
+    if terminal {
+        eprintln!();
+    }
+    let s = result?;
+    for (first, last, bars) in s.missing_runs.iter().take(20) {
+        eprintln!(
+            "download: the exchange has no data for {bars} bar(s) {} .. {}",
+            plan::format_ts(*first),
+            plan::format_ts(*last)
+        );
+    }
+    if s.missing_runs.len() > 20 {
+        eprintln!("download: ... and {} more gap(s) without data", s.missing_runs.len() - 20);
+    }
+    eprintln!(
+        "download: summary: wanted={} present={} fetched={} gaps={} gaps_filled={} missing={} requests={} up_to={} in {:.1} s",
+        s.wanted,
+        s.already_present,
+        s.fetched,
+        s.gaps,
+        s.gaps_filled,
+        s.still_missing,
+        s.requests,
+        plan::format_ts(s.end_ms),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -2,13 +2,14 @@
 //!
 //! The whole file goes in one transaction. Rows are upserted [`CHUNK`] at a time through one
 //! prepared multi-row statement (SQLite's per-statement cost, not its B-tree, dominates a
-//! one-row insert), with symbol and interval bound once; numbers are parsed straight from the
-//! bytes (prices exactly into 1e-8 units).
+//! one-row insert), with the series id bound once and each bar packed (see `bar.rs`); numbers
+//! are parsed straight from the bytes (prices exactly into 1e-8 units).
 //! A second thread reads and parses while this one inserts. Any bad row aborts with its line
 //! number and the transaction rolls back: nothing of the file is left half-written.
 //! `synchronous = OFF` and a larger page cache hold only for the import (the commit's checkpoint
 //! then skips its fsyncs and no page is spilled mid-transaction).
 
+use super::bar::Bar;
 use super::{Store, StoreError};
 use crate::domain::{Interval, Symbol, DECIMALS};
 use std::io::{BufRead, BufReader, Read};
@@ -25,7 +26,7 @@ pub struct ImportStats {
     pub elapsed: Duration,
 }
 
-/// Rows per multi-row insert (7 bound values each, well under SQLite's variable limit).
+/// Rows per multi-row insert (2 bound values each, well under SQLite's variable limit).
 const CHUNK: usize = 128;
 
 /// Longest line read; a candle row is under 200 bytes, so anything longer is not a candle file.
@@ -140,11 +141,9 @@ impl Store {
         {
             // The newest stored bar, read inside the transaction: no other writer can add one
             // before we commit (our first write would fail with SQLITE_BUSY instead).
-            let newest: Option<i64> = tx.query_row(
-                "SELECT MAX(ts_ms) FROM candles WHERE symbol = ?1 AND interval = ?2",
-                rusqlite::params![symbol.as_str(), interval.as_bybit()],
-                |r| r.get(0),
-            )?;
+            let series = super::write::series_id(&tx, symbol, interval)?;
+            let newest: Option<i64> =
+                tx.query_row("SELECT MAX(ts_ms) FROM candles WHERE series = ?1", [series], |r| r.get(0))?;
             let mut stmts: Option<(rusqlite::Statement<'_>, rusqlite::Statement<'_>)> = None;
             while let Ok(batch) = rx.recv() {
                 let Some(rows) = batch else {
@@ -161,18 +160,18 @@ impl Store {
                     // skip the upsert's work. `OR FAIL` needs no statement journal; any failure
                     // still rolls the whole transaction back.
                     let append = newest.is_none_or(|n| n < first.ts_ms);
-                    stmts = Some(prepare_inserts(&tx, append, symbol, interval)?);
+                    stmts = Some(prepare_inserts(&tx, append, series)?);
                 }
                 let Some((chunk_stmt, one_stmt)) = stmts.as_mut() else { continue };
                 let mut chunks = rows.chunks_exact(CHUNK);
                 for chunk in &mut chunks {
                     for (k, row) in chunk.iter().enumerate() {
-                        bind_row(chunk_stmt, 3 + 7 * k, row)?;
+                        bind_row(chunk_stmt, 2 + 2 * k, row)?;
                     }
                     chunk_stmt.raw_execute()?;
                 }
                 for row in chunks.remainder() {
-                    bind_row(one_stmt, 3, row)?;
+                    bind_row(one_stmt, 2, row)?;
                     one_stmt.raw_execute()?;
                 }
             }
@@ -235,44 +234,33 @@ fn parse_file(
     Ok(())
 }
 
-/// The [`CHUNK`]-row and the one-row insert for a series, symbol and interval already bound:
-/// plain `INSERT OR FAIL` when `append` (no row can conflict), upserts otherwise.
+/// The [`CHUNK`]-row and the one-row insert for a series, its id already bound: plain
+/// `INSERT OR FAIL` when `append` (no row can conflict), upserts otherwise.
 fn prepare_inserts<'c>(
     tx: &'c rusqlite::Transaction<'_>,
     append: bool,
-    symbol: Symbol,
-    interval: Interval,
+    series: i64,
 ) -> rusqlite::Result<(rusqlite::Statement<'c>, rusqlite::Statement<'c>)> {
     let mut chunk = tx.prepare(&chunk_sql(CHUNK, append))?;
     let mut one = tx.prepare(&chunk_sql(1, append))?;
     for stmt in [&mut chunk, &mut one] {
-        stmt.raw_bind_parameter(1, symbol.as_str())?;
-        stmt.raw_bind_parameter(2, interval.as_bybit())?;
+        stmt.raw_bind_parameter(1, series)?;
     }
     Ok((chunk, one))
 }
 
-/// `INSERT ... VALUES (?1, ?2, ?3..?9, 1), (?1, ?2, ?10..?16, 1), ... [ON CONFLICT ...]` for
-/// `rows` rows: symbol and interval are shared, each row has 7 values of its own, all bars are
-/// closed. `append` makes it a plain `INSERT OR FAIL` instead of an upsert.
+/// `INSERT ... VALUES (?1, ?2, ?3), (?1, ?4, ?5), ... [ON CONFLICT ...]` for `rows` rows: the
+/// series id is shared, each row has its open time and packed bar. `append` makes it a plain
+/// `INSERT OR FAIL` instead of an upsert.
 fn chunk_sql(rows: usize, append: bool) -> String {
     let head = super::write::candle_insert_head!();
     let mut sql = if append { head.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1) } else { head.to_string() };
     for k in 0..rows {
-        let b = 3 + 7 * k;
+        let b = 2 + 2 * k;
         if k > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!(
-            "(?1, ?2, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, 1)",
-            b,
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6
-        ));
+        sql.push_str(&format!("(?1, ?{}, ?{})", b, b + 1));
     }
     if !append {
         sql.push_str(super::write::candle_on_conflict!());
@@ -280,15 +268,19 @@ fn chunk_sql(rows: usize, append: bool) -> String {
     sql
 }
 
-/// Binds a row's 7 values from parameter `first` on.
+/// Binds a row's open time and packed bar (all imported bars are closed) from parameter `first` on.
 fn bind_row(stmt: &mut rusqlite::Statement<'_>, first: usize, row: &Row) -> rusqlite::Result<()> {
+    let bar = Bar {
+        open: row.open,
+        high: row.high,
+        low: row.low,
+        close: row.close,
+        volume: row.volume,
+        turnover: row.turnover,
+        closed: true,
+    };
     stmt.raw_bind_parameter(first, row.ts_ms)?;
-    stmt.raw_bind_parameter(first + 1, row.open)?;
-    stmt.raw_bind_parameter(first + 2, row.high)?;
-    stmt.raw_bind_parameter(first + 3, row.low)?;
-    stmt.raw_bind_parameter(first + 4, row.close)?;
-    stmt.raw_bind_parameter(first + 5, row.volume)?;
-    stmt.raw_bind_parameter(first + 6, row.turnover)
+    stmt.raw_bind_parameter(first + 1, &bar.encode()[..])
 }
 
 /// Reads one line (at most [`MAX_LINE`] bytes) into `buf`; false at the end of the file.

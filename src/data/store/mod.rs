@@ -8,6 +8,7 @@
 //! One [`Store`] owns one connection. The live system moves it into a [`StoreWriter`] thread that
 //! batches writes; readers (UI, reports) open their own `Store` on the same file, which WAL allows.
 
+mod bar;
 mod codec;
 mod import;
 mod journal;
@@ -147,3 +148,5 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_candles;

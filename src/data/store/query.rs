@@ -1,14 +1,32 @@
 //! Reading records back: candle ranges for charts and replays, a session's orders, fills and
 //! equity for reports, recent alerts for the UI.
 
-use super::codec;
 use super::schema::TABLES;
+use super::{bar, codec};
 use super::{Store, StoreError};
 use crate::domain::{
     Alert, Candle, EquityPoint, Fill, Interval, ModeSwitch, Money, Order, OrderRequest, Position, Price, Qty, Rate,
     SignalRecord, Symbol, Trade,
 };
 use rusqlite::{params, Row};
+
+/// The series id of `(?1 symbol, ?2 interval)` as a scalar subquery (NULL, so no row matches,
+/// for a series never stored). SQLite evaluates it once and seeks the primary key with it.
+macro_rules! series_of {
+    () => {
+        "(SELECT id FROM series WHERE symbol = ?1 AND interval = ?2)"
+    };
+}
+
+/// Rows pre-allocated for a range query: the bars the range can hold, capped so a wide-open
+/// range (`0..i64::MAX`) does not reserve megabytes for a few rows.
+fn expected_bars(interval: Interval, from_ms: i64, to_ms: i64) -> usize {
+    const CAP: i64 = 16_384;
+    match interval.duration_ms() {
+        Some(d) if to_ms > from_ms => (to_ms.saturating_sub(from_ms) / d).clamp(0, CAP) as usize,
+        _ => 0,
+    }
+}
 
 /// A recorded run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,31 +60,57 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<Candle>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT ts_ms, open, high, low, close, volume, turnover, closed FROM candles
-             WHERE symbol = ?1 AND interval = ?2 AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms",
-        )?;
-        let rows = stmt.query_map(params![symbol.as_str(), interval.as_bybit(), from_ms, to_ms], |r| {
-            Ok(Candle {
-                symbol,
-                interval,
-                ts_ms: r.get(0)?,
-                open: price(r, 1)?,
-                high: price(r, 2)?,
-                low: price(r, 3)?,
-                close: price(r, 4)?,
-                volume: r.get(5)?,
-                turnover: r.get(6)?,
-                closed: r.get(7)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ts_ms, bar FROM candles WHERE series = ",
+            series_of!(),
+            " AND ts_ms >= ?3 AND ts_ms < ?4 ORDER BY ts_ms"
+        ))?;
+        let mut out = Vec::with_capacity(expected_bars(interval, from_ms, to_ms));
+        let mut rows = stmt.query(params![symbol.as_str(), interval.as_bybit(), from_ms, to_ms])?;
+        while let Some(r) = rows.next()? {
+            let ts_ms: i64 = r.get(0)?;
+            out.push(bar::read(r, 1)?.candle(symbol, interval, ts_ms));
+        }
+        Ok(out)
+    }
+
+    /// Open times of the stored closed bars of a series with `from_ms <= ts_ms < to_ms`,
+    /// ascending (what a download compares against to find the missing ones; an open bar, or a
+    /// bar whose record is damaged, does not count as stored).
+    pub fn closed_candle_times(
+        &self,
+        symbol: Symbol,
+        interval: Interval,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT ts_ms FROM candles WHERE series = ",
+            series_of!(),
+            " AND ts_ms >= ?3 AND ts_ms < ?4 AND substr(bar, 49, 1) = x'01' ORDER BY ts_ms"
+        ))?;
+        let rows = stmt.query_map(params![symbol.as_str(), interval.as_bybit(), from_ms, to_ms], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Deletes the bars of a series with `from_ms <= ts_ms < to_ms`; returns how many went.
+    pub fn delete_candles(
+        &self,
+        symbol: Symbol,
+        interval: Interval,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            concat!("DELETE FROM candles WHERE series = ", series_of!(), " AND ts_ms >= ?3 AND ts_ms < ?4"),
+            params![symbol.as_str(), interval.as_bybit(), from_ms, to_ms],
+        )?)
     }
 
     /// Open time of the newest stored bar of a series (where a backfill resumes).
     pub fn last_candle_ts(&self, symbol: Symbol, interval: Interval) -> Result<Option<i64>, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT MAX(ts_ms) FROM candles WHERE symbol = ?1 AND interval = ?2",
+            concat!("SELECT MAX(ts_ms) FROM candles WHERE series = ", series_of!()),
             params![symbol.as_str(), interval.as_bybit()],
             |r| r.get(0),
         )?)

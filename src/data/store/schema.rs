@@ -3,10 +3,31 @@
 //! Migration `i` (0-based) brings the database to version `i + 1`. Each runs in its own
 //! `BEGIN IMMEDIATE` transaction that re-reads the version, so two processes opening the same
 //! new file cannot both apply it. Never edit a released migration: append a new one.
+//!
+//! Version 2 replaces the candle table's `(symbol, interval)` TEXT key with an integer series id
+//! (table `series`) and packs each bar's values into one BLOB (see `bar.rs`), converting every
+//! stored candle.
 
+use super::bar::Bar;
 use super::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
+
+/// One schema step: plain SQL, or code for steps SQL cannot express (re-encoding rows).
+#[derive(Clone, Copy)]
+pub(crate) enum Migration {
+    Sql(&'static str),
+    Code(fn(&Connection) -> rusqlite::Result<()>),
+}
+
+impl Migration {
+    fn apply(&self, conn: &Connection) -> rusqlite::Result<()> {
+        match self {
+            Migration::Sql(sql) => conn.execute_batch(sql),
+            Migration::Code(f) => f(conn),
+        }
+    }
+}
 
 /// Version 1: every table the trading system records.
 const V1: &str = "
@@ -151,9 +172,62 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_ts ON alerts (ts_ms);
 ";
 
-/// Version 2: the session journal (every engine input, for `backtest --replay`) and the engine
+/// Version 2, part 1: the series table and the packed candle table beside the old one.
+const V2_CREATE: &str = "
+CREATE TABLE series (
+    id        INTEGER PRIMARY KEY,
+    symbol    TEXT    NOT NULL,
+    interval  TEXT    NOT NULL,      -- Bybit spelling: 1 5 60 240 D W M
+    UNIQUE (symbol, interval)
+);
+
+CREATE TABLE candles_v2 (
+    series  INTEGER NOT NULL,        -- series.id
+    ts_ms   INTEGER NOT NULL,        -- bar open time
+    bar     BLOB    NOT NULL,        -- 49 bytes: o h l c (i64 LE raw 1e-8), volume turnover (f64 LE), closed
+    PRIMARY KEY (series, ts_ms)
+) WITHOUT ROWID;
+
+INSERT INTO series (symbol, interval) SELECT DISTINCT symbol, interval FROM candles ORDER BY symbol, interval;
+";
+
+/// Version 2, part 3: the old table goes, the new one takes its name.
+const V2_SWAP: &str = "
+DROP TABLE candles;
+ALTER TABLE candles_v2 RENAME TO candles;
+";
+
+/// Version 2: integer series ids and packed bars; every stored candle is re-encoded.
+fn v2(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(V2_CREATE)?;
+    {
+        // The old primary key order, so the new table is filled in its own key order.
+        let mut read = conn.prepare(
+            "SELECT s.id, c.ts_ms, c.open, c.high, c.low, c.close, c.volume, c.turnover, c.closed
+             FROM candles c JOIN series s ON s.symbol = c.symbol AND s.interval = c.interval
+             ORDER BY c.symbol, c.interval, c.ts_ms",
+        )?;
+        let mut write = conn.prepare("INSERT INTO candles_v2 (series, ts_ms, bar) VALUES (?1, ?2, ?3)")?;
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            let bar = Bar {
+                open: r.get::<_, i64>(2)?,
+                high: r.get(3)?,
+                low: r.get(4)?,
+                close: r.get(5)?,
+                volume: r.get(6)?,
+                turnover: r.get(7)?,
+                closed: r.get(8)?,
+            };
+            write.execute(rusqlite::params![r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, &bar.encode()[..]])?;
+        }
+    }
+    conn.execute_batch(V2_SWAP)
+}
+
+/// Version 3: the session journal (every engine input, for `backtest --replay`) and the engine
 /// settings and end time of a session.
-const V2: &str = "
+const V3: &str = "
 CREATE TABLE session_events (
     session_id  INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     chunk       INTEGER NOT NULL,    -- 0, 1, 2, ... in recording order
@@ -168,7 +242,7 @@ ALTER TABLE sessions ADD COLUMN ended_ms INTEGER;
 ";
 
 /// All migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration::Sql(V1), Migration::Code(v2), Migration::Sql(V3)];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -176,6 +250,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Tables `Store::count` accepts (the names are spliced into SQL, so only these).
 pub(crate) const TABLES: &[&str] = &[
     "sessions",
+    "series",
     "candles",
     "trades",
     "orders",
@@ -193,14 +268,14 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Applies the migrations the database lacks; refuses a database newer than `migrations`.
-pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[Migration]) -> Result<(), StoreError> {
     let supported = migrations.len() as i64;
     let open_err = |source| StoreError::Open { path: path.to_path_buf(), source };
     let found = user_version(conn).map_err(open_err)?;
     if found > supported {
         return Err(StoreError::TooNew { path: path.to_path_buf(), found, supported });
     }
-    for (i, sql) in migrations.iter().enumerate() {
+    for (i, step) in migrations.iter().enumerate() {
         let version = i as i64 + 1;
         if version <= found {
             continue;
@@ -211,7 +286,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -
         if user_version(&tx).map_err(mig_err)? >= version {
             continue;
         }
-        tx.execute_batch(sql).map_err(mig_err)?;
+        step.apply(&tx).map_err(mig_err)?;
         tx.pragma_update(None, "user_version", version).map_err(mig_err)?;
         tx.commit().map_err(mig_err)?;
     }

@@ -1,6 +1,6 @@
 //! Store tests: migrations, open errors, the writer, upserts, queries and imports.
 
-use super::schema::{migrate, MIGRATIONS};
+use super::schema::{migrate, Migration, MIGRATIONS};
 use super::*;
 use crate::domain::{
     Alert, AlertLevel, Candle, ClientOrderId, EquityPoint, ExecId, Fill, Interval, ModeSwitch, Money, Order,
@@ -108,17 +108,20 @@ fn later_migrations_apply_only_what_is_missing() {
     let (_dir, path) = temp_db();
     drop(Store::open(&path).unwrap());
     let mut conn = rusqlite::Connection::open(&path).unwrap();
-    let v2: Vec<&str> = MIGRATIONS.iter().copied().chain(["CREATE TABLE extra (x INTEGER)"]).collect();
-    migrate(&mut conn, &path, &v2).unwrap();
-    migrate(&mut conn, &path, &v2).unwrap();
+    let next: Vec<Migration> =
+        MIGRATIONS.iter().copied().chain([Migration::Sql("CREATE TABLE extra (x INTEGER)")]).collect();
+    migrate(&mut conn, &path, &next).unwrap();
+    migrate(&mut conn, &path, &next).unwrap();
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, MIGRATIONS.len() as i64 + 1);
+    assert_eq!(version, SCHEMA_VERSION + 1);
     // A failing migration leaves the version where it was.
-    let bad: Vec<&str> = v2.iter().copied().chain(["CREATE TABLE extra (y INTEGER)"]).collect();
-    let next = MIGRATIONS.len() as i64 + 2;
-    assert!(matches!(migrate(&mut conn, &path, &bad), Err(StoreError::Migration { version, .. }) if version == next));
+    let bad: Vec<Migration> = next.iter().copied().chain([Migration::Sql("CREATE TABLE extra (y INTEGER)")]).collect();
+    let failing = SCHEMA_VERSION + 2;
+    assert!(
+        matches!(migrate(&mut conn, &path, &bad), Err(StoreError::Migration { version, .. }) if version == failing)
+    );
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, next - 1);
+    assert_eq!(version, SCHEMA_VERSION + 1);
 }
 
 #[test]

@@ -4,44 +4,50 @@
 //! status change); trades and fills ignore a repeated id, so a reconnect that replays them cannot
 //! double-count; snapshots (positions, equity, signals, ...) are appended.
 
+use super::bar::Bar;
 use super::codec::{order_type_str, origin_string, side_str, tif_str, trigger_dir_str};
 use super::{Store, StoreError};
-use crate::domain::{Alert, Candle, EquityPoint, Fill, ModeSwitch, Order, Position, SignalRecord, Trade};
+use crate::domain::{
+    Alert, Candle, EquityPoint, Fill, Interval, ModeSwitch, Order, Position, SignalRecord, Symbol, Trade,
+};
 use rusqlite::{params, Connection};
 
 /// The column list of a candle insert; the import appends many value tuples to it.
 macro_rules! candle_insert_head {
     () => {
-        "INSERT INTO candles (symbol, interval, ts_ms, open, high, low, close, volume, turnover, closed) VALUES "
+        "INSERT INTO candles (series, ts_ms, bar) VALUES "
     };
 }
 
 /// What a candle insert does when the bar is already stored: the newer values win.
 macro_rules! candle_on_conflict {
     () => {
-        " ON CONFLICT (symbol, interval, ts_ms) DO UPDATE SET open = excluded.open, high = excluded.high,
-           low = excluded.low, close = excluded.close, volume = excluded.volume, turnover = excluded.turnover,
-           closed = excluded.closed"
+        " ON CONFLICT (series, ts_ms) DO UPDATE SET bar = excluded.bar"
     };
 }
 pub(crate) use {candle_insert_head, candle_on_conflict};
 
-pub(crate) const UPSERT_CANDLE: &str =
-    concat!(candle_insert_head!(), "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", candle_on_conflict!());
+/// Creates the series row of `(symbol, interval)` if it is new.
+const INSERT_SERIES: &str = "INSERT INTO series (symbol, interval) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+
+/// A candle upsert that finds its series id by name (the series row must exist).
+pub(crate) const UPSERT_CANDLE: &str = concat!(
+    candle_insert_head!(),
+    "((SELECT id FROM series WHERE symbol = ?1 AND interval = ?2), ?3, ?4)",
+    candle_on_conflict!()
+);
+
+/// The id of a series, created on first use.
+pub(crate) fn series_id(conn: &Connection, symbol: Symbol, interval: Interval) -> rusqlite::Result<i64> {
+    conn.prepare_cached(INSERT_SERIES)?.execute(params![symbol.as_str(), interval.as_bybit()])?;
+    conn.prepare_cached("SELECT id FROM series WHERE symbol = ?1 AND interval = ?2")?
+        .query_row(params![symbol.as_str(), interval.as_bybit()], |r| r.get(0))
+}
 
 pub(crate) fn candle(conn: &Connection, c: &Candle) -> rusqlite::Result<usize> {
-    conn.prepare_cached(UPSERT_CANDLE)?.execute(params![
-        c.symbol.as_str(),
-        c.interval.as_bybit(),
-        c.ts_ms,
-        c.open.raw(),
-        c.high.raw(),
-        c.low.raw(),
-        c.close.raw(),
-        c.volume,
-        c.turnover,
-        c.closed,
-    ])
+    let (symbol, interval) = (c.symbol.as_str(), c.interval.as_bybit());
+    conn.prepare_cached(INSERT_SERIES)?.execute(params![symbol, interval])?;
+    conn.prepare_cached(UPSERT_CANDLE)?.execute(params![symbol, interval, c.ts_ms, &Bar::of(c).encode()[..]])
 }
 
 pub(crate) fn trade(conn: &Connection, t: &Trade) -> rusqlite::Result<usize> {
