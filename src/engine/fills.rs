@@ -116,7 +116,10 @@ impl Engine {
                 if let Some(m) = st.stops.as_mut() {
                     m.sync_open(after);
                 }
-                self.amend_stop(s, Some(after.abs()), None, fill.ts_ms, out);
+                // A partial fill of the stop order itself already left it at the right size.
+                if st.stop.is_some_and(|w| w.client_order_id != fill.client_order_id) {
+                    self.amend_stop(s, Some(after.abs()), None, fill.ts_ms, out);
+                }
             }
         }
     }

@@ -142,8 +142,10 @@ impl EngineHarness {
         Symbol::new(SYMBOLS[s]).unwrap()
     }
 
-    /// A closed one-minute bar of symbol `s` moving the price by `bps`.
+    /// A closed one-minute bar of symbol `s` moving the price by `bps`, a minute after the last
+    /// bar of any symbol (the venue ignores a bar of a minute it has already seen).
     pub fn bar(&mut self, s: usize, bps: i64) {
+        self.now += 60_000;
         let i = inst(s);
         let open = self.prices[s];
         let close = Price::from_f64(open.to_f64() * (1.0 + bps as f64 / 10_000.0))
