@@ -6,8 +6,9 @@
 
 mod common_risk;
 
-use autobot::domain::{OrderOrigin, Price, Qty, Side};
+use autobot::domain::{Command, OrderOrigin, Price, Qty, Side};
 use autobot::risk::{RiskConfig, StopConfig, StopEvent, StopManager, TradingState};
+use common_risk::engine_harness::EngineHarness;
 use common_risk::{inst, Harness};
 use proptest::prelude::*;
 
@@ -139,6 +140,105 @@ proptest! {
             if s.is_closed() { break; }
         }
     }
+}
+
+/// What happens to the whole engine (strategy, stop managers, risk, order manager) in front of
+/// the simulated exchange: bars, manual orders (fills, partial fills, rejections and refusals
+/// follow), cancels, flattens, timers and the kill switch.
+#[derive(Debug, Clone)]
+enum EngineOp {
+    Bar { s: usize, bps: i64 },
+    Manual { s: usize, buy: bool, milli: i64, limit_bps: Option<i64>, reduce: bool },
+    CancelNth { nth: usize },
+    CancelAll,
+    Flatten { s: usize },
+    Timer { ms: i64 },
+    Kill,
+    Release,
+}
+
+fn engine_op() -> impl Strategy<Value = EngineOp> {
+    prop_oneof![
+        10 => (0usize..3, -150i64..160).prop_map(|(s, bps)| EngineOp::Bar { s, bps }),
+        4 => (0usize..3, any::<bool>(), 1i64..1500, prop::option::of(-200i64..200), any::<bool>())
+            .prop_map(|(s, buy, milli, limit_bps, reduce)| EngineOp::Manual { s, buy, milli, limit_bps, reduce }),
+        1 => (0usize..8).prop_map(|nth| EngineOp::CancelNth { nth }),
+        1 => Just(EngineOp::CancelAll),
+        1 => (0usize..3).prop_map(|s| EngineOp::Flatten { s }),
+        1 => (0i64..30_000).prop_map(|ms| EngineOp::Timer { ms }),
+        1 => Just(EngineOp::Kill),
+        1 => Just(EngineOp::Release),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    // Open finding (see the report): the sink saw a reduce-only protective stop sized 0.16 for a
+    // position it summed at -0.159 (seed in risk_props.proptest-regressions). Run with --ignored.
+    #[test]
+    #[ignore]
+    fn engine_keeps_limits_stops_and_positions_under_random_streams(
+        ops in prop::collection::vec(engine_op(), 1..150),
+    ) {
+        let mut h = EngineHarness::new(RiskConfig { max_correlated_notional: 15_000.0, ..config() });
+        for op in ops {
+            match op {
+                EngineOp::Bar { s, bps } => {
+                    h.bar(s, bps);
+                    if s == 2 {
+                        h.next_minute();
+                    }
+                }
+                EngineOp::Manual { s, buy, milli, limit_bps, reduce } => h.manual(s, buy, milli, limit_bps, reduce),
+                EngineOp::CancelNth { nth } => {
+                    let open: Vec<_> = h.p.venue.open_orders().map(|o| o.client_order_id()).collect();
+                    if !open.is_empty() {
+                        h.command(Command::CancelOrder { client_order_id: open[nth % open.len()] });
+                    }
+                }
+                EngineOp::CancelAll => h.command(Command::CancelAll { symbol: None }),
+                EngineOp::Flatten { s } => h.command(Command::Flatten { symbol: h.symbol(s) }),
+                EngineOp::Timer { ms } => h.timer(ms),
+                EngineOp::Kill => {
+                    h.command(Command::KillSwitch { engage: true });
+                    // The flattening market orders fill on the next market event.
+                    for s in 0..3 {
+                        h.bar(s, 0);
+                    }
+                    h.next_minute();
+                    h.check_flat();
+                }
+                EngineOp::Release => h.command(Command::KillSwitch { engage: false }),
+            }
+            h.check_positions();
+            prop_assert!(h.watch.violations.is_empty(), "{:#?}", h.watch.violations);
+        }
+        h.command(Command::KillSwitch { engage: true });
+        for s in 0..3 {
+            h.bar(s, 0);
+        }
+        h.check_flat();
+        h.check_positions();
+        prop_assert!(h.watch.violations.is_empty(), "{:#?}", h.watch.violations);
+    }
+}
+
+#[test]
+fn engine_harness_trades_and_trails() {
+    // A steady climb with a long open: the stop trails, and the run keeps every promise.
+    let mut h = EngineHarness::new(config());
+    h.manual(0, true, 500, None, false);
+    for _ in 0..40 {
+        h.bar(0, 40);
+        h.bar(1, 0);
+        h.bar(2, 0);
+        h.next_minute();
+        h.check_positions();
+    }
+    assert!(h.watch.placed >= 2, "{}", h.watch.placed);
+    assert!(h.watch.stop_moves > 0, "the stop never moved");
+    assert!(h.watch.violations.is_empty(), "{:#?}", h.watch.violations);
 }
 
 #[test]

@@ -57,6 +57,22 @@ pub enum Event {
         ts_ms: i64,
     },
     Command(Command),
+    /// The venue's account, fetched at start or after a reconnect: the engine reconciles its
+    /// orders and positions to it (the venue wins; every difference is alerted).
+    Reconcile(Box<VenueAccount>),
+}
+
+/// What the venue reports about the account at one moment (open orders, positions, recent
+/// fills, balance), for reconciliation. A symbol missing from `positions` is flat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueAccount {
+    pub ts_ms: i64,
+    /// Every order working at the venue.
+    pub open_orders: Vec<Order>,
+    pub positions: Vec<Position>,
+    /// Execution history since before the outage (fills already seen are skipped).
+    pub fills: Vec<Fill>,
+    pub balance: Option<Balance>,
 }
 
 impl Event {
@@ -74,6 +90,7 @@ impl Event {
             Event::Position(p) => p.ts_ms,
             Event::Balance(b) => b.ts_ms,
             Event::Timer { ts_ms } => *ts_ms,
+            Event::Reconcile(a) => a.ts_ms,
         })
     }
 }

@@ -12,7 +12,7 @@ mod text;
 pub use account::{Balance, ClosedTrade, Fill, Position};
 pub use event::{
     Action, Alert, AlertLevel, Command, EquityPoint, Event, ManualOrder, ModeSwitch, OrderUpdate, RejectReason,
-    SignalRecord,
+    SignalRecord, VenueAccount,
 };
 pub use instrument::{Instrument, RuleViolation};
 pub use interval::{civil_from_days, days_from_civil, Interval, UnknownInterval};

@@ -5,8 +5,8 @@ use super::symbol::SymbolState;
 use crate::domain::{
     Action, Alert, AlertLevel, Balance, ClosedTrade, Event, Fill, Money, OrderStatus, Qty, Side, Symbol,
 };
-use crate::execution::OrderManager;
-use crate::risk::{RiskEngine, TradingState};
+use crate::execution::{ExecConfig, OrderManager};
+use crate::risk::{RiskEngine, StopConfig, StopEvent, TradingState};
 use std::collections::VecDeque;
 
 /// Index of the trend mode in the mode list.
@@ -62,6 +62,10 @@ pub struct Engine {
     pub(crate) dd_clear_above: Money,
     /// `[start, end)` of the current day (UTC ms), so most events skip the day arithmetic.
     pub(crate) day_span: (i64, i64),
+    /// `[risk]` stop and target settings, for every new position's stop manager.
+    pub(crate) stop_config: StopConfig,
+    /// Reused buffer for the stop managers' events.
+    pub(crate) stop_events: Vec<StopEvent>,
 }
 
 pub(super) const RECENT: usize = 100;
@@ -74,8 +78,16 @@ impl Engine {
             None => [config.trend.enabled, false, false, false, false],
         };
         Self {
-            orders: OrderManager::new(&config.order_prefix),
+            orders: OrderManager::with_config(
+                &config.order_prefix,
+                ExecConfig {
+                    ack_timeout_ms: config.risk.order_ack_timeout_ms,
+                    max_requeries: config.risk.order_max_requeries,
+                },
+            ),
             risk: RiskEngine::new(config.risk.clone()),
+            stop_config: StopConfig::from(&config.risk),
+            stop_events: Vec::new(),
             modes: enabled.iter().map(|&e| ModeState { enabled: e, ..Default::default() }).collect(),
             intent_buf: Vec::new(),
             recent_switches: VecDeque::new(),
@@ -216,16 +228,23 @@ impl Engine {
                     st.venue_position = Some(*p);
                 }
             }
-            Event::Balance(b) => {
-                self.balance = Some(*b);
-                if self.starting_equity.is_none() {
-                    self.starting_equity = Some(b.equity);
-                    self.peak_equity = b.equity;
-                    self.dd_clear_above = Money::from_raw(i64::MAX);
-                }
-            }
+            Event::Balance(b) => self.on_balance(b),
             Event::Timer { ts_ms } => self.roll_day(*ts_ms),
             Event::Command(c) => self.on_command(c, out),
+            Event::Reconcile(account) => self.reconcile(account, out),
+        }
+        // Every event's time drives the timeouts of requests the venue has not answered.
+        if self.orders.inflight_count() > 0 {
+            self.check_timeouts(out);
+        }
+    }
+
+    pub(super) fn on_balance(&mut self, b: &Balance) {
+        self.balance = Some(*b);
+        if self.starting_equity.is_none() {
+            self.starting_equity = Some(b.equity);
+            self.peak_equity = b.equity;
+            self.dd_clear_above = Money::from_raw(i64::MAX);
         }
     }
 

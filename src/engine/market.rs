@@ -1,8 +1,8 @@
 //! Market data into the engine: a closed candle feeds the aggregator and the strategy, moves the
-//! equity/drawdown tracking and the trailing stop, and a signal becomes an entry or an exit.
+//! equity/drawdown tracking, the correlations and the position's stop manager, and a signal becomes
+//! an entry or an exit.
 
 use super::core::{side_of, Engine, EQUITY_SAMPLES, MODE_NAMES, TREND_MODE};
-use super::symbol::StopState;
 use crate::domain::{Action, AlertLevel, Candle, OrderOrigin, Qty, Side, SignalRecord};
 use crate::risk::stop_price;
 use crate::strategy::{Direction, Signal};
@@ -34,11 +34,18 @@ impl Engine {
         }
         let signal = bar.and_then(|b| st.trend.on_candle(&b));
         st.remember(*candle, cap);
+        if let Some(b) = &bar {
+            // Closed-bar returns per symbol, for the correlation-aware exposure limit.
+            self.risk.on_close(b.symbol, b.ts_ms, b.close);
+        }
         let close_ts = candle.close_ms();
         self.roll_day(close_ts);
         self.track_equity(close_ts);
         self.guard_equity(close_ts, out);
         if self.symbols[s].mode_set.is_some() {
+            if bar.is_some() {
+                self.manage_stop(s, None, close_ts, out);
+            }
             // The regime modes trade the strategy timeframe's bars; the EMA follower only feeds the chart.
             if let (true, Some(b)) = (self.config.analysis, bar) {
                 self.run_modes(s, &b, close_ts, out);
@@ -50,7 +57,8 @@ impl Engine {
             self.modes[TREND_MODE as usize].active_ms += candle.interval.duration_ms().unwrap_or(60_000);
         }
         if bar.is_some() {
-            self.trail_stop(s, close_ts, out);
+            let trail = self.symbols[s].trend.trail_distance();
+            self.manage_stop(s, trail, close_ts, out);
         }
         if let Some(signal) = signal {
             self.act_on_signal(s, signal, trend_on, close_ts, out);
@@ -109,33 +117,6 @@ impl Engine {
             }
             self.equity_samples.push_back((ts_ms, equity.to_f64(), dd));
         }
-    }
-
-    /// Moves the protective stop toward the price by the trailing distance, never away.
-    pub(super) fn trail_stop(&mut self, s: usize, ts_ms: i64, out: &mut Vec<Action>) {
-        let st = &self.symbols[s];
-        let (Some(stop), Some(side), Some(dist)) = (st.stop, side_of(st.position.size()), st.trend.trail_distance())
-        else {
-            return;
-        };
-        let Some(candidate) = stop_price(side, st.last_price, dist, &st.instrument) else { return };
-        let better = match side {
-            Side::Buy => candidate > stop.price,
-            Side::Sell => candidate < stop.price,
-        };
-        if !better {
-            return;
-        }
-        let symbol = st.instrument.symbol;
-        out.push(Action::AmendOrder {
-            symbol,
-            client_order_id: stop.client_order_id,
-            qty: None,
-            price: None,
-            trigger_price: Some(candidate),
-        });
-        self.symbols[s].stop = Some(StopState { client_order_id: stop.client_order_id, price: candidate });
-        let _ = ts_ms;
     }
 
     pub(super) fn act_on_signal(&mut self, s: usize, signal: Signal, mode_on: bool, ts_ms: i64, out: &mut Vec<Action>) {

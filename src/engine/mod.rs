@@ -10,7 +10,9 @@ mod modes;
 mod orders;
 mod positions;
 mod snapshot;
+mod stops;
 mod symbol;
+mod venue;
 mod view;
 
 pub use self::core::{Engine, TREND_MODE};
@@ -18,3 +20,8 @@ pub use aggregate::CandleAggregator;
 pub use config::EngineConfig;
 pub use positions::PositionBook;
 pub use snapshot::*;
+
+#[cfg(test)]
+mod tests_risk;
+#[cfg(test)]
+mod tests_support;

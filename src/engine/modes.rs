@@ -6,7 +6,6 @@
 //! documented `reduce` action) and `Unwind` is recorded only, until hedge position mode lands.
 
 use super::core::{side_of, Engine, MODE_NAMES};
-use super::symbol::StopState;
 use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, Side, SignalRecord};
 use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Signal};
 
@@ -100,33 +99,18 @@ impl Engine {
         }));
     }
 
-    /// Moves the protective stop to `stop` (rounded onto the tick grid, away from the price) when
-    /// that is tighter than the working one; never loosens it.
+    /// Moves the protective stop to `stop` (rounded onto the tick grid, away from the price)
+    /// through the position's stop manager: only when that is tighter; never loosens it.
     fn tighten_stop(&mut self, s: usize, ix: u8, stop: f64, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
-        let (Some(working), Some(side)) = (st.stop, side_of(st.position.size())) else { return };
+        let Some(side) = side_of(st.position.size()) else { return };
         let Some(raw) = Price::from_f64(stop) else { return };
         // A long's stop rounds down, a short's up: the rounding never tightens past the intent.
         let rounding = if side == Side::Buy { Rounding::Down } else { Rounding::Up };
         let candidate = raw.round_to(st.instrument.tick_size, rounding);
-        let price = st.price();
-        let tighter = match side {
-            Side::Buy => candidate > working.price && candidate < price,
-            Side::Sell => candidate < working.price && candidate > price,
-        };
-        if !tighter || !candidate.is_positive() {
-            return;
+        if let Some((from, to)) = self.request_stop(s, candidate, ts_ms, out) {
+            self.record(s, ix, "stop_moved", format!("{reason}: stop {from} -> {to}"), ts_ms, out);
         }
-        let symbol = st.instrument.symbol;
-        out.push(Action::AmendOrder {
-            symbol,
-            client_order_id: working.client_order_id,
-            qty: None,
-            price: None,
-            trigger_price: Some(candidate),
-        });
-        self.symbols[s].stop = Some(StopState { client_order_id: working.client_order_id, price: candidate });
-        self.record(s, ix, "stop_moved", format!("{reason}: stop {} -> {candidate}", working.price), ts_ms, out);
     }
 
     /// Closes `fraction` of the position with a reduce-only market order (rounded down to the

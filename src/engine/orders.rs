@@ -4,9 +4,10 @@
 use super::core::{side_of, Engine, RECENT, TREND_MODE};
 use super::symbol::StopState;
 use crate::domain::{
-    Action, AlertLevel, OrderOrigin, OrderRequest, OrderType, Price, Qty, Side, Symbol, TimeInForce, TriggerDirection,
+    Action, AlertLevel, ClientOrderId, Money, OrderOrigin, OrderRequest, OrderType, Price, Qty, Side, Symbol,
+    TimeInForce, TriggerDirection,
 };
-use crate::risk::{stop_price, RiskContext};
+use crate::risk::{stop_price, RiskApproved, RiskContext, RiskRefusal};
 
 impl Engine {
     #[allow(clippy::too_many_arguments)]
@@ -45,10 +46,47 @@ impl Engine {
         position_override: Qty,
         out: &mut Vec<Action>,
     ) -> bool {
-        let Some(s) = self.slot(request.symbol) else { return false };
+        match self.check_risk(request, position_override, None) {
+            None => false,
+            Some(Ok(approved)) => {
+                self.orders.submit(approved, out);
+                self.orders_placed += 1;
+                true
+            }
+            Some(Err(refusal)) => {
+                self.note_refusal(&refusal, out);
+                false
+            }
+        }
+    }
+
+    /// The risk checks for `request` (`None`: unknown symbol). `position_override` stands for
+    /// the position unless the request is reduce-only; `except` is an order left out of the
+    /// working quantities (the one being amended). The other symbols' signed notionals go in
+    /// for the correlation-aware exposure limit.
+    pub(super) fn check_risk(
+        &self,
+        request: OrderRequest,
+        position_override: Qty,
+        except: Option<ClientOrderId>,
+    ) -> Option<Result<RiskApproved<OrderRequest>, RiskRefusal>> {
+        let s = self.slot(request.symbol)?;
         let st = &self.symbols[s];
         let position = if request.reduce_only { st.position.size() } else { position_override };
-        let (open_buy, open_sell) = self.orders.working_qty(request.symbol);
+        let (open_buy, open_sell) = self.orders.working_qty_except(request.symbol, except);
+        let others: Vec<(Symbol, Money)> = if self.symbols.len() > 1 {
+            self.symbols
+                .iter()
+                .filter(|x| x.instrument.symbol != request.symbol && !x.position.size().is_zero())
+                .map(|x| {
+                    let size = x.position.size();
+                    let notional = x.price() * size.abs();
+                    (x.instrument.symbol, if size.is_negative() { -notional } else { notional })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let ctx = RiskContext {
             instrument: &st.instrument,
             position,
@@ -56,33 +94,24 @@ impl Engine {
             mark_price: st.mark_price,
             open_buy,
             open_sell,
-            others: &[],
+            others: &others,
             equity: self.equity(),
             total_exposure: self.exposure() - st.price() * st.position.size().abs() + st.price() * position.abs(),
             // Other symbols' positions, plus this one as it will stand when the order goes in.
-            open_positions: self
-                .symbols
-                .iter()
-                .filter(|x| x.instrument.symbol != request.symbol && !x.position.size().is_zero())
-                .count()
-                + usize::from(!position.is_zero()),
+            open_positions: others.len() + usize::from(!position.is_zero()),
         };
-        match self.risk.check(request, &ctx) {
-            Ok(approved) => {
-                self.orders.submit(approved, out);
-                self.orders_placed += 1;
-                true
-            }
-            Err(refusal) => {
-                let msg = format!("{} {} {} refused: {}", request.symbol, request.side, request.qty, refusal.reason);
-                if self.rejections.len() == RECENT {
-                    self.rejections.pop_back();
-                }
-                self.rejections.push_front((request.ts_ms, refusal.reason));
-                self.alert(request.ts_ms, AlertLevel::Warning, "risk", msg, out);
-                false
-            }
+        Some(self.risk.check(request, &ctx))
+    }
+
+    /// A refusal: kept for the UI and alerted (which limit, by how much).
+    pub(super) fn note_refusal(&mut self, refusal: &RiskRefusal, out: &mut Vec<Action>) {
+        let request = &refusal.request;
+        let msg = format!("{} {} {} refused: {}", request.symbol, request.side, request.qty, refusal.reason);
+        if self.rejections.len() == RECENT {
+            self.rejections.pop_back();
         }
+        self.rejections.push_front((request.ts_ms, refusal.reason.clone()));
+        self.alert(request.ts_ms, AlertLevel::Warning, "risk", msg, out);
     }
 
     /// Market reduce-only order for the whole position, and the stop cancelled.
@@ -98,26 +127,22 @@ impl Engine {
         self.submit_checked(request, size, out);
     }
 
-    /// Places (or resizes) the reduce-only stop covering the whole position.
+    /// Places (or resizes) the reduce-only stop covering the whole position, at the stop
+    /// manager's price.
     pub(super) fn protect(&mut self, s: usize, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
         let size = st.position.size();
         let Some(side) = side_of(size) else { return };
         let symbol = st.instrument.symbol;
-        if let Some(stop) = st.stop {
-            out.push(Action::AmendOrder {
-                symbol,
-                client_order_id: stop.client_order_id,
-                qty: Some(size.abs()),
-                price: None,
-                trigger_price: None,
-            });
+        if st.stop.is_some() {
+            self.amend_stop(s, Some(size.abs()), None, ts_ms, out);
             return;
         }
-        let stop_px = match st.pending_stop {
-            Some(p) => p,
-            None => {
-                // A position without a planned stop (manual entry, adoption): ATR-based if known.
+        let stop_px = match (&st.stops, st.pending_stop) {
+            (Some(m), _) => m.stop(),
+            (None, Some(p)) => p,
+            (None, None) => {
+                // No manager (no valid stop from the plan or the ATR yet): the trend's ATR stop.
                 let Some(atr) = st.trend.atr() else { return };
                 let Some(p) = stop_price(side, st.price(), atr * st.trend.config().atr_stop_mult, &st.instrument)
                 else {

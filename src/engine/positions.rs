@@ -49,6 +49,10 @@ impl PositionBook {
     pub fn fees(&self) -> Money {
         self.fees
     }
+    /// Fees paid over the current round trip so far (zero when flat).
+    pub fn trip_fees(&self) -> Money {
+        self.open.map(|o| o.fees).unwrap_or(Money::ZERO)
+    }
     /// Mode that opened the current round trip.
     pub fn mode(&self) -> Option<u8> {
         self.open.and_then(|o| o.mode)

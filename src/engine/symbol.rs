@@ -5,6 +5,7 @@ use crate::analysis::{AnalysisConfig, Analyzer};
 use crate::domain::Interval;
 use crate::domain::{Candle, ClientOrderId, Instrument, OrderBook, Position, Price, Ticker};
 use crate::indicators::{IndicatorSet, SetKind};
+use crate::risk::StopManager;
 use crate::strategy::{TrendConfig, TrendFollower};
 use std::collections::VecDeque;
 
@@ -40,6 +41,8 @@ pub struct SymbolState {
     pub stop: Option<StopState>,
     /// Stop price chosen at entry, placed when the entry fills.
     pub pending_stop: Option<Price>,
+    /// The open position's stop manager (trailing, break-even, targets).
+    pub stops: Option<StopManager>,
     pub closed_candles: u64,
 }
 
@@ -70,6 +73,7 @@ impl SymbolState {
             venue_position: None,
             stop: None,
             pending_stop: None,
+            stops: None,
             closed_candles: 0,
             instrument,
         }

@@ -254,6 +254,17 @@ impl OrderManager {
         self.inflight.len()
     }
 
+    /// Whether a fill with this execution id was already applied (a replay).
+    pub fn has_seen_fill(&self, exec_id: &ExecId) -> bool {
+        self.seen_fills.contains(exec_id)
+    }
+
+    /// Remembers a fill applied outside an order we track (an unknown order's, a refused one),
+    /// so a replay of it is recognised.
+    pub fn mark_fill_seen(&mut self, exec_id: ExecId) {
+        self.remember_fill(exec_id);
+    }
+
     /// Fees and slippage so far.
     pub fn costs(&self) -> &ExecCosts {
         &self.costs

@@ -48,6 +48,12 @@ pub struct RiskConfig {
     pub target_r: Vec<f64>,
     /// Fraction of the initial quantity closed at each target (same length as `target_r`).
     pub target_fraction: Vec<f64>,
+    /// An order request (place, amend, cancel) the venue has not answered in this many
+    /// milliseconds is re-queried (an unacknowledged order is cancelled) and alerted.
+    pub order_ack_timeout_ms: i64,
+    /// Re-queries before a request is given up on: the order is marked lost (critical alert)
+    /// until a report or reconciliation settles it.
+    pub order_max_requeries: u32,
 }
 
 impl Default for RiskConfig {
@@ -72,6 +78,8 @@ impl Default for RiskConfig {
             break_even_r: 1.0,
             target_r: vec![1.5, 3.0],
             target_fraction: vec![0.5, 0.25],
+            order_ack_timeout_ms: 5_000,
+            order_max_requeries: 3,
         }
     }
 }
@@ -121,6 +129,15 @@ impl RiskConfig {
             if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
                 return Err(format!("risk.{key} must be in [0, 100], got {v}"));
             }
+        }
+        if !(100..=600_000).contains(&self.order_ack_timeout_ms) {
+            return Err(format!(
+                "risk.order_ack_timeout_ms must be in [100, 600000], got {}",
+                self.order_ack_timeout_ms
+            ));
+        }
+        if self.order_max_requeries > 20 {
+            return Err(format!("risk.order_max_requeries must be at most 20, got {}", self.order_max_requeries));
         }
         if self.target_r.len() != self.target_fraction.len() {
             return Err(format!(

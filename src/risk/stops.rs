@@ -1,6 +1,7 @@
 //! `StopManager`: a position's protective stop (initial from ATR or structure, trailing,
 //! break-even after a set gain) and its partial-exit targets. The stop only ever moves in the
-//! position's favour, and always on the tick grid.
+//! position's favour, and always on the tick grid. The engine keeps one per open position and
+//! routes every stop move (its own trailing, a mode's `MoveStop`) through `tighten_to`.
 
 use super::RiskConfig;
 use crate::domain::{Instrument, Price, Qty, Rounding, Side};
@@ -41,6 +42,8 @@ pub struct Target {
 pub enum StopReason {
     BreakEven,
     Trailing,
+    /// A strategy asked for it (a mode's `MoveStop`, the trend follower's own trail).
+    Strategy,
 }
 
 /// What a price update caused; the caller turns exits into reduce-only orders (through risk)
@@ -60,11 +63,15 @@ pub struct StopManager {
     stop: Price,
     /// Initial risk per unit (|entry − initial stop|), the R of the targets.
     risk: Price,
+    initial_stop: Price,
+    initial_qty: Qty,
     best: Price,
     open: Qty,
     break_even_r: f64,
     trail_atr_multiple: f64,
     break_even_done: bool,
+    /// Fees per unit added beyond the entry by the break-even move (entry and exit fee).
+    fee_offset: Price,
     targets: Vec<Target>,
     tick: Price,
 }
@@ -97,6 +104,26 @@ impl StopManager {
             (Side::Sell, Some(s)) => s.max(atr_stop),
             _ => atr_stop,
         };
+        Self::from_stop(side, entry, qty, stop, cfg, inst)
+    }
+
+    /// A position whose initial stop is already chosen (the strategy's ATR or structure stop).
+    /// `None` when `stop` is not on the losing side of `entry` or the quantity is not positive.
+    pub fn from_stop(
+        side: Side,
+        entry: Price,
+        qty: Qty,
+        stop: Price,
+        cfg: &StopConfig,
+        inst: &Instrument,
+    ) -> Option<Self> {
+        let valid = match side {
+            Side::Buy => stop < entry && stop.is_positive(),
+            Side::Sell => stop > entry,
+        };
+        if !valid || !qty.is_positive() {
+            return None;
+        }
         let risk = (entry - stop).abs();
         let mut remaining = qty;
         let mut targets = Vec::with_capacity(cfg.targets.len());
@@ -118,14 +145,24 @@ impl StopManager {
             entry,
             stop,
             risk,
+            initial_stop: stop,
+            initial_qty: qty,
             best: entry,
             open: qty,
             break_even_r: cfg.break_even_r,
             trail_atr_multiple: cfg.trail_atr_multiple,
             break_even_done: false,
+            fee_offset: Price::ZERO,
             targets,
-            tick,
+            tick: inst.tick_size,
         })
+    }
+
+    /// Break-even covers fees: the stop moves to entry plus `fee_per_unit` twice (the entry fee
+    /// paid, and the exit fee at the same rate), rounded away from the entry onto the tick grid.
+    pub fn with_entry_fee(mut self, fee_per_unit: Price) -> Self {
+        self.fee_offset = Price::from_raw(fee_per_unit.raw().max(0).saturating_mul(2));
+        self
     }
 
     pub fn side(&self) -> Side {
@@ -153,17 +190,52 @@ impl StopManager {
         self.open = (self.open - qty).max(Qty::ZERO);
     }
 
+    /// The position now holds `qty`: the open quantity never exceeds it (exits done elsewhere,
+    /// a target's order that filled already counted).
+    pub fn sync_open(&mut self, qty: Qty) {
+        self.open = self.open.min(qty.abs());
+    }
+
+    /// Nothing has happened yet: the stop is the initial one, no target reached, nothing closed.
+    pub fn is_fresh(&self) -> bool {
+        self.stop == self.initial_stop && self.open == self.initial_qty && !self.targets.iter().any(|t| t.done)
+    }
+
+    /// The position grew by `qty` (scale-in): the stop and the targets stay as they are.
+    pub fn grow(&mut self, qty: Qty) {
+        self.open += qty.abs();
+    }
+
+    /// The break-even price (entry plus fees, on the tick grid away from the entry).
+    pub fn break_even_price(&self) -> Price {
+        match self.side {
+            Side::Buy => (self.entry + self.fee_offset).round_to(self.tick, Rounding::Up),
+            Side::Sell => (self.entry - self.fee_offset).round_to(self.tick, Rounding::Down),
+        }
+    }
+
+    /// A stop asked for from outside (a strategy): taken only when tighter than the working one
+    /// and still on the right side of `price`. Returns the move.
+    pub fn tighten_to(&mut self, candidate: Price, price: Price) -> Option<StopEvent> {
+        if self.is_closed() || !candidate.is_positive() {
+            return None;
+        }
+        self.tighten(candidate, price, StopReason::Strategy)
+    }
+
     /// Moves the stop to `candidate` only if that is in the position's favour and still on the
     /// right side of `price` (a stop through the market would trigger at once).
-    fn tighten(&mut self, candidate: Price, price: Price, reason: StopReason, out: &mut Vec<StopEvent>) {
+    fn tighten(&mut self, candidate: Price, price: Price, reason: StopReason) -> Option<StopEvent> {
         let better = match self.side {
             Side::Buy => candidate > self.stop && candidate < price,
             Side::Sell => candidate < self.stop && candidate > price,
         };
-        if better {
-            out.push(StopEvent::Moved { from: self.stop, to: candidate, reason });
-            self.stop = candidate;
+        if !better {
+            return None;
         }
+        let moved = StopEvent::Moved { from: self.stop, to: candidate, reason };
+        self.stop = candidate;
+        Some(moved)
     }
 
     /// A new price (last trade or candle close) and, when known, the current ATR.
@@ -196,12 +268,8 @@ impl StopManager {
         let gain = if long { price - self.entry } else { self.entry - price };
         if !self.break_even_done && self.break_even_r > 0.0 && gain.to_f64() >= self.break_even_r * self.risk.to_f64() {
             self.break_even_done = true;
-            let be = if long {
-                self.entry.round_to(self.tick, Rounding::Up)
-            } else {
-                self.entry.round_to(self.tick, Rounding::Down)
-            };
-            self.tighten(be, price, StopReason::BreakEven, out);
+            let be = self.break_even_price();
+            out.extend(self.tighten(be, price, StopReason::BreakEven));
         }
         if let Some(atr) = atr.filter(|a| a.is_finite() && *a > 0.0 && self.trail_atr_multiple > 0.0) {
             if let Some(d) = Price::from_f64(atr * self.trail_atr_multiple) {
@@ -211,7 +279,7 @@ impl StopManager {
                     (self.best + d).round_to(self.tick, Rounding::Up)
                 };
                 if candidate.is_positive() {
-                    self.tighten(candidate, price, StopReason::Trailing, out);
+                    out.extend(self.tighten(candidate, price, StopReason::Trailing));
                 }
             }
         }

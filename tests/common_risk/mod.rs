@@ -2,6 +2,8 @@
 //! an independent re-computation of every limit at each approval.
 #![allow(dead_code)]
 
+pub mod engine_harness;
+
 use autobot::domain::{
     Action, Event, Instrument, Money, OrderOrigin, OrderRequest, OrderType, Price, Qty, Rounding, Side, Symbol,
     TimeInForce, Trade,
