@@ -20,7 +20,7 @@ fn main() -> ExitCode {
 }
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
-    let (mut config, _path) = Config::load(cli.common.config.as_deref())?;
+    let (mut config, config_path) = Config::load(cli.common.config.as_deref())?;
     if let Some(v) = &cli.common.venue {
         config.general.venue = v.clone();
     }
@@ -52,6 +52,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         exit_at_end: cli.run.exit_at_end,
         headless,
         config,
+        config_path,
     };
     match cli.command {
         Some(CommandKind::Backtest(args)) => backtest(opts, args),
