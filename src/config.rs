@@ -396,8 +396,10 @@ mod tests {
         assert_eq!(loaded.strategy.modes.trend.pullback_atr, 1.2);
         assert_eq!(loaded, config);
         // No temporary file is left behind.
-        let names: Vec<String> =
-            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
         // A config that would not load back is not written.
         config.ui.max_fps = 0;

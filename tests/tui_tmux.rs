@@ -115,7 +115,8 @@ fn tui_switches_tabs_and_restores_the_terminal_on_quit() {
     t.keys(&["Enter"]);
     let screen = t.wait_for("Parameters: trend", 5);
     let lines: Vec<&str> = screen.lines().collect();
-    let at = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{screen}"));
+    let at =
+        |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{screen}"));
     for _ in at("› ")..at(" pullback_atr ") {
         t.keys(&["j"]);
     }

@@ -59,11 +59,12 @@ fn coerce(current: &Value, v: &Value, path: &str) -> Result<Value, String> {
             Ok(x) => Value::from(x),
             Err(_) => return Err(format!("{path} must be a whole number, got `{t}`")),
         },
-        Value::Number(_) => match t.parse::<f64>().ok().filter(|x| x.is_finite()).and_then(serde_json::Number::from_f64)
-        {
-            Some(x) => Value::Number(x),
-            None => return Err(format!("{path} must be a number, got `{t}`")),
-        },
+        Value::Number(_) => {
+            match t.parse::<f64>().ok().filter(|x| x.is_finite()).and_then(serde_json::Number::from_f64) {
+                Some(x) => Value::Number(x),
+                None => return Err(format!("{path} must be a number, got `{t}`")),
+            }
+        }
         // An optional value that is unset now (or a list/table): JSON if it reads as such, else text.
         _ => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())),
     })
@@ -102,7 +103,9 @@ pub fn merge<T: Serialize + DeserializeOwned>(
 fn refuse(params: &Value, section: &str, keys: &[&str]) -> Result<(), String> {
     if let Value::Object(m) = params {
         if let Some(k) = keys.iter().find(|k| m.contains_key(**k)) {
-            return Err(format!("{section}.{k} cannot be changed here (enable/disable with the mode keys; restart for the rest)"));
+            return Err(format!(
+                "{section}.{k} cannot be changed here (enable/disable with the mode keys; restart for the rest)"
+            ));
         }
     }
     Ok(())
@@ -223,19 +226,30 @@ mod tests {
     fn bad_values_are_refused_with_the_key_and_change_nothing() {
         let modes = ModesConfig::default();
         let err = |mode: &str, p: Value| set_mode_params(&modes, mode, &p).unwrap_err();
-        assert_eq!(err("trend", json!({"max_adds": "-1"})), "strategy.modes.trend.max_adds must be a whole number of 0 or more, got `-1`");
-        assert_eq!(err("trend", json!({"max_adds": 1.5})), "strategy.modes.trend.max_adds must be a whole number of 0 or more, got 1.5");
-        assert_eq!(err("trend", json!({"pullback_atr": "abc"})), "strategy.modes.trend.pullback_atr must be a number, got `abc`");
+        assert_eq!(
+            err("trend", json!({"max_adds": "-1"})),
+            "strategy.modes.trend.max_adds must be a whole number of 0 or more, got `-1`"
+        );
+        assert_eq!(
+            err("trend", json!({"max_adds": 1.5})),
+            "strategy.modes.trend.max_adds must be a whole number of 0 or more, got 1.5"
+        );
+        assert_eq!(
+            err("trend", json!({"pullback_atr": "abc"})),
+            "strategy.modes.trend.pullback_atr must be a number, got `abc`"
+        );
         // Range checks are the config's own: momentum_rsi within [0, 100].
         assert_eq!(
             err("trend", json!({"momentum_rsi": "150"})),
             "strategy.modes.trend.momentum_rsi must be within [0, 100], got 150"
         );
-        assert!(err("trend", json!({"pullbak_atr": "1"})).starts_with("strategy.modes.trend.pullbak_atr is not a parameter (known: "));
+        assert!(err("trend", json!({"pullbak_atr": "1"}))
+            .starts_with("strategy.modes.trend.pullbak_atr is not a parameter (known: "));
         assert!(err("trend", json!({"enabled": "false"})).contains("enabled cannot be changed here"));
         assert!(err("scalp", json!({})).contains("scalp"));
         assert!(err("trend", json!(["x"])).contains("must be a table"));
-        assert!(err("breakout", json!({"entry": "sideways"})).starts_with("strategy.modes.breakout: unknown variant `sideways`"));
+        assert!(err("breakout", json!({"entry": "sideways"}))
+            .starts_with("strategy.modes.breakout: unknown variant `sideways`"));
     }
 
     #[test]

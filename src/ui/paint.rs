@@ -104,9 +104,7 @@ mod tests {
     use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
     fn text(buf: &Buffer) -> Vec<String> {
-        (0..buf.area.height)
-            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect())
-            .collect()
+        (0..buf.area.height).map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect()
     }
 
     #[test]
@@ -124,8 +122,7 @@ mod tests {
         assert_eq!(inner, Rect::new(1, 1, 14, 3));
         lines(&mut ours, inner, &body);
         let mut theirs = Buffer::empty(area);
-        let block =
-            Block::default().borders(Borders::ALL).border_style(border).title(Line::from(title.to_vec()));
+        let block = Block::default().borders(Borders::ALL).border_style(border).title(Line::from(title.to_vec()));
         Paragraph::new(body.clone()).block(block).render(area, &mut theirs);
         assert_eq!(text(&ours), text(&theirs));
         assert_eq!(ours, theirs, "styles too");

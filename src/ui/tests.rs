@@ -631,7 +631,10 @@ fn help_lists_the_editor_keys() {
         let mut a = app();
         press(&mut a, &snap, "?");
         let s = render(&mut a, &snap, w, h);
-        assert_has(&s, &["edit selected mode's parameters", "save mode parameters to the config", "Editor (p on Strategies)"]);
+        assert_has(
+            &s,
+            &["edit selected mode's parameters", "save mode parameters to the config", "Editor (p on Strategies)"],
+        );
         assert_has(&s, &["Enter apply live · Esc cancel · w save"]);
     }
 }

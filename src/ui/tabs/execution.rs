@@ -5,8 +5,8 @@ use super::{decimals, header_aligned, num_cell, orders_table, price_text, qty_te
 use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
-use crate::ui::theme::Theme;
 use crate::ui::paint;
+use crate::ui::theme::Theme;
 use crate::ui::widgets::boxed;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

@@ -5,8 +5,8 @@ use super::{decimals, orders_table, pairs, positions_table, price_text, regime_t
 use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
-use crate::ui::widgets::candles::{aggregate, CandleChart, PatternMarker, PriceLevel};
 use crate::ui::paint;
+use crate::ui::widgets::candles::{aggregate, CandleChart, PatternMarker, PriceLevel};
 use crate::ui::widgets::{boxed, boxed_line, ruled};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -59,7 +59,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
 
     let mut state = TableState::default().with_selected(app.selected(Tab::Overview, snap.positions.len()));
     let title = format!("Positions ({}) · F flatten", snap.positions.len());
-    let section = |frame: &mut Frame, area: Rect, title: &str| if wide { boxed(frame, area, title, t) } else { ruled(frame, area, title, t) };
+    let section = |frame: &mut Frame, area: Rect, title: &str| {
+        if wide {
+            boxed(frame, area, title, t)
+        } else {
+            ruled(frame, area, title, t)
+        }
+    };
     let inner = section(frame, pos_area, &title);
     frame.render_stateful_widget(positions_table(snap, t, wide), inner, &mut state);
     let title = format!("Active orders ({})", snap.open_orders.len());

@@ -158,7 +158,8 @@ fn draw_params(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         let style = if Some(i) == selected { t.key } else { t.text };
         Row::new(vec![Cell::from(Span::styled(m.name.clone(), style)), Cell::from(Span::styled(params, t.text))])
     });
-    let table = Table::new(rows, [Constraint::Length(15), Constraint::Min(10)]).header(header(&["Mode", "Parameters"], t));
+    let table =
+        Table::new(rows, [Constraint::Length(15), Constraint::Min(10)]).header(header(&["Mode", "Parameters"], t));
     let inner = boxed(frame, area, "Parameters (running · Enter edits · w saves to the config)", t);
     frame.render_widget(table, inner);
 }

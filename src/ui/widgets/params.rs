@@ -128,8 +128,10 @@ impl ParamEditor {
         // Keep the selected row in view on short screens.
         let first = self.row.saturating_sub(rows.saturating_sub(1));
         let mut lines = Vec::with_capacity(rows + 4);
-        let state = [(mode.enabled, "enabled", "disabled"), (mode.locked, "locked", ""), (mode.active, "ACTIVE", "idle")];
-        let state: Vec<&str> = state.iter().map(|(b, y, n)| if *b { *y } else { *n }).filter(|s| !s.is_empty()).collect();
+        let state =
+            [(mode.enabled, "enabled", "disabled"), (mode.locked, "locked", ""), (mode.active, "ACTIVE", "idle")];
+        let state: Vec<&str> =
+            state.iter().map(|(b, y, n)| if *b { *y } else { *n }).filter(|s| !s.is_empty()).collect();
         lines.push(Line::from(vec![Span::styled("state ", t.dim), Span::styled(state.join(" · "), t.text)]));
         if mode.params.is_empty() {
             lines.push(Line::from(Span::styled("this mode has no parameters", t.dim)));
@@ -179,7 +181,8 @@ mod tests {
 
     fn shown() -> Vec<(String, String)> {
         // The trend mode as the engine shows it: every key of its config but `enabled`.
-        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(crate::strategy::PullbackConfig::default()) else {
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(crate::strategy::PullbackConfig::default())
+        else {
             panic!()
         };
         map.iter()
@@ -227,7 +230,10 @@ mod tests {
         assert_eq!(ed.error.as_deref(), Some("strategy.modes.trend.min_adx must be within [0, 100], got 120"));
         assert_eq!(ed.input.as_deref(), Some("120"), "the text stays to be fixed");
         // Esc drops the edit, a second Esc closes the editor.
-        assert_eq!(press(&mut ed, &params, &[KeyCode::Esc, KeyCode::Esc]), vec![EditorOutcome::Editing, EditorOutcome::Close]);
+        assert_eq!(
+            press(&mut ed, &params, &[KeyCode::Esc, KeyCode::Esc]),
+            vec![EditorOutcome::Editing, EditorOutcome::Close]
+        );
         // The same value again is not sent.
         let mut ed = ParamEditor { row, ..ParamEditor::new("trend") };
         let out = press(&mut ed, &params, &[KeyCode::Enter, KeyCode::Enter]).pop().unwrap();
