@@ -117,7 +117,7 @@ fn tui_switches_tabs_and_restores_the_terminal_on_quit() {
     let lines: Vec<&str> = screen.lines().collect();
     let at =
         |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{screen}"));
-    for _ in at("› ")..at(" pullback_atr ") {
+    for _ in at("› ")..at("  pullback_atr ") {
         t.keys(&["j"]);
     }
     t.wait_until("pullback_atr selected", 5, |s| s.lines().any(|l| l.contains("› pullback_atr")));

@@ -170,7 +170,8 @@ impl ParamEditor {
             .borders(Borders::ALL)
             .border_style(t.border_focus)
             .title(Span::styled(format!(" Parameters: {} ", mode.name), t.title));
-        frame.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }).block(block), popup);
+        // No trimming: the rows' leading marks keep the columns aligned; a long error wraps.
+        frame.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }).block(block), popup);
     }
 }
 
