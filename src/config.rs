@@ -1,8 +1,11 @@
-//! TOML settings: defaults that work, unknown keys refused with their name, platform paths.
+//! TOML settings: defaults that work, unknown keys refused with their name, platform paths,
+//! and writing the file back (the UI's "save parameters"). `params` edits a mode's settings.
+
+pub mod params;
 
 use crate::risk::RiskConfig;
 use crate::strategy::TrendConfig;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -15,13 +18,25 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("config {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("cannot write config {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
 }
 
 /// Replay/generator speed: a multiple of real time, or as fast as the CPU allows.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Speed {
     Times(f64),
     Max,
+}
+
+/// As the config spells it: a number, or `"max"` (so a saved file reads back).
+impl Serialize for Speed {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Speed::Times(x) => s.serialize_f64(*x),
+            Speed::Max => s.serialize_str("max"),
+        }
+    }
 }
 
 impl std::str::FromStr for Speed {
@@ -221,6 +236,43 @@ impl Config {
         }
     }
 
+    /// The whole config as TOML text (what `save` writes; comments of the old file are not kept).
+    pub fn to_toml(&self, path: &Path) -> Result<String, ConfigError> {
+        toml::to_string(self).map_err(|e| ConfigError::Invalid { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    /// Writes the config to `path` atomically (a temporary file in the same folder, renamed over
+    /// it); an existing file is kept as `<path>.bak`. Returns the backup's path when one was made.
+    pub fn save(&self, path: &Path) -> Result<Option<PathBuf>, ConfigError> {
+        let text = self.to_toml(path)?;
+        // What is written must load back: never replace a working file with one that does not.
+        Config::parse(&text, path)?;
+        let write_err = |source| ConfigError::Write { path: path.to_path_buf(), source };
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "config.toml".into());
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let result = (|| {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            let backup = if path.exists() {
+                let bak = dir.join(format!("{name}.bak"));
+                std::fs::copy(path, &bak)?;
+                Some(bak)
+            } else {
+                None
+            };
+            std::fs::rename(&tmp, path)?;
+            Ok(backup)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(write_err)
+    }
+
     /// Cross-field checks; the message names the key.
     pub fn validate(&self) -> Result<(), String> {
         self.strategy.modes.validate().map_err(|e| format!("strategy.modes: {e}"))?;
@@ -322,6 +374,37 @@ mod tests {
         assert!(e.starts_with("config c.toml: line 5: unknown key `max_lev`"), "{e}");
         let e = Config::parse("[bogus]\n", Path::new("c.toml")).unwrap_err().to_string();
         assert!(e.contains("unknown key `bogus`"), "{e}");
+    }
+
+    #[test]
+    fn save_writes_a_file_that_loads_back_and_keeps_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("conf").join("autobot.toml");
+        let mut config = Config::default();
+        config.demo.speed = Speed::Max;
+        // Nothing there yet: no backup.
+        assert_eq!(config.save(&path).unwrap(), None);
+        assert_eq!(Config::load(Some(&path)).unwrap().0, config);
+        // Second save: the first file becomes `autobot.toml.bak`, the new value is read back.
+        let first = std::fs::read_to_string(&path).unwrap();
+        config.strategy.modes.trend.pullback_atr = 1.2;
+        config.demo.speed = Speed::Times(120.0);
+        let bak = config.save(&path).unwrap().unwrap();
+        assert_eq!(bak, dir.path().join("conf").join("autobot.toml.bak"));
+        assert_eq!(std::fs::read_to_string(&bak).unwrap(), first);
+        let (loaded, _) = Config::load(Some(&path)).unwrap();
+        assert_eq!(loaded.strategy.modes.trend.pullback_atr, 1.2);
+        assert_eq!(loaded, config);
+        // No temporary file is left behind.
+        let names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        // A config that would not load back is not written.
+        config.ui.max_fps = 0;
+        assert!(config.save(&path).unwrap_err().to_string().contains("ui.max_fps"));
+        assert_eq!(Config::load(Some(&path)).unwrap().0.ui.max_fps, 30);
     }
 
     #[test]

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
 }
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
-    let (mut config, _path) = Config::load(cli.common.config.as_deref())?;
+    let (mut config, config_path) = Config::load(cli.common.config.as_deref())?;
     // The venue flag is checked here (the config file's `general.venue` stays demo-only).
     let venue_kind = match &cli.common.venue {
         Some(v) => VenueKind::parse(v).map_err(|m| anyhow::anyhow!(m))?,
@@ -63,6 +63,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             live: cli.run.live,
             confirmed: false,
         },
+        config_path,
     };
     match cli.command {
         Some(CommandKind::Backtest(args)) => backtest(opts, args),

@@ -1,6 +1,7 @@
 //! The real binary in a real terminal (tmux): it draws the tabs, answers keys (a manual order
-//! through the ticket, seen working on Execution and cancelled there; a mode toggled), and
-//! restores the terminal when it quits.
+//! through the ticket, seen working on Execution and cancelled there; a mode toggled; a mode
+//! parameter changed live in the editor and saved to the config file), and restores the terminal
+//! when it quits.
 
 mod common;
 use common::*;
@@ -108,6 +109,29 @@ fn tui_switches_tabs_and_restores_the_terminal_on_quit() {
     t.wait_for("✗ off", 5);
     t.keys(&["e"]);
     t.wait_gone("✗ off", 5);
+
+    // The parameter editor: open it on the trend mode, walk to `pullback_atr`, type a new value,
+    // apply it live (the engine answers with an Info alert old → new), then save the config.
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Parameters: trend", 15);
+    let lines: Vec<&str> = screen.lines().collect();
+    let at =
+        |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{screen}"));
+    for _ in at("› ")..at("  pullback_atr ") {
+        t.keys(&["j"]);
+    }
+    t.wait_until("pullback_atr selected", 15, |s| s.lines().any(|l| l.contains("› pullback_atr")));
+    t.keys(&["Enter", "C-u", "1.2", "Enter"]);
+    let screen = t.wait_for("trend: pullback_atr 0.5 → 1.2", 20);
+    assert!(screen.contains("INFO"), "{screen}");
+    t.keys(&["w"]);
+    t.wait_for("Confirm: Save config", 15);
+    t.keys(&["y"]);
+    t.wait_for("config saved to", 20);
+    let saved = std::fs::read_to_string(sb.config()).expect("config file");
+    assert!(saved.contains("pullback_atr = 1.2"), "{saved}");
+    t.keys(&["Escape"]);
+    t.wait_gone("Parameters: trend", 15);
 
     // A manual limit buy 3% under the market (inside the fat-finger band, far from filling).
     t.keys(&["3"]);

@@ -33,6 +33,7 @@ fn opts(candles: u64) -> RunOptions {
         seed: 7,
         headless: true,
         venue: Default::default(),
+        config_path: None,
     }
 }
 

@@ -140,6 +140,15 @@ pub enum Command {
     KillSwitch {
         engage: bool,
     },
+    /// Change parameters of a running mode (the UI's editor): `params` is a JSON object of
+    /// parameter name (the serde key of the mode's config) → new value; a value may also be text,
+    /// read as the type of the current value. Validated like the config; applied live.
+    SetModeParams {
+        mode: String,
+        params: serde_json::Value,
+    },
+    /// Write the config file with the engine's current mode parameters (done by the runtime).
+    SaveConfig,
 }
 
 /// Severity of an alert.

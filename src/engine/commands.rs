@@ -1,8 +1,12 @@
-//! Operator commands: pause/resume, mode switches, manual orders, cancels, flatten, kill switch.
+//! Operator commands: pause/resume, mode switches, manual orders, cancels, flatten, kill switch,
+//! and live changes to a mode's parameters (the UI's editor).
 
-use super::core::{mode_index, Engine};
+use super::aggregate::CandleAggregator;
+use super::core::{mode_index, Engine, MODE_NAMES, RECENT, TREND_MODE};
+use crate::config::params as edit;
 use crate::domain::{Action, AlertLevel, Command, ManualOrder, OrderOrigin, OrderRequest, OrderType, TriggerDirection};
 use crate::risk::TradingState;
+use crate::strategy::{ModesConfig, TrendConfig, TrendFollower};
 
 impl Engine {
     pub(super) fn on_command(&mut self, command: &Command, out: &mut Vec<Action>) {
@@ -73,7 +77,95 @@ impl Engine {
                 self.risk.set_state(TradingState::Active);
                 self.alert(ts, AlertLevel::Warning, "risk", "kill switch released: trading active".into(), out);
             }
+            Command::SetModeParams { mode, params } => self.set_mode_params(mode, params, ts, out),
+            // The runtime writes the file (the engine does no I/O) and reports where.
+            Command::SaveConfig => {}
         }
+    }
+
+    /// The regime modes' settings as the engine runs them now (`None`: the EMA follower runs).
+    pub fn modes_config(&self) -> Option<&ModesConfig> {
+        self.config.modes.as_ref()
+    }
+
+    /// The EMA-cross trend follower's settings as the engine runs them now.
+    pub fn trend_config(&self) -> &TrendConfig {
+        &self.config.trend
+    }
+
+    /// An alert from outside the engine (the runtime saying where it wrote the config).
+    pub fn notify(&mut self, level: AlertLevel, kind: &str, message: String) -> Vec<Action> {
+        let mut out = Vec::new();
+        self.alert(self.now_ms, level, kind, message, &mut out);
+        out
+    }
+
+    /// Validates and applies new parameters to a running mode: every symbol's mode set takes the
+    /// new settings (only the changed mode starts afresh; positions, stops and the switcher's
+    /// state stay). With the EMA follower, the follower is rebuilt and warmed up again on the
+    /// candles held. Info alert with the changes, or a Warning with why nothing changed.
+    fn set_mode_params(&mut self, mode: &str, params: &serde_json::Value, ts: i64, out: &mut Vec<Action>) {
+        let name = mode_index(mode).map(|i| MODE_NAMES[i as usize]).unwrap_or(mode);
+        let result = match &self.config.modes {
+            Some(modes) => edit::set_mode_params(modes, mode, params).map(|(m, ch)| (Some(m), None, ch)),
+            None if mode_index(mode) == Some(TREND_MODE) => {
+                edit::set_trend_params(&self.config.trend, params).map(|(t, ch)| (None, Some(t), ch))
+            }
+            None => Err(format!("mode {name} is not running (strategy.engine = \"ema\" runs the trend follower only)")),
+        };
+        let (modes, trend, changes) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.alert(ts, AlertLevel::Warning, "params", format!("{name}: {e}"), out);
+                return;
+            }
+        };
+        if changes.is_empty() {
+            self.alert(ts, AlertLevel::Info, "params", format!("{name}: no change"), out);
+            return;
+        }
+        if let Some(modes) = modes {
+            let mut switches = Vec::new();
+            let mut refused = None;
+            for st in &mut self.symbols {
+                let symbol = st.instrument.symbol;
+                if let Some(set) = st.mode_set.as_deref_mut() {
+                    // Checked above with the same validation, so this does not fail in practice.
+                    match set.set_config(modes.clone(), ts) {
+                        Ok(events) => switches.extend(events.into_iter().map(|e| e.to_record(symbol))),
+                        Err(e) => refused = Some(e),
+                    }
+                }
+            }
+            if let Some(e) = refused {
+                self.alert(ts, AlertLevel::Warning, "params", format!("{name}: {e}"), out);
+                return;
+            }
+            for sw in switches {
+                if self.recent_switches.len() == RECENT {
+                    self.recent_switches.pop_front();
+                }
+                self.recent_switches.push_back(sw.clone());
+                out.push(Action::RecordModeSwitch(sw));
+            }
+            self.config.modes = Some(modes);
+        }
+        if let Some(trend) = trend {
+            for st in &mut self.symbols {
+                // Warm the new follower up on the closed candles held, through its own timeframe.
+                let mut follower = TrendFollower::new(trend.clone());
+                let mut agg = CandleAggregator::new(trend.timeframe);
+                for c in &st.candles {
+                    if let Some(bar) = agg.push(c) {
+                        let _ = follower.on_candle(&bar);
+                    }
+                }
+                st.trend = follower;
+            }
+            self.config.trend = trend;
+        }
+        let list: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+        self.alert(ts, AlertLevel::Info, "params", format!("{name}: {}", list.join(", ")), out);
     }
 
     pub(super) fn manual_order(&mut self, m: &ManualOrder, ts: i64, out: &mut Vec<Action>) {

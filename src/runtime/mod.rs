@@ -40,6 +40,9 @@ pub struct RunOptions {
     pub headless: bool,
     /// `--venue` and its flags (demo by default).
     pub venue: venue::VenueOptions,
+    /// The config file the run was started with (`Command::SaveConfig` writes there; `None`: the
+    /// platform default path).
+    pub config_path: Option<PathBuf>,
 }
 
 /// What a run did, printed at exit.
@@ -194,6 +197,45 @@ fn spawn_signal_watcher(stop: Arc<AtomicBool>) {
     }
 }
 
+/// `Command::SaveConfig` (the engine does no I/O): writes the config with the engine's current
+/// mode parameters to `path` (or the platform default file), over what the file holds now (so
+/// flags given for this run are not saved) or over `config` when there is no file yet. Returns
+/// the engine's alert actions saying where it was written, or why not.
+pub fn save_config(config: &Config, path: Option<&std::path::Path>, engine: &mut Engine) -> Vec<crate::domain::Action> {
+    use crate::domain::AlertLevel;
+    let Some(path) = path.map(PathBuf::from).or_else(crate::config::default_config_path) else {
+        return engine.notify(AlertLevel::Warning, "config", "not saved: no config path on this platform".into());
+    };
+    let mut out = match Config::load(Some(&path)) {
+        Ok((c, _)) => c,
+        Err(crate::config::ConfigError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            config.clone()
+        }
+        Err(e) => return engine.notify(AlertLevel::Warning, "config", format!("not saved: {e}")),
+    };
+    if let Some(m) = engine.modes_config() {
+        out.strategy.modes = m.clone();
+    }
+    out.strategy.trend = engine.trend_config().clone();
+    match out.save(&path) {
+        Ok(bak) => {
+            let bak = bak.map(|b| format!(" (previous file kept as {})", b.display())).unwrap_or_default();
+            engine.notify(AlertLevel::Info, "config", format!("config saved to {}{bak}", path.display()))
+        }
+        Err(e) => engine.notify(AlertLevel::Warning, "config", format!("not saved: {e}")),
+    }
+}
+
+/// An operator command into the pipeline; `SaveConfig` is written here first.
+fn operator_command(opts: &RunOptions, pipeline: &mut Pipeline, cmd: Command, sink: &mut StoreSink) {
+    if cmd == Command::SaveConfig {
+        for a in save_config(&opts.config, opts.config_path.as_deref(), &mut pipeline.engine) {
+            pipeline::Sink::on_action(sink, &a);
+        }
+    }
+    pipeline.command(cmd, sink);
+}
+
 /// Latencies of the last events, for the status line.
 struct LatencyWindow {
     samples: Vec<u32>,
@@ -264,7 +306,7 @@ fn drive(
     while !stop.load(Ordering::SeqCst) {
         while let Ok(cmd) = commands.try_recv() {
             tracing::info!(?cmd, "operator command");
-            pipeline.command(cmd, &mut sink);
+            operator_command(&opts, &mut pipeline, cmd, &mut sink);
             last_publish = Instant::now() - Duration::from_secs(1);
         }
         if ended {
@@ -294,7 +336,7 @@ fn drive(
                     let due = wall_start + Duration::from_secs_f64(((ts - start).max(0) as f64 / 1000.0) / x);
                     while Instant::now() < due && !stop.load(Ordering::SeqCst) {
                         if let Ok(cmd) = commands.try_recv() {
-                            pipeline.command(cmd, &mut sink);
+                            operator_command(&opts, &mut pipeline, cmd, &mut sink);
                             publish(&pipeline, &latency, false);
                         }
                         std::thread::sleep((due - Instant::now()).min(Duration::from_millis(20)));

@@ -6,6 +6,7 @@ use crate::domain::{Command, Interval, Symbol};
 use crate::engine::Snapshot;
 use crate::ui::keymap::{Action, Key, Keymap};
 use crate::ui::theme::Theme;
+use crate::ui::widgets::params::{EditorOutcome, ParamEditor};
 use crate::ui::widgets::ticket::{Ticket, TicketOutcome};
 use crate::ui::{chrome, tabs, UiConfig};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -58,6 +59,8 @@ pub struct App {
     pub(crate) help: bool,
     pub(crate) detail: bool,
     pub(crate) ticket: Option<Ticket>,
+    /// The mode parameter editor (Strategies), over the tab while open.
+    pub(crate) editor: Option<ParamEditor>,
     pub(crate) confirm: Option<Confirm>,
     /// One-line feedback on the last action (sent, cancelled, nothing to do).
     pub(crate) flash: Option<String>,
@@ -88,6 +91,7 @@ impl App {
             help: false,
             detail: false,
             ticket: None,
+            editor: None,
             confirm: None,
             flash: None,
             warnings,
@@ -114,6 +118,11 @@ impl App {
 
     pub fn ticket_open(&self) -> bool {
         self.ticket.is_some()
+    }
+
+    /// The mode whose parameters the editor shows, when it is open.
+    pub fn editor_mode(&self) -> Option<&str> {
+        self.editor.as_ref().map(|e| e.mode.as_str())
     }
 
     /// Selected row of the current tab, clamped to `len` (None when empty).
@@ -200,6 +209,20 @@ impl App {
             }
             return Vec::new();
         }
+        if let Some(editor) = self.editor.as_mut() {
+            let params = snap.strategy.modes.iter().find(|m| m.name == editor.mode).map(|m| m.params.as_slice());
+            match editor.handle_key(&key, params.unwrap_or(&[]), &self.keymap) {
+                EditorOutcome::Editing => {}
+                EditorOutcome::Close => self.editor = None,
+                EditorOutcome::Unchanged(msg) => self.flash = Some(msg),
+                EditorOutcome::Send(command, msg) => {
+                    self.flash = Some(msg);
+                    return vec![command];
+                }
+                EditorOutcome::Save => self.confirm = Some(save_confirm()),
+            }
+            return Vec::new();
+        }
         let Some(action) = self.keymap.action(&Key::from_event(&key)) else { return Vec::new() };
         if self.help {
             match action {
@@ -230,7 +253,16 @@ impl App {
             Action::Up => {
                 self.sel[tab_i] = self.sel[tab_i].min(self.rows(self.tab, snap).saturating_sub(1)).saturating_sub(1)
             }
+            Action::Open if self.tab == Tab::Strategies => self.open_editor(snap),
             Action::Open => self.detail = self.rows(self.tab, snap) > 0,
+            Action::EditParams => {
+                if self.tab == Tab::Strategies {
+                    self.open_editor(snap)
+                } else {
+                    self.flash = Some("parameters are edited on the Strategies tab (2)".into());
+                }
+            }
+            Action::SaveConfig => self.confirm = Some(save_confirm()),
             Action::Close => self.detail = false,
             Action::Help => self.help = true,
             Action::Quit => self.quit = true,
@@ -343,6 +375,13 @@ impl App {
         Vec::new()
     }
 
+    fn open_editor(&mut self, snap: &Snapshot) {
+        let modes = &snap.strategy.modes;
+        if let Some(i) = self.selected(Tab::Strategies, modes.len()) {
+            self.editor = Some(ParamEditor::new(&modes[i].name));
+        }
+    }
+
     fn switch(&mut self, tab: Tab) {
         self.tab = tab;
         self.detail = false;
@@ -367,6 +406,11 @@ impl App {
         if self.detail {
             chrome::draw_detail(self, frame, area, snap);
         }
+        if let Some(editor) = &self.editor {
+            if let Some(mode) = snap.strategy.modes.iter().find(|m| m.name == editor.mode) {
+                editor.draw(frame, area, &self.theme, mode, &self.keymap);
+            }
+        }
         if let Some(ticket) = &self.ticket {
             let info = chrome::ticket_info(self, snap, ticket);
             ticket.draw(frame, area, &self.theme, &snap.venue, snap.live, &info);
@@ -375,8 +419,17 @@ impl App {
             chrome::draw_help(self, frame, area);
         }
         if let Some(confirm) = &self.confirm {
-            chrome::draw_confirm(&self.theme, frame, area, confirm, snap.live);
+            chrome::draw_confirm(&self.theme, frame, area, confirm, &snap.venue, snap.live);
         }
+    }
+}
+
+/// Writing the config asks first: the file is replaced (its old text kept as `.bak`).
+fn save_confirm() -> Confirm {
+    Confirm {
+        title: "Save config".into(),
+        message: "Write the running mode parameters to the config file? The old file is kept as .bak.".into(),
+        command: Command::SaveConfig,
     }
 }
 

@@ -6,9 +6,10 @@ use crate::engine::{ConnectionState, Snapshot};
 use crate::ui::app::{App, Confirm, Tab};
 use crate::ui::fmt;
 use crate::ui::keymap::Action;
+use crate::ui::paint;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::ticket::Ticket;
-use crate::ui::widgets::{block, block_line, centered, top_block};
+use crate::ui::widgets::{block, block_line, centered, ruled, venue_badge, VenueKind};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
@@ -62,7 +63,7 @@ pub fn draw_tabs(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         spans.push(Span::styled(format!("{} {} ", m.symbol, iv), t.text));
     }
     spans.push(Span::styled(format!("{} help", app.keymap.hint(Action::Help)), t.dim));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    paint::line_at(frame.buffer_mut(), area, &Line::from(spans));
 }
 
 fn level_label(level: AlertLevel, t: &Theme) -> Span<'static> {
@@ -74,14 +75,16 @@ fn level_label(level: AlertLevel, t: &Theme) -> Span<'static> {
 }
 
 /// One alert as a line: time, level label, kind, message.
-pub fn alert_line(a: &crate::domain::Alert, t: &Theme) -> Line<'static> {
+pub fn alert_line<'a>(a: &'a crate::domain::Alert, t: &Theme) -> Line<'a> {
+    let pad = 11usize.saturating_sub(a.kind.chars().count());
     Line::from(vec![
         Span::styled(fmt::utc_time(a.ts_ms), t.dim),
         Span::raw(" "),
         level_label(a.level, t),
         Span::raw(" "),
-        Span::styled(format!("{:<10} ", a.kind), t.key),
-        Span::styled(a.message.clone(), t.text),
+        Span::styled(a.kind.as_str(), t.key),
+        Span::raw(&"           "[..pad.max(1)]),
+        Span::styled(a.message.as_str(), t.text),
     ])
 }
 
@@ -101,7 +104,8 @@ pub fn draw_log(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     }
     lines.truncate(rows);
     let title = format!("Alerts & log ({})", snap.alerts.len());
-    frame.render_widget(Paragraph::new(lines).block(top_block(title, t)), area);
+    let inner = ruled(frame, area, &title, t);
+    paint::lines(frame.buffer_mut(), inner, &lines);
 }
 
 pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
@@ -109,10 +113,12 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         return;
     }
     let t = &app.theme;
-    let venue = if snap.live {
-        Span::styled(format!(" LIVE {} ", snap.venue), t.live)
+    let venue = venue_badge(&snap.venue, snap.live, t);
+    // A stream lag only means something where data arrives over a stream (not the generator).
+    let lag = if VenueKind::of(&snap.venue, snap.live).streams() {
+        format!("lag {:.0}ms", snap.stats.stream_lag_ms)
     } else {
-        Span::styled(format!(" PAPER {} ", snap.venue), t.ok)
+        "lag —".to_string()
     };
     let (conn, conn_style) = match snap.connection {
         ConnectionState::Connected => ("● connected", t.ok),
@@ -132,7 +138,7 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         sep(),
         Span::styled(conn, conn_style),
         sep(),
-        Span::styled(format!("lag {:.0}ms", snap.stats.stream_lag_ms), t.text),
+        Span::styled(lag, t.text),
         sep(),
         Span::styled(
             format!("{}p99 {:.1}µs", if compact { "" } else { "event loop " }, snap.stats.event_latency_p99_us),
@@ -162,9 +168,9 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     }
     if let Some(flash) = &app.flash {
         spans.push(sep());
-        spans.push(Span::styled(flash.clone(), t.key));
+        spans.push(Span::styled(flash.as_str(), t.key));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    paint::line_at(frame.buffer_mut(), area, &Line::from(spans));
 }
 
 pub fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
@@ -190,22 +196,43 @@ pub fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::from(spans));
     }
-    if per_col as u16 + 4 <= area.height {
+    if per_col as u16 + 5 <= area.height {
         lines.push(Line::default());
+        let k = |a: Action| app.keymap.hint(a);
+        lines.push(Line::from(vec![
+            Span::styled(" Editor ", t.header),
+            Span::styled(
+                format!(
+                    "({} on Strategies) {}/{} row · {} edit · Enter apply live · Esc cancel · {} save",
+                    k(Action::EditParams),
+                    k(Action::Down),
+                    k(Action::Up),
+                    k(Action::Open),
+                    k(Action::SaveConfig)
+                ),
+                t.text,
+            ),
+        ]));
+    }
+    if per_col as u16 + 4 <= area.height {
+        if per_col as u16 + 5 > area.height {
+            lines.push(Line::default());
+        }
         lines.push(Line::from(Span::styled(" Esc or ? closes · keys are set in the config", t.dim)));
     }
-    let w = (cols * (key_w + 2 + desc_w) + 2) as u16;
+    let widest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
+    let w = (cols * (key_w + 2 + desc_w)).max(widest) as u16 + 2;
     let popup = centered(area, w, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block("Keys", t)), popup);
 }
 
-pub fn draw_confirm(t: &Theme, frame: &mut Frame, area: Rect, confirm: &Confirm, live: bool) {
+pub fn draw_confirm(t: &Theme, frame: &mut Frame, area: Rect, confirm: &Confirm, venue: &str, live: bool) {
     let popup = centered(area, 60, 7);
     frame.render_widget(Clear, popup);
     let mut title = vec![Span::styled(format!(" Confirm: {} ", confirm.title), t.warn)];
     if live {
-        title.push(Span::styled(" LIVE ", t.live));
+        title.push(venue_badge(venue, live, t));
     }
     let lines = vec![
         Line::from(Span::styled(confirm.message.clone(), t.text)),

@@ -30,10 +30,12 @@ pub enum Action {
     KillSwitch,
     NextSymbol,
     NextInterval,
+    EditParams,
+    SaveConfig,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::TabOverview,
         Action::TabStrategies,
         Action::TabExecution,
@@ -57,6 +59,8 @@ impl Action {
         Action::KillSwitch,
         Action::NextSymbol,
         Action::NextInterval,
+        Action::EditParams,
+        Action::SaveConfig,
     ];
 
     /// The name used in the config (`[ui.keys] cancel_all = "C"`).
@@ -85,6 +89,8 @@ impl Action {
             Action::KillSwitch => "kill_switch",
             Action::NextSymbol => "next_symbol",
             Action::NextInterval => "next_interval",
+            Action::EditParams => "edit_params",
+            Action::SaveConfig => "save_config",
         }
     }
 
@@ -114,6 +120,8 @@ impl Action {
             Action::KillSwitch => "kill switch engage/release (confirm)",
             Action::NextSymbol => "next symbol",
             Action::NextInterval => "next chart interval (display)",
+            Action::EditParams => "edit selected mode's parameters (Strategies; also Enter)",
+            Action::SaveConfig => "save mode parameters to the config file (confirm)",
         }
     }
 
@@ -334,6 +342,8 @@ impl Default for Keymap {
             (c('K'), KillSwitch),
             (c('s'), NextSymbol),
             (c('i'), NextInterval),
+            (c('p'), EditParams),
+            (c('w'), SaveConfig),
         ];
         Keymap { bindings }
     }

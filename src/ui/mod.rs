@@ -6,6 +6,7 @@ mod app;
 mod chrome;
 pub mod fmt;
 pub mod keymap;
+pub(crate) mod paint;
 mod sample;
 mod tabs;
 mod terminal;

@@ -51,7 +51,8 @@ fn overview_renders_at_both_sizes() {
     for (w, h) in [(80, 24), (200, 60)] {
         let s = render(&mut app(), &snap, w, h);
         assert_has(&s, &["1 Overview", "BTCUSDT", "Equity", "Day PnL", "Positions (2)", "▲ Long", "▼ Short", &entry]);
-        assert_has(&s, &["PAPER demo", "● connected", "lag 42ms", "p99 18.7µs", "03:20:25Z"]);
+        assert_has(&s, &[" DEMO ", "● connected", "lag —", "p99 18.7µs", "03:20:25Z"]);
+        assert!(!s.contains("PAPER") && !s.contains("lag 42ms"), "the generator has no stream lag:\n{s}");
         assert_has(&s, &["Alerts & log", "trending up 72%", "Mode trend"]);
         // The two summary lines start in the same column.
         let lines: Vec<&str> = s.lines().collect();
@@ -306,7 +307,7 @@ fn ticket_produces_the_exact_command() {
     a.handle_key(code(KeyCode::Tab), &snap);
     press(&mut a, &snap, "67000.5");
     let s = render(&mut a, &snap, 80, 24);
-    assert_has(&s, &["Order ticket", "demo (paper)", "0.015", "67000.5", "Reduce-only", "Post-only"]);
+    assert_has(&s, &["Order ticket", "Order ticket  DEMO ", "0.015", "67000.5", "Reduce-only", "Post-only"]);
     for _ in 0..3 {
         a.handle_key(code(KeyCode::Tab), &snap);
     }
@@ -503,4 +504,137 @@ fn print_help_80x24() {
     let mut a = app();
     press(&mut a, &snap, "3o0.5");
     println!("{}", render(&mut a, &snap, 80, 24));
+}
+
+#[test]
+fn venue_labels_are_truthful_and_lag_only_for_streams() {
+    let theme = Theme::new(ColorDepth::Indexed256);
+    for (venue, live, label, lag) in [
+        ("demo", false, " DEMO ", "lag —"),
+        ("paper", false, " PAPER ", "lag 42ms"),
+        ("testnet", false, " TESTNET ", "lag 42ms"),
+        ("demo-trading", false, " DEMO-TRADING ", "lag 42ms"),
+        ("mock", false, " MOCK ", "lag 42ms"),
+        ("mainnet", true, " LIVE mainnet ", "lag 42ms"),
+        // Never understated: mainnet is live even if the flag were missing.
+        ("mainnet", false, " LIVE mainnet ", "lag 42ms"),
+    ] {
+        let mut snap = sample_snapshot();
+        (snap.venue, snap.live) = (venue.to_string(), live);
+        let mut a = app();
+        let s = render(&mut a, &snap, 120, 30);
+        let status = s.lines().last().unwrap();
+        assert!(status.starts_with(label), "{venue}: {status}");
+        assert!(status.contains(lag), "{venue}: {status}");
+        let badge = crate::ui::widgets::venue_badge(venue, live, &theme);
+        assert_eq!(badge.content, label);
+        let red = badge.style == theme.live;
+        assert_eq!(red, label.contains("LIVE"), "{venue}: only LIVE is red");
+    }
+}
+
+#[test]
+fn live_ticket_and_confirm_show_the_venue_in_red() {
+    let mut snap = sample_snapshot();
+    (snap.venue, snap.live) = ("mainnet".to_string(), true);
+    let mut a = app();
+    press(&mut a, &snap, "o");
+    let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    term.draw(|f| a.draw(f, &snap)).unwrap();
+    let find = |term: &Terminal<TestBackend>, needle: &str| {
+        let buf = term.backend().buffer();
+        (0..buf.area.height).find_map(|y| {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.find(needle).map(|i| (line[..i].chars().count() as u16, y))
+        })
+    };
+    let (x, y) = find(&term, "LIVE mainnet").expect("ticket title names the live venue");
+    assert_eq!(term.backend().buffer()[(x, y)].bg, a.theme.live.bg.unwrap());
+    press(&mut a, &snap, "1");
+    a.handle_key(code(KeyCode::Tab), &snap);
+    press(&mut a, &snap, "60000");
+    a.handle_key(code(KeyCode::Enter), &snap);
+    term.draw(|f| a.draw(f, &snap)).unwrap();
+    let (x, y) = find(&term, "Confirm: LIVE order").expect("confirm dialog");
+    let (lx, ly) = find(&term, "LIVE mainnet").expect("confirm title names the live venue");
+    assert!(ly == y && lx > x);
+    assert_eq!(term.backend().buffer()[(lx, ly)].bg, a.theme.live.bg.unwrap());
+}
+
+/// The sample with the trend mode's real parameters (as the engine shows them).
+fn snapshot_with_real_params() -> Snapshot {
+    let mut snap = sample_snapshot();
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(crate::strategy::PullbackConfig::default()) else {
+        panic!()
+    };
+    snap.strategy.modes[0].params = map
+        .iter()
+        .filter(|(k, _)| *k != "enabled")
+        .map(|(k, v)| (k.clone(), crate::config::params::value_text(v)))
+        .collect();
+    snap
+}
+
+#[test]
+fn editor_opens_edits_applies_and_saves() {
+    let snap = snapshot_with_real_params();
+    let params = &snap.strategy.modes[0].params;
+    let row = params.iter().position(|(k, _)| k == "pullback_atr").unwrap();
+    let mut a = app();
+    press(&mut a, &snap, "2");
+    assert!(a.handle_key(code(KeyCode::Enter), &snap).is_empty());
+    assert_eq!(a.editor_mode(), Some("trend"));
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["Parameters: trend", "pullback_atr", "min_adx", "state enabled · ACTIVE"]);
+    for _ in 0..row {
+        press(&mut a, &snap, "j");
+    }
+    a.handle_key(code(KeyCode::Enter), &snap);
+    for _ in 0..3 {
+        a.handle_key(code(KeyCode::Backspace), &snap);
+    }
+    // Typing: `q`, `w`, digits are text here, not keys.
+    press(&mut a, &snap, "9q");
+    let s = render(&mut a, &snap, 80, 24);
+    assert_has(&s, &["9q▏"]);
+    assert!(a.handle_key(code(KeyCode::Enter), &snap).is_empty(), "a bad value sends nothing");
+    assert!(!a.should_quit());
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["✗ strategy.modes.trend.pullback_atr must be a number, got `9q`"]);
+    a.handle_key(code(KeyCode::Backspace), &snap);
+    let cmds = a.handle_key(code(KeyCode::Enter), &snap);
+    let expect = Command::SetModeParams { mode: "trend".into(), params: serde_json::json!({"pullback_atr": "9"}) };
+    assert_eq!(cmds, vec![expect]);
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["applying trend pullback_atr = 9"]);
+    // `w` asks, `y` sends SaveConfig; Esc closes the editor.
+    assert!(press(&mut a, &snap, "w").is_empty());
+    assert_eq!(a.pending_confirm().map(|c| c.title.as_str()), Some("Save config"));
+    assert_eq!(press(&mut a, &snap, "y"), vec![Command::SaveConfig]);
+    assert_eq!(a.editor_mode(), Some("trend"));
+    a.handle_key(code(KeyCode::Esc), &snap);
+    assert_eq!(a.editor_mode(), None);
+    // `p` opens it too (on Strategies only); `w` works anywhere.
+    press(&mut a, &snap, "jp");
+    assert_eq!(a.editor_mode(), Some("mean_reversion"));
+    a.handle_key(code(KeyCode::Esc), &snap);
+    press(&mut a, &snap, "1p");
+    assert_eq!(a.editor_mode(), None);
+    press(&mut a, &snap, "w");
+    assert_eq!(press(&mut a, &snap, "y"), vec![Command::SaveConfig]);
+}
+
+#[test]
+fn help_lists_the_editor_keys() {
+    let snap = sample_snapshot();
+    for (w, h) in [(200, 60), (120, 40)] {
+        let mut a = app();
+        press(&mut a, &snap, "?");
+        let s = render(&mut a, &snap, w, h);
+        assert_has(
+            &s,
+            &["edit selected mode's parameters", "save mode parameters to the config", "Editor (p on Strategies)"],
+        );
+        assert_has(&s, &["Enter apply live · Esc cancel · w save"]);
+    }
 }

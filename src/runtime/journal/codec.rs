@@ -444,6 +444,12 @@ impl Codec for Command {
                 out.push(9);
                 engage.enc(out);
             }
+            Command::SetModeParams { mode, params } => {
+                out.push(10);
+                mode.enc(out);
+                params.to_string().enc(out);
+            }
+            Command::SaveConfig => out.push(11),
         }
     }
     fn dec(d: &mut Dec<'_>) -> Result<Self, JournalError> {
@@ -458,6 +464,18 @@ impl Codec for Command {
             (7, _) => Command::CancelAll { symbol: Codec::dec(d)? },
             (8, _) => Command::Flatten { symbol: Codec::dec(d)? },
             (9, _) => Command::KillSwitch { engage: Codec::dec(d)? },
+            (10, at) => {
+                let mode = Codec::dec(d)?;
+                let text: String = Codec::dec(d)?;
+                let params = serde_json::from_str(&text).map_err(|e| JournalError::BadText {
+                    what: "mode parameters",
+                    value: text.chars().take(80).collect(),
+                    at,
+                    reason: e.to_string(),
+                })?;
+                Command::SetModeParams { mode, params }
+            }
+            (11, _) => Command::SaveConfig,
             (t, at) => return Err(JournalError::BadTag { what: "command", tag: t.into(), at }),
         })
     }
@@ -484,6 +502,8 @@ impl Codec for Event {
             Event::Balance(v) => tagged!(9, v),
             Event::Timer { ts_ms } => tagged!(10, ts_ms),
             Event::Command(v) => tagged!(11, v),
+            // Rare (start-up and reconnects): the account snapshot is kept as JSON.
+            Event::Reconcile(v) => tagged!(12, serde_json::to_string(v).unwrap_or_default()),
         }
     }
     fn dec(d: &mut Dec<'_>) -> Result<Self, JournalError> {
@@ -500,6 +520,16 @@ impl Codec for Event {
             (9, _) => Event::Balance(Codec::dec(d)?),
             (10, _) => Event::Timer { ts_ms: Codec::dec(d)? },
             (11, _) => Event::Command(Codec::dec(d)?),
+            (12, at) => {
+                let text: String = Codec::dec(d)?;
+                let account = serde_json::from_str(&text).map_err(|e| JournalError::BadText {
+                    what: "account snapshot",
+                    value: text.chars().take(80).collect(),
+                    at,
+                    reason: e.to_string(),
+                })?;
+                Event::Reconcile(Box::new(account))
+            }
             (t, at) => return Err(JournalError::BadTag { what: "event", tag: t.into(), at }),
         })
     }

@@ -5,12 +5,13 @@ use super::{decimals, orders_table, pairs, positions_table, price_text, regime_t
 use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
+use crate::ui::paint;
 use crate::ui::widgets::candles::{aggregate, CandleChart, PatternMarker, PriceLevel};
-use crate::ui::widgets::{block, block_line, block_owned, top_block};
+use crate::ui::widgets::{boxed, boxed_line, ruled};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, TableState};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, TableState};
 use ratatui::Frame;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
@@ -21,7 +22,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let summary_h = area.height.min(2);
     let [summary, main] = Layout::vertical([Constraint::Length(summary_h), Constraint::Min(0)]).areas(area);
     let market = app.symbol_index(snap).map(|i| &snap.markets[i]);
-    frame.render_widget(Paragraph::new(summary_lines(app, snap, market, area.width >= 140)), summary);
+    paint::lines(frame.buffer_mut(), summary, &summary_lines(app, snap, market, area.width >= 140));
     if main.height < 3 {
         return;
     }
@@ -50,15 +51,26 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
 
     match market {
         Some(m) => draw_chart(app, frame, chart_area, snap, m),
-        None => frame.render_widget(Paragraph::new("waiting for market data…").block(block("Chart", t)), chart_area),
+        None => {
+            let inner = boxed(frame, chart_area, "Chart", t);
+            paint::lines(frame.buffer_mut(), inner, &[Line::from("waiting for market data…")]);
+        }
     }
 
     let mut state = TableState::default().with_selected(app.selected(Tab::Overview, snap.positions.len()));
     let title = format!("Positions ({}) · F flatten", snap.positions.len());
-    let frame_block = |title: String| if wide { block_owned(title, t) } else { top_block(title, t) };
-    frame.render_stateful_widget(positions_table(snap, t, wide).block(frame_block(title)), pos_area, &mut state);
+    let section = |frame: &mut Frame, area: Rect, title: &str| {
+        if wide {
+            boxed(frame, area, title, t)
+        } else {
+            ruled(frame, area, title, t)
+        }
+    };
+    let inner = section(frame, pos_area, &title);
+    frame.render_stateful_widget(positions_table(snap, t, wide), inner, &mut state);
     let title = format!("Active orders ({})", snap.open_orders.len());
-    frame.render_widget(orders_table(snap, t, wide).block(frame_block(title)), ord_area);
+    let inner = section(frame, ord_area, &title);
+    frame.render_widget(orders_table(snap, t, wide), inner);
 }
 
 fn summary_lines(app: &App, snap: &Snapshot, market: Option<&MarketView>, wide: bool) -> Vec<Line<'static>> {
@@ -203,9 +215,7 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
         Span::styled(ohlc, t.text),
         Span::styled("s symbol · i interval ", t.dim),
     ]);
-    let b = block_line(title, t);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    let inner = boxed_line(frame, area, &title, t);
     if inner.height == 0 {
         return;
     }
@@ -213,7 +223,7 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
     let legend_lines = if max_legend > 0 { chart.legend(inner.width, max_legend) } else { Vec::new() };
     let legend_h = legend_lines.len() as u16;
     let [legend, plot] = Layout::vertical([Constraint::Length(legend_h), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(legend_lines), legend);
+    paint::lines(frame.buffer_mut(), legend, &legend_lines);
     frame.render_widget(&chart, plot);
 }
 
@@ -238,8 +248,8 @@ fn draw_equity(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     ]);
     let style = if last >= first { t.up } else { t.down };
     let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(&points);
+    let inner = boxed_line(frame, area, &title, t);
     let chart = Chart::new(vec![dataset])
-        .block(block_line(title, t))
         .x_axis(
             Axis::default()
                 .bounds([x0, x1.max(x0 + 1.0)])
@@ -252,5 +262,5 @@ fn draw_equity(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
                 .labels([Span::styled(fmt::amount(lo, 0), t.dim), Span::styled(fmt::amount(hi, 0), t.dim)])
                 .style(t.border),
         );
-    frame.render_widget(chart, area);
+    frame.render_widget(chart, inner);
 }

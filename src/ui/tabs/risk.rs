@@ -5,11 +5,12 @@ use crate::engine::Snapshot;
 use crate::ui::app::{App, Tab};
 use crate::ui::chrome::alert_line;
 use crate::ui::fmt;
-use crate::ui::widgets::block;
+use crate::ui::paint;
+use crate::ui::widgets::boxed;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, List, ListItem, ListState};
 use ratatui::Frame;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
@@ -63,7 +64,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines).block(block("Limits", t)), gauges);
+    let inner = boxed(frame, gauges, "Limits", t);
+    paint::lines(frame.buffer_mut(), inner, &lines);
 
     let ks = if r.kill_switch { Span::styled(" ENGAGED ", t.critical) } else { Span::styled("off", t.ok) };
     let ts_style = match r.trading_state.as_str() {
@@ -99,7 +101,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             None => Line::from(vec![Span::styled("Daily loss ", t.dim), Span::styled("no limit set", t.dim)]),
         },
     ];
-    frame.render_widget(Paragraph::new(lines).block(block("State", t)), state);
+    let inner = boxed(frame, state, "State", t);
+    paint::lines(frame.buffer_mut(), inner, &lines);
 
     let total: f64 = r.exposure.iter().map(|(_, v)| v.abs()).sum();
     let bar_w = exposure.width.saturating_sub(36) as f64;
@@ -144,7 +147,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         }
     }
     let title = format!("Exposure by symbol · gross {} USDT", fmt::amount(total, 0));
-    frame.render_widget(Paragraph::new(lines).block(block(&title, t)), exposure);
+    let inner = boxed(frame, exposure, &title, t);
+    paint::lines(frame.buffer_mut(), inner, &lines);
 
     let chart_h = if right.height >= 20 { right.height / 2 } else { right.height / 2 + 1 };
     let [dd_area, lower] = Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(right);
@@ -159,18 +163,16 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         })
         .collect();
     let lines = if lines.is_empty() { vec![Line::from(Span::styled("none yet", t.dim))] } else { lines };
-    frame.render_widget(Paragraph::new(lines).block(block("Risk rejections", t)), rej);
+    let inner = boxed(frame, rej, "Risk rejections", t);
+    paint::lines(frame.buffer_mut(), inner, &lines);
     let mut items: Vec<ListItem> = snap.alerts.iter().map(|a| ListItem::new(alert_line(a, t))).collect();
     if items.is_empty() {
         items.push(ListItem::new(Span::styled("none yet", t.dim)));
     }
     let mut state = ListState::default().with_selected(app.selected(Tab::Risk, snap.alerts.len()));
     let title = format!("Alert history ({})", snap.alerts.len());
-    frame.render_stateful_widget(
-        List::new(items).highlight_style(t.selected).block(block(&title, t)),
-        alerts,
-        &mut state,
-    );
+    let inner = boxed(frame, alerts, &title, t);
+    frame.render_stateful_widget(List::new(items).highlight_style(t.selected), inner, &mut state);
 }
 
 fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
@@ -181,8 +183,9 @@ fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         fmt::drawdown_pct(snap.account.drawdown),
         fmt::drawdown_pct(snap.account.max_drawdown)
     );
+    let inner = boxed(frame, area, &title, t);
     if curve.len() < 2 || area.height < 4 {
-        frame.render_widget(Paragraph::new("no drawdown data yet").block(block(&title, t)), area);
+        paint::lines(frame.buffer_mut(), inner, &[Line::from("no drawdown data yet")]);
         return;
     }
     let points: Vec<(f64, f64)> = curve.iter().map(|&(ts, dd)| (ts as f64, -dd * 100.0)).collect();
@@ -190,7 +193,6 @@ fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let worst = points.iter().map(|p| p.1).fold(0.0, f64::min).min(-0.01);
     let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.down).data(&points);
     let chart = Chart::new(vec![dataset])
-        .block(block(&title, t))
         .x_axis(
             Axis::default()
                 .bounds([x0, x1.max(x0 + 1.0)])
@@ -203,5 +205,5 @@ fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
                 .labels([Span::styled(format!("{:.2}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)])
                 .style(t.border),
         );
-    frame.render_widget(chart, area);
+    frame.render_widget(chart, inner);
 }

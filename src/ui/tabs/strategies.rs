@@ -6,7 +6,8 @@ use super::{header, header_aligned, num_cell, regime_text};
 use crate::engine::Snapshot;
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
-use crate::ui::widgets::block;
+use crate::ui::paint;
+use crate::ui::widgets::boxed;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
@@ -61,14 +62,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let right: Vec<usize> = (4..8).collect();
     let auto = if snap.strategy.auto_switch { "auto-switch ON" } else { "auto-switch OFF" };
     let paused = if snap.strategy.automation_paused { " · PAUSED" } else { "" };
-    let title = format!("Modes · {auto}{paused} · e enable · l lock · a auto · space pause");
+    let title = format!("Modes · {auto}{paused} · e enable · l lock · a auto · space pause · Enter parameters");
     let table = Table::new(rows, widths)
         .header(header_aligned(&cols, &right, t))
         .column_spacing(if wide { 2 } else { 1 })
-        .row_highlight_style(t.selected)
-        .block(block(&title, t));
+        .row_highlight_style(t.selected);
     let mut state = TableState::default().with_selected(app.selected(Tab::Strategies, modes.len()));
-    frame.render_stateful_widget(table, top, &mut state);
+    let inner = boxed(frame, top, &title, t);
+    frame.render_stateful_widget(table, inner, &mut state);
     if bottom.height < 3 {
         return;
     }
@@ -97,9 +98,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             Constraint::Min(10),
         ],
     )
-    .header(header(&["Time", "Symbol", "Switch", "Why"], t))
-    .block(block("Mode switches", t));
-    let empty = Paragraph::new(Span::styled("none yet", t.dim)).block(block("Mode switches", t));
+    .header(header(&["Time", "Symbol", "Switch", "Why"], t));
     // With room to spare, every mode's parameters go under the timeline.
     let switches_h = snap.strategy.switches.len().max(1) as u16 + 3;
     let sw = if timeline.height >= switches_h + 5 {
@@ -109,10 +108,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     } else {
         timeline
     };
+    let inner = boxed(frame, sw, "Mode switches", t);
     if snap.strategy.switches.is_empty() {
-        frame.render_widget(empty, sw);
+        paint::lines(frame.buffer_mut(), inner, &[Line::from(Span::styled("none yet", t.dim))]);
     } else {
-        frame.render_widget(table, sw);
+        frame.render_widget(table, inner);
     }
 
     let mut lines: Vec<Line> = Vec::new();
@@ -136,7 +136,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     if let Some(i) = app.selected(Tab::Strategies, modes.len()) {
         let m = &modes[i];
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled(format!("{} parameters (Enter for details)", m.name), t.header)));
+        lines.push(Line::from(Span::styled(format!("{} parameters (Enter to edit)", m.name), t.header)));
         let params: Vec<String> = m.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let params = if params.is_empty() { "none".to_string() } else { params.join("  ") };
         lines.push(Line::from(Span::styled(params, t.text)));
@@ -144,7 +144,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             lines.push(Line::from(vec![Span::styled("reason ", t.dim), Span::styled(reason.clone(), t.text)]));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block("Regime & inputs", t)), right);
+    let inner = boxed(frame, right, "Regime & inputs", t);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
 /// Parameters of every mode, one row each, the selected mode highlighted.
@@ -157,8 +158,8 @@ fn draw_params(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         let style = if Some(i) == selected { t.key } else { t.text };
         Row::new(vec![Cell::from(Span::styled(m.name.clone(), style)), Cell::from(Span::styled(params, t.text))])
     });
-    let table = Table::new(rows, [Constraint::Length(15), Constraint::Min(10)])
-        .header(header(&["Mode", "Parameters"], t))
-        .block(block("Parameters (from the config)", t));
-    frame.render_widget(table, area);
+    let table =
+        Table::new(rows, [Constraint::Length(15), Constraint::Min(10)]).header(header(&["Mode", "Parameters"], t));
+    let inner = boxed(frame, area, "Parameters (running · Enter edits · w saves to the config)", t);
+    frame.render_widget(table, inner);
 }

@@ -288,11 +288,7 @@ impl Ticket {
         let h = area.height.min(14 + info.len() as u16);
         let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
         frame.render_widget(Clear, popup);
-        let venue_span = if live {
-            Span::styled(format!(" LIVE {venue} "), theme.live)
-        } else {
-            Span::styled(format!(" {venue} (paper) "), theme.ok)
-        };
+        let venue_span = super::venue_badge(venue, live, theme);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(if live { theme.down } else { theme.border_focus })
