@@ -150,16 +150,16 @@ async fn mock_exec_ids(rest: &RestClient) -> Vec<String> {
 type Bar = (i64, i64, i64, i64, i64);
 
 fn db_candles(db: &std::path::Path, symbol: &str) -> Vec<Bar> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut st = conn
-        .prepare(
-            "SELECT ts_ms, open, high, low, close FROM candles WHERE symbol = ?1 AND interval = '1' ORDER BY ts_ms",
-        )
-        .unwrap();
-    st.query_map([symbol], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+    // Through the store: candles are kept packed (series id + one bar blob per row).
+    let store = autobot::data::store::Store::open(db).unwrap();
+    let symbol = Symbol::new(symbol).unwrap();
+    store
+        .candles(symbol, autobot::domain::Interval::M1, i64::MIN, i64::MAX)
         .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+        .into_iter()
+        .filter(|c| c.closed)
+        .map(|c| (c.ts_ms, c.open.raw(), c.high.raw(), c.low.raw(), c.close.raw()))
+        .collect()
 }
 
 async fn mock_candles(rest: &RestClient, symbol: &str, start: i64, end: i64) -> Vec<Bar> {
