@@ -249,6 +249,21 @@ fn headless_mock_run_with_faults_trades_and_keeps_the_candle_history() {
             conn.query_row("SELECT COUNT(*) FROM orders WHERE client_order_id = ?1", [id], |r| r.get(0)).unwrap();
         assert_eq!(n, 1, "mock order {id} is not in our database");
     }
+    drop(conn);
+
+    // The session's journal replays through a fresh engine to the same orders, bit for bit,
+    // although the run saw drops, malformed frames, sequence gaps and 5xx answers.
+    let report = sb.path("replay");
+    let (ok, out) = run_bot(
+        &sb,
+        &["backtest", "--replay", "1", "--db", db.to_str().unwrap(), "--report", report.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    // A mismatch exits non-zero (the verdict goes to stdout, the details to stderr).
+    assert!(ok, "replay of the mock session differs from the recording\n{out}");
+    let decisions = std::fs::read_to_string(report.join("decisions.csv")).unwrap();
+    let placed = decisions.lines().filter(|l| l.contains("place_order")).count();
+    assert!(placed as i64 >= orders, "replay placed {placed} orders, the run {orders}");
 }
 
 #[test]
