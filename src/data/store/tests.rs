@@ -519,11 +519,11 @@ fn a_bad_row_after_batches_went_in_still_writes_nothing_and_pragmas_come_back() 
     assert!(matches!(err, StoreError::Csv { line: 10_002, .. }), "{err}");
     assert_eq!(store.count("candles").unwrap(), 0);
     // NORMAL is 1; the page cache is back to 32 MiB.
-    assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -32_768));
+    assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -16_384));
     let stats = store.import_candles_csv(&good, btc(), Interval::M1).unwrap();
     assert_eq!((stats.rows, stats.first_ts_ms, stats.last_ts_ms), (10_000, Some(0), Some(9_999 * 60_000)));
     assert_eq!(store.count("candles").unwrap(), 10_000);
-    assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -32_768));
+    assert_eq!((pragma(&store, "synchronous"), pragma(&store, "cache_size")), (1, -16_384));
 }
 
 #[test]
