@@ -1,18 +1,26 @@
-//! Time to build and render one full frame of each tab at 200x60 from `sample_snapshot()` on
-//! ratatui's `TestBackend` (target: p99 under 1 ms).
+//! Time to build and render one full frame of each tab at 200x60 from `sample_snapshot()`
+//! (target: p99 under 1 ms), through ratatui's real crossterm backend writing its escape
+//! sequences into `io::sink()` (what a terminal costs us, minus the kernel write).
 //!
 //! Besides criterion's means it prints percentiles of 2,000 single frames, both wall time and
 //! the thread's CPU time (on a shared machine the wall-time tail is the scheduler, not us), for
 //! a full redraw (buffers cleared: every cell diffed and written) and a diffed redraw (same
-//! snapshot: what ratatui does when little changed), plus an empty frame as the baseline.
+//! snapshot: what ratatui does when little changed), plus an empty frame as the baseline, and the application's own build+render into the
+//! frame buffer without any flush.
 
 use autobot::ui::{sample_snapshot, App, ColorDepth, Theme, UiConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
-use ratatui::backend::TestBackend;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::{Frame, Terminal};
+use ratatui::layout::{Position, Rect, Size};
+use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
 use std::hint::black_box;
+use std::io;
 use std::time::Instant;
+
+/// The frame size the issue measures.
+const AREA: Rect = Rect { x: 0, y: 0, width: 200, height: 60 };
 
 /// CPU time of the calling thread in microseconds.
 fn thread_cpu_us() -> f64 {
@@ -45,9 +53,53 @@ fn percentiles(label: &str, mut sample: impl FnMut()) {
     );
 }
 
+/// ratatui's real crossterm backend writing into `io::sink()`; only the questions a sink cannot
+/// answer (its size, the cursor position) are answered here instead of by a terminal.
+struct SinkTerm(CrosstermBackend<io::Sink>);
+
+impl Backend for SinkTerm {
+    type Error = io::Error;
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(&mut self, content: I) -> io::Result<()> {
+        self.0.draw(content)
+    }
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.0.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.0.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(Position::ORIGIN)
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.0.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> io::Result<()> {
+        self.0.clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.0.clear_region(clear_type)
+    }
+    fn size(&self) -> io::Result<Size> {
+        Ok(AREA.as_size())
+    }
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        Ok(WindowSize { columns_rows: AREA.as_size(), pixels: Size::new(0, 0) })
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.0)
+    }
+}
+
+/// A 200x60 terminal on the sink backend.
+fn sink_terminal() -> Terminal<SinkTerm> {
+    let options = TerminalOptions { viewport: Viewport::Fixed(AREA) };
+    Terminal::with_options(SinkTerm(CrosstermBackend::new(io::sink())), options).expect("sink backend")
+}
+
 fn frames(c: &mut Criterion) {
     let snap = sample_snapshot();
-    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+    let mut term = sink_terminal();
     percentiles("empty frame 200x60 full redraw", || {
         term.clear().expect("clear");
         term.draw(|f: &mut Frame| {
@@ -59,7 +111,14 @@ fn frames(c: &mut Criterion) {
     for (key, name) in [('1', "overview"), ('2', "strategies"), ('3', "execution"), ('4', "risk")] {
         let mut app = App::with_theme(&UiConfig::default(), Theme::new(ColorDepth::Indexed256));
         app.handle_key(KeyEvent::new(KeyCode::Char(key), KeyModifiers::NONE), &snap);
-        let mut term = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+        let mut term = sink_terminal();
+        // Build and render into the frame's buffer only: the application's own cost.
+        percentiles(&format!("{name} 200x60 build+render"), || {
+            let mut frame = term.get_frame();
+            frame.buffer_mut().reset();
+            app.draw(&mut frame, black_box(&snap));
+            black_box(frame.buffer_mut().content().len());
+        });
         percentiles(&format!("{name} 200x60 full redraw"), || {
             term.clear().expect("clear");
             term.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
@@ -69,7 +128,6 @@ fn frames(c: &mut Criterion) {
         });
         group.bench_function(name, |b| {
             b.iter(|| {
-                // Clear so every iteration redraws and diffs the whole screen.
                 term.clear().expect("clear");
                 term.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
             })
