@@ -8,8 +8,7 @@ use autobot::exchange::bybit::rest::{KlineQuery, OrderListQuery, RestClient, Res
 use autobot::exchange::bybit::wire::Category;
 use autobot::exchange::bybit::Credentials;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SYMBOLS: [&str; 2] = ["BTCUSDT", "ETHUSDT"];
@@ -30,48 +29,11 @@ min_gap_atr = 0.0
 enabled = false
 "#;
 
-/// `autobot mock-exchange` on a free loopback port; killed on drop.
-struct Mock {
-    child: Child,
-    url: String,
-    /// Kept open: the mock prints more lines, and a closed pipe would kill it.
-    _stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn sandbox() -> Sandbox {
     let sb = Sandbox::new();
     let cfg = format!("[general]\nlog_dir = \"{}\"\n{CONFIG}", sb.path("logs").display());
     std::fs::write(sb.config(), cfg).unwrap();
     sb
-}
-
-fn start_mock(sb: &Sandbox, extra: &[&str]) -> Mock {
-    let mut args = vec![
-        "--symbols",
-        "BTCUSDT,ETHUSDT",
-        "mock-exchange",
-        "--listen",
-        "127.0.0.1:0",
-        "--speed",
-        "200",
-        "--history-minutes",
-        "400",
-    ];
-    args.extend_from_slice(extra);
-    let mut child = sb.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the mock");
-    let out = child.stdout.take().expect("mock stdout");
-    let mut line = String::new();
-    let mut reader = BufReader::new(out);
-    reader.read_line(&mut line).expect("mock prints its address");
-    let addr = line.trim().strip_prefix("mock-exchange listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
-    Mock { child, url: format!("http://{addr}"), _stdout: reader }
 }
 
 /// `autobot --headless ...` with the mock's key, killed after `limit`.

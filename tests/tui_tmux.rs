@@ -167,3 +167,79 @@ fn tui_switches_tabs_and_restores_the_terminal_on_quit() {
     assert!(!t.alternate_on(), "terminal left in the alternate screen:\n{screen}");
     assert!(count(&db, "candles") > 0);
 }
+
+/// `--venue mainnet --live` in the TUI (pointed at the mock exchange, so nothing leaves this
+/// machine): the typed confirmation decides between watch-only and real orders, and the status
+/// line says which.
+#[test]
+fn mainnet_live_asks_for_the_typed_confirmation_in_the_terminal() {
+    if !Tmux::available() {
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let sb = Sandbox::new();
+    let mock = start_mock(&sb, &[]);
+    let key = sb.path("bybit.key");
+    std::fs::write(&key, "BYBIT_API_KEY=MOCKKEY\nBYBIT_API_SECRET=MOCKSECRET\n").expect("key file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    }
+    let run = |answer: &str, height: u16| {
+        let cmd = format!(
+            "HOME={home} XDG_STATE_HOME={home}/state {bin} --config {cfg} --db {db} --venue mainnet --live \
+             --exchange-url {url} --key-file {key}",
+            home = sb.dir.path().display(),
+            bin = bin(),
+            cfg = sb.config().display(),
+            db = sb.path(&format!("live-{height}.db")).display(),
+            url = mock.url,
+            key = key.display(),
+        );
+        let t = Tmux::start(&cmd, 120, height);
+        t.wait_for("Type LIVE to confirm", 20);
+        t.keys(&[answer, "Enter"]);
+        t
+    };
+
+    // Anything but LIVE: the workstation opens watch-only and says so next to the venue.
+    let t = run("live", 36);
+    let screen = t.wait_for("WATCH-ONLY", 30);
+    let status = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().to_string();
+    assert!(status.starts_with(" LIVE mainnet   WATCH-ONLY "), "{screen}");
+    assert!(screen.contains("was not confirmed"), "the reason is an alert:\n{screen}");
+    t.keys(&["q"]);
+    t.wait_for("AUTOBOT-EXITED-0", 15);
+    drop(t);
+
+    // LIVE: orders are allowed, and each manual one asks again, naming the live venue.
+    let t = run("LIVE", 37);
+    let screen = t.wait_for("Last ", 30);
+    assert!(!screen.contains("WATCH-ONLY"), "{screen}");
+    let last_text =
+        screen.split("Last ").nth(1).and_then(|r| r.split_whitespace().next()).expect("a last price").to_string();
+    let last: f64 = last_text.parse().unwrap_or_else(|_| panic!("last price `{last_text}`"));
+    let decimals = last_text.split('.').nth(1).map(str::len).unwrap_or(0);
+    let price = format!("{:.*}", decimals, last * 0.97);
+    t.keys(&["3"]);
+    t.wait_for("Working orders", 5);
+    t.keys(&["o"]);
+    t.wait_for("Order ticket", 5);
+    t.keys(&["0.001", "Tab", &price]);
+    t.wait_for(&price, 5);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Confirm: LIVE order", 5);
+    assert!(screen.contains("LIVE venue mainnet"), "{screen}");
+    t.keys(&["y"]);
+    // Acknowledged by the exchange (the mock) and listed as working.
+    let is_row = |l: &str| l.contains("▲ Buy") && l.contains("Limit") && l.contains(price.as_str());
+    t.wait_until("the live order row", 20, |s| s.lines().any(is_row));
+    t.keys(&["C"]);
+    t.wait_for("Confirm: Cancel all", 5);
+    t.keys(&["y"]);
+    t.wait_until("the order cancelled", 20, |s| !s.lines().any(is_row));
+    t.keys(&["q"]);
+    let screen = t.wait_for("AUTOBOT-EXITED-0", 15);
+    assert!(!t.alternate_on(), "terminal left in the alternate screen:\n{screen}");
+}

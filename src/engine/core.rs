@@ -246,6 +246,11 @@ impl Engine {
             self.peak_equity = b.equity;
             self.dd_clear_above = Money::from_raw(i64::MAX);
         }
+        // The day began before the account was known (a live run warms up on history first):
+        // the day's PnL counts from the first known equity, not from zero.
+        if !self.day_start.1.is_positive() {
+            self.day_start.1 = self.compute_equity();
+        }
     }
 
     #[inline]

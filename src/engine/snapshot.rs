@@ -12,6 +12,8 @@ pub struct Snapshot {
     pub venue: String,
     /// True when orders reach a real-money venue.
     pub live: bool,
+    /// Why no order is sent (read-only key, unconfirmed mainnet), when the run is watch-only.
+    pub watch_only: Option<String>,
     pub connection: ConnectionState,
     pub markets: Vec<MarketView>,
     pub positions: Vec<PositionView>,

@@ -3,8 +3,8 @@
 
 use super::tests_support::*;
 use crate::domain::{
-    Action, Command, Event, ManualOrder, Order, OrderOrigin, OrderRequest, OrderStatus, OrderType, Position, Qty, Rate,
-    Side, TimeInForce, VenueAccount,
+    Action, Balance, Command, Event, ManualOrder, Money, Order, OrderOrigin, OrderRequest, OrderStatus, OrderType,
+    Position, Qty, Rate, Side, TimeInForce, VenueAccount,
 };
 use crate::risk::RiskConfig;
 
@@ -243,4 +243,28 @@ fn reconcile_applies_missed_fills_and_a_replayed_fill_counts_once() {
     e.on_event(&Event::Fill(fill));
     assert_eq!(e.position(sym("BTCUSDT")), q("1"));
     assert_eq!(e.symbols[0].position.entry_price(), Some(p("99")));
+}
+
+#[test]
+fn day_pnl_counts_from_the_first_known_equity_when_the_balance_arrives_late() {
+    // A live run: instruments, then warm-up candles, then the account snapshot.
+    let mut e = super::Engine::new(config(crate::risk::RiskConfig::default()));
+    e.on_event(&Event::Instrument(inst("BTCUSDT")));
+    for k in 0..3 {
+        e.on_event(&bar("BTCUSDT", k, p("100")));
+    }
+    let m = Money::from_int(100_000);
+    let b = Balance {
+        wallet_balance: m,
+        equity: m,
+        available: m,
+        used_margin: Money::ZERO,
+        unrealised_pnl: Money::ZERO,
+        ts_ms: T0 + 180_000,
+    };
+    e.on_event(&Event::Balance(b));
+    e.on_event(&bar("BTCUSDT", 3, p("100")));
+    let account = e.snapshot().account;
+    assert_eq!(account.balance.map(|b| b.equity), Some(m));
+    assert_eq!(account.day_pnl, Money::ZERO, "not +100,000 counted from the zero before the balance");
 }

@@ -163,6 +163,7 @@ impl Engine {
             ts_ms: self.now_ms,
             venue: self.config.venue.clone(),
             live: self.config.live,
+            watch_only: None,
             connection: ConnectionState::Connected,
             markets,
             positions,

@@ -66,6 +66,12 @@ impl EquityGuard {
             }
             _ => {}
         }
+        // The equity was unknown when the day started (a live run warms up on history before
+        // the account snapshot arrives): the day starts at the first known equity, or the daily
+        // loss limit would never apply that day.
+        if !self.day_start.is_positive() && equity.is_positive() {
+            self.day_start = equity;
+        }
         self.peak = self.peak.max(equity);
         if self.peak.is_positive() {
             let dd = (self.peak - equity).max(Money::ZERO).ratio(self.peak).unwrap_or(Rate::ZERO);

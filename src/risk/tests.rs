@@ -249,6 +249,21 @@ fn daily_loss_reduces_and_drawdown_halts() {
 }
 
 #[test]
+fn daily_loss_applies_when_the_balance_arrives_after_the_day_started() {
+    let mut r = RiskEngine::new(RiskConfig::default());
+    let t0 = 1_700_000_000_000 - 1_700_000_000_000 % 86_400_000;
+    // Warm-up candles before the account snapshot: the engine's equity is still zero.
+    assert_eq!(r.on_equity(t0 + 60_000, Money::ZERO), None);
+    assert_eq!(r.on_equity(t0 + 120_000, Money::from_int(100_000)), None);
+    // 3,100 lost since the balance became known: over 3 % of 100,000.
+    let EquityBreach::DailyLoss(b) = r.on_equity(t0 + 180_000, Money::from_int(96_900)).unwrap() else {
+        panic!("daily loss expected")
+    };
+    assert_eq!(b.to_string(), "daily loss 3,100.00 USDT exceeds limit 3,000.00 by 100.00");
+    assert_eq!(r.state(), TradingState::Reducing);
+}
+
+#[test]
 fn fat_finger_measures_from_the_mark_when_known() {
     let r = RiskEngine::new(RiskConfig::default());
     let i = btc();

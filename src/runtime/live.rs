@@ -219,6 +219,40 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
     Ok(summary)
 }
 
+/// What the status line shows of the live loop: how long each input takes through the engine,
+/// and how far market data lags the exchange's clock.
+#[derive(Default)]
+struct LiveStats {
+    latency: super::LatencyWindow,
+    /// Exponentially smoothed `server now − event timestamp` of market data, in ms.
+    lag_ms: Option<f64>,
+}
+
+impl LiveStats {
+    fn feed(&mut self, core: &mut LiveCore, input: LiveInput, server_now: &impl Fn() -> i64) {
+        if let LiveInput::Event(e @ (Event::Trade(_) | Event::Book(_) | Event::Ticker(_) | Event::Liquidation(_))) =
+            &input
+        {
+            if let Some(ts) = e.ts_ms() {
+                let lag = (server_now() - ts).max(0) as f64;
+                self.lag_ms = Some(self.lag_ms.map_or(lag, |l| l + 0.1 * (lag - l)));
+            }
+        }
+        let started = Instant::now();
+        core.on_input(input);
+        self.latency.push(started.elapsed());
+    }
+
+    fn snapshot(&self, core: &LiveCore) -> Snapshot {
+        let mut snap = core.snapshot();
+        let (p50, p99) = self.latency.percentiles();
+        snap.stats.event_latency_p50_us = p50;
+        snap.stats.event_latency_p99_us = p99;
+        snap.stats.stream_lag_ms = self.lag_ms.unwrap_or(0.0);
+        snap
+    }
+}
+
 /// The engine thread: inputs, commands, the 1-second timer and snapshots until stopped.
 fn drive(
     mut core: LiveCore,
@@ -231,6 +265,7 @@ fn drive(
 ) -> RunSummary {
     let mut last_tick = Instant::now();
     let mut last_publish = Instant::now();
+    let mut stats = LiveStats::default();
     while !stop.load(Ordering::SeqCst) {
         while let Ok(cmd) = commands.try_recv() {
             tracing::info!(?cmd, "operator command");
@@ -238,11 +273,11 @@ fn drive(
         }
         match inputs.recv_timeout(Duration::from_millis(50)) {
             Ok(first) => {
-                core.on_input(first);
+                stats.feed(&mut core, first, &server_now);
                 // Drain what is queued, but come up for air (timer, commands, stop).
                 for _ in 0..4096 {
                     match inputs.try_recv() {
-                        Ok(i) => core.on_input(i),
+                        Ok(i) => stats.feed(&mut core, i, &server_now),
                         Err(_) => break,
                     }
                 }
@@ -262,11 +297,11 @@ fn drive(
             break;
         }
         if last_publish.elapsed() >= Duration::from_millis(100) {
-            snapshots.send_replace(Arc::new(core.snapshot()));
+            snapshots.send_replace(Arc::new(stats.snapshot(&core)));
             last_publish = Instant::now();
         }
     }
-    let mut last = core.snapshot();
+    let mut last = stats.snapshot(&core);
     last.connection = crate::engine::ConnectionState::Ended;
     snapshots.send_replace(Arc::new(last));
     stop.store(true, Ordering::SeqCst);

@@ -225,6 +225,7 @@ impl LiveCore {
     pub fn snapshot(&self) -> Snapshot {
         let mut snap = self.engine.snapshot();
         snap.connection = self.connection();
+        snap.watch_only = self.watch_only.clone();
         if let Exec::Paper(sim) = &self.exec {
             snap.account.funding_paid = sim.funding_paid();
         }

@@ -237,13 +237,15 @@ fn operator_command(opts: &RunOptions, pipeline: &mut Pipeline, cmd: Command, si
 }
 
 /// Latencies of the last events, for the status line.
-struct LatencyWindow {
+/// The last 1,024 event-processing times, for the status line's percentiles.
+#[derive(Default)]
+pub(crate) struct LatencyWindow {
     samples: Vec<u32>,
     next: usize,
 }
 
 impl LatencyWindow {
-    fn push(&mut self, d: Duration) {
+    pub(crate) fn push(&mut self, d: Duration) {
         let ns = d.as_nanos().min(u32::MAX as u128) as u32;
         if self.samples.len() < 1024 {
             self.samples.push(ns);
@@ -252,7 +254,8 @@ impl LatencyWindow {
             self.next = (self.next + 1) % 1024;
         }
     }
-    fn percentiles(&self) -> (f64, f64) {
+    /// (p50, p99) in microseconds.
+    pub(crate) fn percentiles(&self) -> (f64, f64) {
         if self.samples.is_empty() {
             return (0.0, 0.0);
         }

@@ -11,6 +11,7 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::ticket::Ticket;
 use crate::ui::widgets::{block, block_line, centered, ruled, venue_badge, VenueKind};
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -115,11 +116,8 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let t = &app.theme;
     let venue = venue_badge(&snap.venue, snap.live, t);
     // A stream lag only means something where data arrives over a stream (not the generator).
-    let lag = if VenueKind::of(&snap.venue, snap.live).streams() {
-        format!("lag {:.0}ms", snap.stats.stream_lag_ms)
-    } else {
-        "lag —".to_string()
-    };
+    let streams = VenueKind::of(&snap.venue, snap.live).streams();
+    let lag = if streams { format!("lag {:.0}ms", snap.stats.stream_lag_ms) } else { "lag —".to_string() };
     let (conn, conn_style) = match snap.connection {
         ConnectionState::Connected => ("● connected", t.ok),
         ConnectionState::Connecting => ("◌ connecting", t.warn),
@@ -133,8 +131,12 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let compact = area.width < 120;
     let sep = || Span::styled(" │ ", t.border);
     let time = if compact { format!("{}Z", fmt::utc_time(snap.ts_ms)) } else { fmt::utc_datetime(snap.ts_ms) };
-    let mut spans = vec![
-        venue,
+    let mut spans = vec![venue];
+    if snap.watch_only.is_some() {
+        // Orders are refused locally: say so where the venue is named (the reason is an alert).
+        spans.extend([Span::raw(" "), Span::styled(" WATCH-ONLY ", t.warn.add_modifier(Modifier::REVERSED))]);
+    }
+    spans.extend([
         sep(),
         Span::styled(conn, conn_style),
         sep(),
@@ -147,9 +149,11 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         sep(),
         Span::styled(time, t.text),
         sep(),
-        Span::styled(if compact { speed } else { format!("speed {speed}") }, t.text),
-        sep(),
-    ];
+    ]);
+    // A replay speed only means something for the generator and files, not for an exchange.
+    if !streams {
+        spans.extend([Span::styled(if compact { speed } else { format!("speed {speed}") }, t.text), sep()]);
+    }
     spans.push(if snap.strategy.automation_paused {
         Span::styled("PAUSED", t.warn)
     } else {

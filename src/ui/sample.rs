@@ -279,6 +279,7 @@ pub fn sample_snapshot() -> Snapshot {
         ts_ms: now,
         venue: "demo".to_string(),
         live: false,
+        watch_only: None,
         connection: ConnectionState::Connected,
         markets: vec![btc, eth],
         positions: vec![

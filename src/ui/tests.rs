@@ -534,6 +534,21 @@ fn venue_labels_are_truthful_and_lag_only_for_streams() {
 }
 
 #[test]
+fn watch_only_runs_say_so_and_exchanges_show_no_replay_speed() {
+    let mut snap = sample_snapshot();
+    (snap.venue, snap.live) = ("mainnet".to_string(), true);
+    snap.watch_only = Some("mainnet --live was not confirmed".into());
+    let s = render(&mut app(), &snap, 120, 30);
+    let status = s.lines().last().unwrap();
+    assert!(status.starts_with(" LIVE mainnet   WATCH-ONLY "), "{status}");
+    assert!(!status.contains("speed") && !status.contains(" max "), "{status}");
+    // The generator has a replay speed, and trades.
+    let s = render(&mut app(), &sample_snapshot(), 120, 30);
+    let status = s.lines().last().unwrap();
+    assert!(status.contains("speed ") && !status.contains("WATCH-ONLY"), "{status}");
+}
+
+#[test]
 fn live_ticket_and_confirm_show_the_venue_in_red() {
     let mut snap = sample_snapshot();
     (snap.venue, snap.live) = ("mainnet".to_string(), true);

@@ -2,8 +2,9 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_autobot")
@@ -66,4 +67,43 @@ pub fn stderr(o: &Output) -> String {
 pub fn summary_value(stderr: &str, key: &str) -> Option<i64> {
     let line = stderr.lines().rev().find(|l| l.contains("summary:"))?;
     line.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{key}="))).and_then(|v| v.parse().ok())
+}
+
+/// `autobot mock-exchange` on a free loopback port; killed on drop.
+pub struct Mock {
+    pub child: Child,
+    pub url: String,
+    /// Kept open: the mock prints more lines, and a closed pipe would kill it.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `autobot mock-exchange` for BTCUSDT and ETHUSDT at 200 ms per minute with 400 minutes of
+/// history, plus `extra` flags; returns once it prints its address.
+pub fn start_mock(sb: &Sandbox, extra: &[&str]) -> Mock {
+    let mut args = vec![
+        "--symbols",
+        "BTCUSDT,ETHUSDT",
+        "mock-exchange",
+        "--listen",
+        "127.0.0.1:0",
+        "--speed",
+        "200",
+        "--history-minutes",
+        "400",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = sb.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the mock");
+    let out = child.stdout.take().expect("mock stdout");
+    let mut line = String::new();
+    let mut reader = BufReader::new(out);
+    reader.read_line(&mut line).expect("mock prints its address");
+    let addr = line.trim().strip_prefix("mock-exchange listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+    Mock { child, url: format!("http://{addr}"), _stdout: reader }
 }
