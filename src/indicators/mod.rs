@@ -1,10 +1,12 @@
 //! Incremental technical indicators: O(1) per new candle, matching TA-Lib's definitions.
 //! `base` holds the chart indicators, `advanced` order flow and the volume profile, `set` the
-//! per-symbol `IndicatorSet` the engine drives, and `analyze` the CSV rows of `autobot analyze`.
+//! per-symbol `IndicatorSet` the engine drives (its default columns computed by `fused`, all in
+//! one pass with shared state), and `analyze` the CSV rows of `autobot analyze`.
 
 pub mod advanced;
 mod analyze;
 mod base;
+mod fused;
 mod set;
 mod window;
 

@@ -5,7 +5,7 @@ use crate::domain::{Candle, Liquidation, Ticker, Trade};
 use crate::indicators::advanced::{
     Cvd, FundingAnalyzer, FundingConfig, LiquidationConfig, LiquidationTracker, OpenInterestTracker, VolumeProfile,
 };
-use crate::indicators::base::{Atr, Chop, Dmi, Ema, Hma, Macd, Mfi, Obv, Rsi, Sma, StdDev, StochRsi, Vwap, Wma};
+use crate::indicators::fused::DefaultCore;
 
 /// Which indicators a set computes; the engine can switch at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -215,20 +215,7 @@ impl Advanced {
 #[derive(Debug, Clone)]
 pub struct IndicatorSet {
     kind: SetKind,
-    sma: Sma,
-    ema: Ema,
-    wma: Wma,
-    rsi: Rsi,
-    macd: Macd,
-    atr: Atr,
-    dmi: Dmi,
-    bands: StdDev,
-    obv: Obv,
-    mfi: Mfi,
-    stoch_rsi: StochRsi,
-    hma: Hma,
-    chop: Chop,
-    vwap: Vwap,
+    core: DefaultCore,
     advanced: Option<Box<Advanced>>,
     values: IndicatorValues,
 }
@@ -237,20 +224,7 @@ impl IndicatorSet {
     pub fn new(kind: SetKind) -> Self {
         let mut s = Self {
             kind: SetKind::Default,
-            sma: Sma::new(20),
-            ema: Ema::new(20),
-            wma: Wma::new(20),
-            rsi: Rsi::new(14),
-            macd: Macd::new(12, 26, 9),
-            atr: Atr::new(14),
-            dmi: Dmi::new(14),
-            bands: StdDev::new(20, 2.0),
-            obv: Obv::default(),
-            mfi: Mfi::new(14),
-            stoch_rsi: StochRsi::new(14, 14, 3, 3),
-            hma: Hma::new(20),
-            chop: Chop::new(14),
-            vwap: Vwap::default(),
+            core: DefaultCore::default(),
             advanced: None,
             values: IndicatorValues::default(),
         };
@@ -294,33 +268,10 @@ impl IndicatorSet {
     /// values after it. O(1), no allocation.
     #[inline]
     pub fn update(&mut self, c: &Candle) -> &IndicatorValues {
-        let (h, l, close, vol) = (c.high.to_f64(), c.low.to_f64(), c.close.to_f64(), c.volume);
         let v = &mut self.values;
-        v.sma_20 = self.sma.next(close);
-        v.ema_20 = self.ema.next(close);
-        v.wma_20 = self.wma.next(close);
-        v.rsi_14 = self.rsi.next(close);
-        let m = self.macd.next(close);
-        v.macd = m.map(|m| m.macd);
-        v.macd_signal = m.map(|m| m.signal);
-        v.macd_hist = m.map(|m| m.hist);
-        v.atr_14 = self.atr.next(h, l, close);
-        let d = self.dmi.next(h, l, close);
-        v.adx_14 = d.and_then(|d| d.adx);
-        v.plus_di_14 = d.map(|d| d.plus_di);
-        v.minus_di_14 = d.map(|d| d.minus_di);
-        let b = self.bands.next(close);
-        v.bb_upper = b.map(|b| b.upper);
-        v.bb_middle = b.map(|b| b.middle);
-        v.bb_lower = b.map(|b| b.lower);
-        v.stddev_20 = b.map(|b| b.stddev);
-        v.obv = Some(self.obv.next(close, vol));
-        v.mfi_14 = self.mfi.next(h, l, close, vol);
-        (v.stochrsi_k, v.stochrsi_d) = self.stoch_rsi.next_rsi(v.rsi_14);
-        v.hma_20 = self.hma.next(close);
-        v.chop_14 = self.chop.next(h, l, close);
-        v.vwap = self.vwap.next(c.ts_ms, h, l, close, vol);
+        let (h, l, close) = self.core.update(c, v);
         if let Some(a) = self.advanced.as_deref_mut() {
+            let vol = c.volume;
             let p = a.profile.next(c.ts_ms, h, l, vol);
             (v.vp_poc, v.vp_vah, v.vp_val) = (p.poc, p.value_area_high, p.value_area_low);
             let delta = a.cvd.close_candle();

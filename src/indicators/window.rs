@@ -1,5 +1,6 @@
 //! Fixed-capacity rolling windows: a ring buffer of the last `n` values and a block-decomposed
-//! rolling maximum/minimum (O(1) amortised, branch-free per value). Allocated once, never per value.
+//! rolling maximum/minimum (O(1) amortised, branch-free per value), allocated once, never per
+//! value; and the fixed-array pieces the fused default set shares (`RING`, `WmaSums`, `MaxMin`).
 
 /// The last `capacity` values, oldest first; pushing into a full ring evicts the oldest.
 #[derive(Debug, Clone)]
@@ -142,6 +143,162 @@ impl Extremum {
     }
 }
 
+/// Capacity of the fixed rings of the fused default set: a power of two at least as long as its
+/// longest window (26 closes), so an index is masked instead of wrapped by a branch.
+pub(crate) const RING: usize = 32;
+const RING_MASK: usize = RING - 1;
+
+/// The value `back` places before the `idx`-th of a series stored by index in a [`RING`]-long
+/// array (`back` < [`RING`], `idx` ≥ `back`).
+#[inline(always)]
+pub(crate) fn ring_at(ring: &[f64; RING], idx: usize, back: usize) -> f64 {
+    ring[idx.wrapping_sub(back) & RING_MASK]
+}
+
+/// Stores the `idx`-th value of a series in a [`RING`]-long array.
+#[inline(always)]
+pub(crate) fn ring_put<T>(ring: &mut [T; RING], idx: usize, x: T) {
+    ring[idx & RING_MASK] = x;
+}
+
+/// The running sums of a WMA of period `P` over a series kept in a shared ring (the fused set's
+/// closes feed WMA(20), the Hull's WMA(10) and WMA(20) from one ring). Same operations in the
+/// same order as [`crate::indicators::Wma`], so the same bits.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WmaSums {
+    seen: usize,
+    sub: f64,
+    sum: f64,
+    trailing: f64,
+    since_resync: usize,
+}
+
+impl WmaSums {
+    /// `ring` already holds `x` as the `idx`-th value of the series (the first is 0).
+    #[inline(always)]
+    pub(crate) fn step<const P: usize>(&mut self, ring: &[f64; RING], idx: usize, x: f64) -> Option<f64> {
+        if self.seen + 1 < P {
+            self.seen += 1;
+            self.sub += x;
+            self.sum += x * self.seen as f64;
+            return None;
+        }
+        self.seen = P;
+        self.sub += x;
+        self.sub -= self.trailing;
+        self.sum += x * P as f64;
+        self.trailing = ring_at(ring, idx, P - 1);
+        let out = self.sum / (P * (P + 1) / 2) as f64;
+        self.sum -= self.sub;
+        self.since_resync += 1;
+        if self.since_resync == P {
+            self.resync::<P>(ring, idx);
+        }
+        Some(out)
+    }
+    /// Both sums recomputed from the window every `P` outputs (as `Wma` does), oldest first.
+    #[inline]
+    fn resync<const P: usize>(&mut self, ring: &[f64; RING], idx: usize) {
+        self.since_resync = 0;
+        let (mut sub, mut sum) = (0.0, 0.0);
+        for j in 0..P {
+            let v = ring_at(ring, idx, P - 1 - j);
+            sub += v;
+            sum += v * j as f64;
+        }
+        self.sub = sub;
+        self.sum = sum;
+    }
+}
+
+/// Window length of [`MaxMin`] (the set's StochRSI and Choppiness periods).
+pub(crate) const MAXMIN_PERIOD: usize = 14;
+
+#[inline(always)]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn fmin(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The maximum of one stream and the minimum of another over the same last
+/// [`MAXMIN_PERIOD`] positions, with [`Extremum`]'s block scheme on fixed arrays (no NaN inputs:
+/// a plain comparison picks the extremum).
+#[derive(Debug, Clone)]
+pub(crate) struct MaxMin {
+    block_hi: [f64; MAXMIN_PERIOD],
+    block_lo: [f64; MAXMIN_PERIOD],
+    suffix_hi: [f64; MAXMIN_PERIOD + 1],
+    suffix_lo: [f64; MAXMIN_PERIOD + 1],
+    prefix_hi: f64,
+    prefix_lo: f64,
+    pos: usize,
+    seen: usize,
+}
+
+impl Default for MaxMin {
+    fn default() -> Self {
+        Self {
+            block_hi: [f64::NEG_INFINITY; MAXMIN_PERIOD],
+            block_lo: [f64::INFINITY; MAXMIN_PERIOD],
+            suffix_hi: [f64::NEG_INFINITY; MAXMIN_PERIOD + 1],
+            suffix_lo: [f64::INFINITY; MAXMIN_PERIOD + 1],
+            prefix_hi: f64::NEG_INFINITY,
+            prefix_lo: f64::INFINITY,
+            pos: 0,
+            seen: 0,
+        }
+    }
+}
+
+impl MaxMin {
+    /// Adds `hi` and `lo`; returns (max of the `hi`s, min of the `lo`s) over the window, which
+    /// mean something once [`MAXMIN_PERIOD`] pairs were seen.
+    #[inline(always)]
+    pub(crate) fn next(&mut self, hi: f64, lo: f64) -> (f64, f64) {
+        let p = self.pos;
+        if p == 0 {
+            if self.seen > 0 {
+                self.close_block();
+            }
+            self.prefix_hi = hi;
+            self.prefix_lo = lo;
+        } else {
+            self.prefix_hi = fmax(self.prefix_hi, hi);
+            self.prefix_lo = fmin(self.prefix_lo, lo);
+        }
+        self.block_hi[p] = hi;
+        self.block_lo[p] = lo;
+        let out = (fmax(self.suffix_hi[p + 1], self.prefix_hi), fmin(self.suffix_lo[p + 1], self.prefix_lo));
+        self.pos = if p + 1 == MAXMIN_PERIOD { 0 } else { p + 1 };
+        self.seen += 1;
+        out
+    }
+    pub(crate) fn seen(&self) -> usize {
+        self.seen
+    }
+    fn close_block(&mut self) {
+        let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
+        for j in (0..MAXMIN_PERIOD).rev() {
+            hi = fmax(self.block_hi[j], hi);
+            lo = fmin(self.block_lo[j], lo);
+            self.suffix_hi[j] = hi;
+            self.suffix_lo[j] = lo;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +363,28 @@ mod tests {
                 assert_eq!(got, Some(want));
             }
         }
+    }
+    #[test]
+    fn maxmin_matches_brute_force_and_wma_sums_match_wma() {
+        let mut mm = MaxMin::default();
+        let mut ring = [0.0; RING];
+        let (mut sums, mut wma) = (WmaSums::default(), crate::indicators::Wma::new(5));
+        let mut hist = Vec::new();
+        let mut x = 0.3_f64;
+        for i in 0..400usize {
+            x = (x * 3.9 * (1.0 - x)).clamp(0.0, 1.0);
+            let v = (x * 20.0).round() * 0.25 + 1000.0;
+            hist.push(v);
+            let (hi, lo) = mm.next(v, v - 1.0);
+            if hist.len() >= MAXMIN_PERIOD {
+                let w = &hist[hist.len() - MAXMIN_PERIOD..];
+                assert_eq!(hi, w.iter().cloned().fold(f64::MIN, f64::max), "max i={i}");
+                assert_eq!(lo, w.iter().cloned().fold(f64::MAX, f64::min) - 1.0, "min i={i}");
+            }
+            ring_put(&mut ring, i, v);
+            let got = sums.step::<5>(&ring, i, v);
+            assert_eq!(got.map(f64::to_bits), wma.next(v).map(f64::to_bits), "wma i={i}");
+        }
+        assert_eq!(mm.seen(), 400);
     }
 }

@@ -12,3 +12,5 @@ pub use momentum::{Macd, MacdValue, Rsi, StochRsi, STOCH_RSI_MIN_RANGE};
 pub use trend::{Dmi, DmiValue};
 pub use volatility::{Atr, Bands, Chop, StdDev, TrueRange};
 pub use volume::{typical_price, Mfi, Obv, Vwap};
+
+pub(crate) use volatility::{i128_to_f64, is_zero, true_range, GRID};

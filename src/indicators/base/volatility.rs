@@ -76,12 +76,12 @@ pub struct Bands {
 }
 
 /// Decimal grid on which [`StdDev`] sums its inputs exactly (the 1e-8 of `Price`).
-const GRID: f64 = 1e8;
+pub(crate) const GRID: f64 = 1e8;
 
 /// `i128` to `f64` without the slow library call: the high and low halves separately (at most
 /// one extra rounding, 1e-16 relative).
 #[inline]
-fn i128_to_f64(v: i128) -> f64 {
+pub(crate) fn i128_to_f64(v: i128) -> f64 {
     if let Ok(small) = i64::try_from(v) {
         return small as f64;
     }
