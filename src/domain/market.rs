@@ -176,32 +176,47 @@ impl OrderBook {
     }
 
     /// One-pass merge of a strictly ordered delta into a side (same result as `set_level` on
-    /// each change in turn).
+    /// each change in turn), in place: the side's levels move to the tail of the vector, then
+    /// the merge writes from the front. The write position never passes the next unread level
+    /// (it trails it by at least the number of delta levels not yet consumed), so nothing is
+    /// overwritten before it is read, and once the vector has grown no call allocates.
     fn merge_side(side: &mut Vec<Level>, delta: &[Level], descending: bool) {
-        let mut merged = Vec::with_capacity(side.len() + delta.len());
-        let (mut i, mut j) = (0, 0);
-        while i < side.len() && j < delta.len() {
-            let (a, d) = (side[i], delta[j]);
-            let before = if descending { a.price > d.price } else { a.price < d.price };
-            if a.price == d.price {
-                if d.qty.is_positive() {
-                    merged.push(d);
+        let (n, d) = (side.len(), delta.len());
+        let Some(&filler) = delta.first() else { return };
+        side.resize(n + d, filler);
+        side.copy_within(0..n, d);
+        let end = n + d;
+        let (mut r, mut j, mut w) = (d, 0, 0);
+        while r < end && j < d {
+            let (a, dl) = (side[r], delta[j]);
+            if a.price == dl.price {
+                if dl.qty.is_positive() {
+                    side[w] = dl;
+                    w += 1;
                 }
-                i += 1;
+                r += 1;
                 j += 1;
-            } else if before {
-                merged.push(a);
-                i += 1;
+            } else if if descending { a.price > dl.price } else { a.price < dl.price } {
+                side[w] = a;
+                w += 1;
+                r += 1;
             } else {
-                if d.qty.is_positive() {
-                    merged.push(d);
+                if dl.qty.is_positive() {
+                    side[w] = dl;
+                    w += 1;
                 }
                 j += 1;
             }
         }
-        merged.extend_from_slice(&side[i..]);
-        merged.extend(delta[j..].iter().filter(|d| d.qty.is_positive()));
-        *side = merged;
+        side.copy_within(r..end, w);
+        w += end - r;
+        for dl in &delta[j..] {
+            if dl.qty.is_positive() {
+                side[w] = *dl;
+                w += 1;
+            }
+        }
+        side.truncate(w);
     }
 
     #[inline]

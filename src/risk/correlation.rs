@@ -14,12 +14,17 @@ struct Series {
 
 /// Log returns of closed candles per symbol over a rolling window, and the pairwise Pearson
 /// correlations, refreshed for a symbol each time one of its candles closes.
+///
+/// The refresh is lazy: a close only marks its symbol's pairs stale, and a stale pair is worked
+/// out when it is read (orders are rare, closes are every bar). A pair's correlation depends
+/// only on the two series, which change only at their own closes, so the value read is the one
+/// an eager refresh at the last close would have stored.
 #[derive(Debug, Clone)]
 pub struct CorrelationTracker {
     window: usize,
     series: Vec<Series>,
-    /// (a, b, correlation) with a < b.
-    pairs: Vec<(Symbol, Symbol, f64)>,
+    /// (a, b, correlation, stale) with a < b; a stale pair's value is worked out on reading.
+    pairs: Vec<(Symbol, Symbol, f64, bool)>,
 }
 
 impl CorrelationTracker {
@@ -53,11 +58,10 @@ impl CorrelationTracker {
         s.last = Some((ts_ms, close));
         for j in 0..self.series.len() {
             if j != i {
-                let c = pearson(&self.series[i].returns, &self.series[j].returns, self.window);
                 let (a, b) = ordered(self.series[i].symbol, self.series[j].symbol);
                 match self.pairs.iter_mut().find(|p| p.0 == a && p.1 == b) {
-                    Some(p) => p.2 = c.unwrap_or(f64::NAN),
-                    None => self.pairs.push((a, b, c.unwrap_or(f64::NAN))),
+                    Some(p) => p.3 = true,
+                    None => self.pairs.push((a, b, f64::NAN, true)),
                 }
             }
         }
@@ -66,15 +70,24 @@ impl CorrelationTracker {
     /// The latest correlation of two symbols' returns; `None` until enough bars overlap.
     pub fn correlation(&self, a: Symbol, b: Symbol) -> Option<f64> {
         let (a, b) = ordered(a, b);
-        self.pairs.iter().find(|p| p.0 == a && p.1 == b).map(|p| p.2).filter(|c| c.is_finite())
+        let &(_, _, c, stale) = self.pairs.iter().find(|p| p.0 == a && p.1 == b)?;
+        let c = if stale { self.pearson_of(a, b).unwrap_or(f64::NAN) } else { c };
+        Some(c).filter(|c| c.is_finite())
     }
 
-    /// Sets a correlation directly (tests, or a value computed elsewhere).
+    fn pearson_of(&self, a: Symbol, b: Symbol) -> Option<f64> {
+        let x = self.series.iter().find(|s| s.symbol == a)?;
+        let y = self.series.iter().find(|s| s.symbol == b)?;
+        pearson(&x.returns, &y.returns, self.window)
+    }
+
+    /// Sets a correlation directly (tests, or a value computed elsewhere); it holds until
+    /// either symbol's next close.
     pub fn set_correlation(&mut self, a: Symbol, b: Symbol, c: f64) {
         let (a, b) = ordered(a, b);
         match self.pairs.iter_mut().find(|p| p.0 == a && p.1 == b) {
-            Some(p) => p.2 = c,
-            None => self.pairs.push((a, b, c)),
+            Some(p) => (p.2, p.3) = (c, false),
+            None => self.pairs.push((a, b, c, false)),
         }
     }
 
@@ -136,4 +149,29 @@ fn pearson(x: &VecDeque<(i64, f64)>, y: &VecDeque<(i64, f64)>, window: usize) ->
         return None;
     }
     Some((cov / (vx * vy).sqrt()).clamp(-1.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_value_holds_until_either_symbol_closes_then_the_series_decide() {
+        let (a, b) = (Symbol::new("AUSDT").unwrap(), Symbol::new("BUSDT").unwrap());
+        let mut t = CorrelationTracker::new(4);
+        // Returns of A: +10%, -10%, +10%; of B the same moves mirrored: correlation -1.
+        for (k, (pa, pb)) in [(100.0, 100.0), (110.0, 90.0), (99.0, 99.0), (108.9, 89.1)].into_iter().enumerate() {
+            t.on_close(a, k as i64, pa);
+            t.on_close(b, k as i64, pb);
+        }
+        assert!((t.correlation(a, b).unwrap() + 1.0).abs() < 1e-12);
+        t.set_correlation(b, a, 0.25);
+        assert_eq!(t.correlation(a, b), Some(0.25));
+        // A repeated bar changes nothing; a new bar of A brings the series' answer back.
+        t.on_close(a, 3, 50.0);
+        assert_eq!(t.correlation(a, b), Some(0.25));
+        t.on_close(a, 4, 108.9 * 1.1);
+        // B has no bar 4 yet: the three shared returns still mirror each other.
+        assert!((t.correlation(b, a).unwrap() + 1.0).abs() < 1e-12);
+    }
 }

@@ -50,6 +50,15 @@ impl Pipeline {
     /// One market event through venue and engine, then every consequence until quiet.
     #[inline]
     pub fn feed(&mut self, event: &Event, sink: &mut impl Sink) {
+        self.venue_first(event, sink);
+        self.decide(event, sink);
+        self.settle(sink);
+    }
+
+    /// The first of `feed`'s three steps: the simulated venue sees the market event (resting
+    /// orders may fill, stops trigger) and the engine takes the venue's reports.
+    #[inline]
+    pub fn venue_first(&mut self, event: &Event, sink: &mut impl Sink) {
         self.events.clear();
         self.venue.on_market(event, &mut self.events);
         for e in &self.events {
@@ -57,9 +66,15 @@ impl Pipeline {
             sink.on_engine_input(e);
             self.engine.on_event_into(e, &mut self.actions);
         }
+    }
+
+    /// The second step: the engine's decision on the market event. Its actions wait for
+    /// `settle`; returns how many actions are waiting.
+    #[inline]
+    pub fn decide(&mut self, event: &Event, sink: &mut impl Sink) -> usize {
         sink.on_engine_input(event);
         self.engine.on_event_into(event, &mut self.actions);
-        self.settle(sink);
+        self.actions.len()
     }
 
     /// An operator command, with its consequences.
@@ -77,8 +92,10 @@ impl Pipeline {
         self.settle(sink);
     }
 
+    /// The last step: the waiting actions go to the venue and its reports back to the engine,
+    /// until nothing is left.
     #[inline]
-    fn settle(&mut self, sink: &mut impl Sink) {
+    pub fn settle(&mut self, sink: &mut impl Sink) {
         let mut rounds = 0;
         while !self.actions.is_empty() {
             rounds += 1;

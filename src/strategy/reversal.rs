@@ -99,6 +99,44 @@ struct Trade {
     bars: u32,
 }
 
+/// The reasons behind an exhaustion score, kept as values until a setup needs their text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Why {
+    up: bool,
+    /// (RSI now, RSI at the prior extreme, the prior extreme).
+    divergence: Option<(f64, f64, f64)>,
+    /// The stretched RSI.
+    stretched: Option<f64>,
+    /// The reversal pattern's name, at a key level.
+    pattern: Option<&'static str>,
+    funding: bool,
+    cascade: bool,
+}
+
+impl Why {
+    /// The reasons as text, each followed by `"; "`.
+    fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut why = String::new();
+        if let Some((rsi, prsi, p)) = self.divergence {
+            let _ = write!(why, "RSI divergence ({rsi:.0} vs {prsi:.0} at {p:.2}); ");
+        }
+        if let Some(rsi) = self.stretched {
+            let _ = write!(why, "RSI {rsi:.0} stretched; ");
+        }
+        if let Some(name) = self.pattern {
+            let _ = write!(why, "{name} at a key level; ");
+        }
+        if self.funding {
+            why.push_str("funding extreme; ");
+        }
+        if self.cascade {
+            why.push_str(if self.up { "short squeeze cascade; " } else { "long liquidation cascade; " });
+        }
+        why
+    }
+}
+
 /// State of the reversal mode for one symbol.
 #[derive(Debug, Clone)]
 pub struct ReversalMode {
@@ -120,12 +158,13 @@ impl ReversalMode {
         &self.cfg
     }
 
-    /// Exhaustion score against a move up (`up` = true: a top) on this bar, with its reasons.
-    fn score(&self, ctx: &ModeContext<'_>, atr: f64, rsi: f64, up: bool) -> (f64, String) {
+    /// Exhaustion score against a move up (`up` = true: a top) on this bar, with its reasons
+    /// (as values: the text is only written for a score that makes a setup).
+    fn score(&self, ctx: &ModeContext<'_>, atr: f64, rsi: f64, up: bool) -> (f64, Why) {
         let s = if up { 1.0 } else { -1.0 };
         let extreme = if up { ctx.high() } else { ctx.low() };
         let mut score = 0.0;
-        let mut why = String::new();
+        let mut why = Why { up, ..Why::default() };
         // The prior extreme of the window and the RSI there.
         let prior = self.window.iter().fold(None::<(f64, f64)>, |best, &(h, l, r)| {
             let x = if up { h } else { l };
@@ -138,12 +177,12 @@ impl ReversalMode {
         if let Some((p, prsi)) = prior {
             if new_extreme && s * (prsi - rsi) >= self.cfg.divergence_rsi {
                 score += 1.0;
-                why.push_str(&format!("RSI divergence ({rsi:.0} vs {prsi:.0} at {p:.2}); "));
+                why.divergence = Some((rsi, prsi, p));
             }
         }
         if s * (rsi - 50.0) >= self.cfg.rsi_extreme - 50.0 {
             score += 0.5;
-            why.push_str(&format!("RSI {rsi:.0} stretched; "));
+            why.stretched = Some(rsi);
         }
         let level = if up { ctx.analysis.resistance } else { ctx.analysis.support };
         let near_level = level
@@ -157,16 +196,16 @@ impl ReversalMode {
             });
             if let Some(d) = pattern {
                 score += 1.0;
-                why.push_str(&format!("{} at a key level; ", d.pattern.info().name));
+                why.pattern = Some(d.pattern.info().name);
             }
         }
         if ctx.ind.funding_extreme.is_some_and(|f| f * s >= 1.0) {
             score += 1.0;
-            why.push_str("funding extreme; ");
+            why.funding = true;
         }
         if ctx.ind.liq_cascade.is_some_and(|c| c * s >= 1.0) {
             score += 1.0;
-            why.push_str(if up { "short squeeze cascade; " } else { "long liquidation cascade; " });
+            why.cascade = true;
         }
         (score, why)
     }
@@ -216,7 +255,7 @@ impl Mode for ReversalMode {
                     let extreme = if up { ctx.high() } else { ctx.low() };
                     let trigger = if up { ctx.low() } else { ctx.high() };
                     let top = if up { "top" } else { "bottom" };
-                    let why = format!("{top} exhaustion (score {score:.1}): {}", why.trim_end_matches("; "));
+                    let why = format!("{top} exhaustion (score {score:.1}): {}", why.text().trim_end_matches("; "));
                     self.setup = Some(Setup { side, extreme, trigger, bars_left: self.cfg.confirm_bars, why });
                     break;
                 }

@@ -47,6 +47,10 @@ impl<'a> Scan<'a> {
         let before = self.i;
         self.eat(b'"')?;
         let b = self.b;
+        if let Some((raw, end)) = swar_decimal(b, self.i) {
+            self.i = end;
+            return Some(raw);
+        }
         let mut i = self.i;
         let neg = b.get(i) == Some(&b'-');
         i += neg as usize;
@@ -242,6 +246,71 @@ fn string_len(b: &[u8]) -> Option<usize> {
         i += 8;
     }
     b[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|p| i + p)
+}
+
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The eight bytes at `at` as a little-endian word (first byte lowest), if there are eight.
+#[inline]
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let bytes: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// How many of the word's bytes, from the first, are ASCII digits (0-8).
+#[inline]
+fn digit_run(w: u64) -> usize {
+    const LO_NIBBLES: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    let x = w ^ ASCII_ZEROS;
+    // A digit byte is 0x00-0x09 after the xor: no high nibble, and adding 6 to the low nibble
+    // does not reach 0x10 (no carry between lanes: a low nibble plus 6 stays below 0x16).
+    let flags = (x & !LO_NIBBLES) | (((x & LO_NIBBLES) + 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010);
+    // A lane is flagged when its byte is not zero.
+    let nonzero = (((flags & 0x7F7F_7F7F_7F7F_7F7F) + 0x7F7F_7F7F_7F7F_7F7F) | flags) & 0x8080_8080_8080_8080;
+    (nonzero.trailing_zeros() / 8) as usize
+}
+
+/// The value of the first `n` (1-8) digit bytes of `w`: they are moved to the top of the word
+/// and the rest filled with `'0'`, then combined pairwise (2, 4, 8 digits) with multiplies.
+#[inline]
+fn digits_value(w: u64, n: usize) -> u64 {
+    let w = if n >= 8 { w } else { (w << (8 * (8 - n))) | (ASCII_ZEROS >> (8 * n)) };
+    // The products carry past bit 63 by design: only bits 32-63 of the sum are kept.
+    let v = w.wrapping_sub(ASCII_ZEROS);
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let lo = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let hi = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    lo.wrapping_add(hi) >> 32
+}
+
+/// Word-at-a-time reading of the usual quoted decimal, from just after its opening quote at
+/// `at`: 1-7 integer digits, optionally `.` and 1-8 fraction digits, then `"`. Returns the raw
+/// 1e-8 value and the position after the closing quote; `None` for any other shape (the
+/// byte-wise reader then decides), so the result is always the byte-wise reader's.
+#[inline]
+fn swar_decimal(b: &[u8], at: usize) -> Option<(i64, usize)> {
+    const POW: [u64; 9] = [100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    let w = word_at(b, at)?;
+    let int_len = digit_run(w);
+    if int_len == 0 || int_len == 8 {
+        return None;
+    }
+    let int = digits_value(w, int_len);
+    let after = at + int_len;
+    match b[after] {
+        b'"' => Some(((int * POW[0]) as i64, after + 1)),
+        b'.' => {
+            let f = word_at(b, after + 1)?;
+            let frac_len = digit_run(f);
+            let close = after + 1 + frac_len;
+            if frac_len == 0 || b.get(close) != Some(&b'"') {
+                return None;
+            }
+            // Below 1e7 · 1e8 + 1e8: far inside i64.
+            Some(((int * POW[0] + digits_value(f, frac_len) * POW[frac_len]) as i64, close + 1))
+        }
+        _ => None,
+    }
 }
 
 /// A decimal string as raw 1e-8 units, exactly like the domain parser: the plain shape
@@ -481,7 +550,37 @@ mod tests {
         assert_eq!(both("\"-3.5\"").0, Some(-350_000_000));
     }
 
+    #[test]
+    fn word_reader_handles_digit_runs() {
+        let w = |s: &str| word_at(s.as_bytes(), 0).unwrap();
+        assert_eq!(digit_run(w("69712.40")), 5);
+        assert_eq!(digit_run(w("12345678")), 8);
+        assert_eq!(digit_run(w("/:09\"xyz")), 0); // '/' and ':' border the digits
+        assert_eq!(digit_run(w("9:000000")), 1);
+        assert_eq!(digits_value(w("69712.40"), 5), 69_712);
+        assert_eq!(digits_value(w("12345678"), 8), 12_345_678);
+        assert_eq!(digits_value(w("40\"]]xyz"), 2), 40);
+        // Through the scanner, with room after the number for a whole word.
+        let text = "\"69712.40\",\"0.001\"]]";
+        let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
+        assert_eq!(s.quoted_decimal(), Some(6_971_240_000_000));
+        assert_eq!(s.eat(b','), Some(()));
+        assert_eq!(s.quoted_decimal(), Some(100_000));
+        assert_eq!(&text[s.i..], "]]");
+    }
+
     proptest::proptest! {
+        /// Numbers followed by more frame, so the word-at-a-time reader gets its eight bytes.
+        #[test]
+        fn quoted_decimal_agrees_inside_a_frame(body in "[-0-9.e]{0,20}", tail in "[0-9.\",\\]]{0,12}") {
+            let text = format!("\"{body}\"{tail}");
+            let (fast, fi, slow, si) = both(&text);
+            proptest::prop_assert_eq!(fast, slow);
+            if fast.is_some() {
+                proptest::prop_assert_eq!(fi, si);
+            }
+        }
+
         #[test]
         fn quoted_decimal_agrees_on_arbitrary_text(body in "[-0-9.e]{0,24}") {
             let text = format!("\"{body}\"");
