@@ -2,15 +2,18 @@
 //! random streams of prices, strategy and manual orders (fills, partial fills and rejections come
 //! from the simulator) no limit is exceeded when an order is approved, positions equal the sum of
 //! fills, stops only move in the position's favour, and the kill switch leaves no open order or
-//! position.
+//! position. The same for the whole engine in front of the simulator, where the protective stops
+//! must also always be reduce-only and sized to the position.
 
 mod common_risk;
 
 use autobot::domain::{Command, OrderOrigin, Price, Qty, Side};
 use autobot::risk::{RiskConfig, StopConfig, StopEvent, StopManager, TradingState};
-use common_risk::engine_harness::EngineHarness;
+use common_risk::engine_harness::{EngineHarness, Seen, SimConfig};
 use common_risk::{inst, Harness};
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{FileFailurePersistence, TestRunner};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -143,11 +146,13 @@ proptest! {
 }
 
 /// What happens to the whole engine (strategy, stop managers, risk, order manager) in front of
-/// the simulated exchange: bars, manual orders (fills, partial fills, rejections and refusals
-/// follow), cancels, flattens, timers and the kill switch.
+/// the simulated exchange: bars and trade prints, manual orders (fills over several price levels,
+/// partial maker fills, rejections and refusals follow), cancels, flattens, timers and the kill
+/// switch.
 #[derive(Debug, Clone)]
 enum EngineOp {
     Bar { s: usize, bps: i64 },
+    Print { s: usize, bps: i64, milli: i64 },
     Manual { s: usize, buy: bool, milli: i64, limit_bps: Option<i64>, reduce: bool },
     CancelNth { nth: usize },
     CancelAll,
@@ -160,6 +165,7 @@ enum EngineOp {
 fn engine_op() -> impl Strategy<Value = EngineOp> {
     prop_oneof![
         10 => (0usize..3, -150i64..160).prop_map(|(s, bps)| EngineOp::Bar { s, bps }),
+        3 => (0usize..3, -120i64..120, 1i64..400).prop_map(|(s, bps, milli)| EngineOp::Print { s, bps, milli }),
         4 => (0usize..3, any::<bool>(), 1i64..1500, prop::option::of(-200i64..200), any::<bool>())
             .prop_map(|(s, buy, milli, limit_bps, reduce)| EngineOp::Manual { s, buy, milli, limit_bps, reduce }),
         1 => (0usize..8).prop_map(|nth| EngineOp::CancelNth { nth }),
@@ -171,57 +177,135 @@ fn engine_op() -> impl Strategy<Value = EngineOp> {
     ]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+/// Checks every promise after every step; the broken ones, or what the stream exercised.
+fn run_engine_stream(ops: &[EngineOp]) -> Result<Seen, Vec<String>> {
+    let mut h = EngineHarness::new(RiskConfig { max_correlated_notional: 15_000.0, ..config() });
+    for op in ops {
+        match *op {
+            EngineOp::Bar { s, bps } => {
+                h.bar(s, bps);
+                if s == 2 {
+                    h.next_minute();
+                }
+            }
+            EngineOp::Print { s, bps, milli } => h.trade(s, bps, milli),
+            EngineOp::Manual { s, buy, milli, limit_bps, reduce } => h.manual(s, buy, milli, limit_bps, reduce),
+            EngineOp::CancelNth { nth } => {
+                let open: Vec<_> = h.p.venue.open_orders().map(|o| o.client_order_id()).collect();
+                if !open.is_empty() {
+                    h.command(Command::CancelOrder { client_order_id: open[nth % open.len()] });
+                }
+            }
+            EngineOp::CancelAll => h.command(Command::CancelAll { symbol: None }),
+            EngineOp::Flatten { s } => h.command(Command::Flatten { symbol: h.symbol(s) }),
+            EngineOp::Timer { ms } => h.timer(ms),
+            EngineOp::Kill => {
+                h.kill();
+                h.check_flat();
+            }
+            EngineOp::Release => h.command(Command::KillSwitch { engage: false }),
+        }
+        h.check_positions();
+        h.check_stops();
+        if !h.watch.violations.is_empty() {
+            return Err(std::mem::take(&mut h.watch.violations));
+        }
+    }
+    h.kill();
+    h.check_flat();
+    h.check_positions();
+    h.check_stops();
+    if h.watch.violations.is_empty() {
+        Ok(h.watch.seen)
+    } else {
+        Err(h.watch.violations)
+    }
+}
 
-    // Open finding (see the report): the sink saw a reduce-only protective stop sized 0.16 for a
-    // position it summed at -0.159 (seed in risk_props.proptest-regressions). Run with --ignored.
+fn engine_streams() -> impl Strategy<Value = Vec<EngineOp>> {
+    prop::collection::vec(engine_op(), 1..250)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        // Integration tests have no lib.rs beside them: keep the seeds next to this file.
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    /// Issue 6: under random streams no limit is exceeded at approval, stops only tighten and
+    /// are always sized to the position, the engine's and the venue's positions equal the sum of
+    /// the fills, and the kill switch leaves nothing working or held.
+    ///
+    /// Open finding (third seed in risk_props.proptest-regressions): three fills of one market
+    /// event (buy 0.05 + buy 0.015, then sell 0.015) leave the stop at 0.065 for a position of
+    /// 0.05. The engine places the stop at 0.05, amends it to 0.065, and its resize back to 0.05
+    /// is dropped: `OrderManager::amended_request` diffs against the order's acknowledged qty
+    /// (still 0.05, the first amend is in flight), so the amend is `NothingToAmend` and nothing
+    /// re-syncs the stop when the first amend's acknowledgement arrives. Run with --ignored.
     #[test]
     #[ignore]
-    fn engine_keeps_limits_stops_and_positions_under_random_streams(
-        ops in prop::collection::vec(engine_op(), 1..150),
-    ) {
-        let mut h = EngineHarness::new(RiskConfig { max_correlated_notional: 15_000.0, ..config() });
-        for op in ops {
-            match op {
-                EngineOp::Bar { s, bps } => {
-                    h.bar(s, bps);
-                    if s == 2 {
-                        h.next_minute();
-                    }
-                }
-                EngineOp::Manual { s, buy, milli, limit_bps, reduce } => h.manual(s, buy, milli, limit_bps, reduce),
-                EngineOp::CancelNth { nth } => {
-                    let open: Vec<_> = h.p.venue.open_orders().map(|o| o.client_order_id()).collect();
-                    if !open.is_empty() {
-                        h.command(Command::CancelOrder { client_order_id: open[nth % open.len()] });
-                    }
-                }
-                EngineOp::CancelAll => h.command(Command::CancelAll { symbol: None }),
-                EngineOp::Flatten { s } => h.command(Command::Flatten { symbol: h.symbol(s) }),
-                EngineOp::Timer { ms } => h.timer(ms),
-                EngineOp::Kill => {
-                    h.command(Command::KillSwitch { engage: true });
-                    // The flattening market orders fill on the next market event.
-                    for s in 0..3 {
-                        h.bar(s, 0);
-                    }
-                    h.next_minute();
-                    h.check_flat();
-                }
-                EngineOp::Release => h.command(Command::KillSwitch { engage: false }),
-            }
-            h.check_positions();
-            prop_assert!(h.watch.violations.is_empty(), "{:#?}", h.watch.violations);
+    fn engine_keeps_limits_stops_and_positions_under_random_streams(ops in engine_streams()) {
+        if let Err(v) = run_engine_stream(&ops) {
+            prop_assert!(false, "{:#?}", v);
         }
-        h.command(Command::KillSwitch { engage: true });
-        for s in 0..3 {
-            h.bar(s, 0);
-        }
-        h.check_flat();
-        h.check_positions();
-        prop_assert!(h.watch.violations.is_empty(), "{:#?}", h.watch.violations);
     }
+}
+
+/// The streams the property draws do exercise what issue 6 lists: on 64 streams from a fixed
+/// seed there are fills over several levels, partial fills, venue rejections, risk refusals,
+/// stops placed, trailed and filled, flips and kill switches with something held.
+#[test]
+fn engine_streams_exercise_fills_rejections_stops_and_kills() {
+    let mut runner = TestRunner::deterministic();
+    let strategy = engine_streams();
+    let mut total = Seen::default();
+    for _ in 0..64 {
+        let ops = strategy.new_tree(&mut runner).unwrap().current();
+        match run_engine_stream(&ops) {
+            Ok(seen) => total.add(&seen),
+            Err(v) => panic!("{v:#?}\n{ops:?}"),
+        }
+    }
+    eprintln!("{total:?}");
+    assert!(total.fills > 500, "{total:?}");
+    assert!(total.partial_fills > 100, "{total:?}");
+    assert!(total.venue_rejects > 10, "{total:?}");
+    assert!(total.refusals > 100, "{total:?}");
+    assert!(total.stops_placed > 50 && total.stop_moves > 50 && total.stops_filled > 20, "{total:?}");
+    assert!(total.flips >= 1, "{total:?}");
+    assert!(total.kills_holding > 20, "{total:?}");
+}
+
+/// The case the property once shrank to (seed in risk_props.proptest-regressions; the venue
+/// without synthetic depth, as then): after a falling bar the trend follower sells 0.16 BTC and
+/// a manual buy of 0.001 goes in; the next bar fills both. The engine places the stop for the -0.16 it holds after the first fill, then
+/// resizes it to 0.159 on the second, in the same round: the venue only ever matches a stop
+/// of the position's size. (The sink, which had summed both fills before it saw the placement,
+/// used to flag it as a reduce-only order larger than the position.)
+#[test]
+fn a_stop_placed_between_two_fills_of_one_bar_is_resized_before_it_can_trigger() {
+    let risk = RiskConfig { max_correlated_notional: 15_000.0, ..config() };
+    let mut h = EngineHarness::with_sim(risk, SimConfig::default());
+    h.bar(0, -1);
+    h.manual(0, true, 5, None, false);
+    let before = h.watch.fills.len();
+    h.bar(0, 0);
+    let fills: Vec<(Side, Qty)> = h.watch.fills[before..].iter().map(|f| (f.side, f.qty)).collect();
+    let q = |v: &str| v.parse::<Qty>().unwrap();
+    assert_eq!(fills, [(Side::Sell, q("0.16")), (Side::Buy, q("0.001"))]);
+    assert_eq!(h.p.engine.position(h.symbol(0)), q("-0.159"));
+    let log = &h.watch.stop_log;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].starts_with("place BTCUSDT Buy 0.16 @"), "{log:?}");
+    assert_eq!(log[1], "resize 0.159");
+    let stops: Vec<(Side, Qty, bool)> =
+        h.p.venue.open_orders().map(|o| (o.side(), o.remaining(), o.request.reduce_only)).collect();
+    assert_eq!(stops, [(Side::Buy, q("0.159"), true)]);
+    h.check_positions();
+    h.check_stops();
+    assert!(h.watch.violations.is_empty(), "{:#?}", h.watch.violations);
 }
 
 #[test]
@@ -256,4 +340,93 @@ fn drawdown_engages_the_kill_switch_and_it_flattens() {
     // Halted: a new entry is refused with the cause.
     let refused = h.order(1, Side::Buy, 10, None, OrderOrigin::Strategy(0), false).unwrap_err();
     assert!(refused.contains("halted") && refused.contains("drawdown"), "{refused}");
+}
+
+/// Each check of the engine harness fails when its promise is broken (so the property above
+/// asserts something): a loosened stop, an approval past the per-symbol worst case, a stop
+/// larger than the position, a position that is not the sum of the fills, and anything left
+/// working or held where the kill switch should have left nothing.
+#[test]
+fn the_engine_harness_catches_each_broken_promise() {
+    use autobot::domain::{Action, ClientOrderId, OrderRequest, OrderType, TimeInForce};
+    use autobot::exchange::ExecutionVenue;
+    use autobot::runtime::pipeline::Sink;
+    let mut h = EngineHarness::new(config());
+    let sym = h.symbol(0);
+    h.manual(0, true, 500, None, false);
+    h.bar(0, 0);
+    let q = |v: &str| v.parse::<Qty>().unwrap();
+    assert_eq!(h.p.engine.position(sym), q("0.1"));
+    let checks = |h: &mut EngineHarness| {
+        h.check_positions();
+        h.check_stops();
+        std::mem::take(&mut h.watch.violations)
+    };
+    assert_eq!(checks(&mut h), Vec::<String>::new());
+    let (id, (side, trigger)) = h.watch.stops.iter().map(|(k, v)| (k.clone(), *v)).next().expect("a stop");
+    assert_eq!(side, Side::Sell);
+    let id = ClientOrderId::new(&id).unwrap();
+
+    // A sell stop moved down.
+    let lower = trigger - inst(0).tick_size;
+    h.watch.on_action(&Action::AmendOrder {
+        symbol: sym,
+        client_order_id: id,
+        qty: None,
+        price: None,
+        trigger_price: Some(lower),
+    });
+    assert!(h.watch.violations.iter().any(|v| v.contains("loosened")), "{:?}", h.watch.violations);
+    h.watch.violations.clear();
+
+    // A buy of 0.15 at 50,000 on top of the 0.1 held: worst case 0.25 = 12,500 > 12,000.
+    let request = OrderRequest {
+        client_order_id: ClientOrderId::new("x-1").unwrap(),
+        symbol: sym,
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        qty: q("0.15"),
+        price: Some(Price::from_int(50_000)),
+        trigger_price: None,
+        trigger_direction: None,
+        time_in_force: TimeInForce::Gtc,
+        reduce_only: false,
+        origin: OrderOrigin::Strategy(0),
+        decision_price: Price::from_int(50_000),
+        ts_ms: h.now,
+    };
+    h.watch.on_action(&Action::PlaceOrder(request));
+    assert!(h.watch.violations.iter().any(|v| v.contains("worst case 0.25")), "{:?}", h.watch.violations);
+    h.watch.violations.clear();
+    h.watch.working.clear();
+
+    // The stop grown past the position at the venue.
+    let mut events = Vec::new();
+    let grow =
+        Action::AmendOrder { symbol: sym, client_order_id: id, qty: Some(q("0.2")), price: None, trigger_price: None };
+    h.p.venue.execute(&grow, h.now, &mut events);
+    let v = checks(&mut h);
+    assert!(v.iter().any(|v| v.contains("Sell 0.2") && v.contains("position of 0.1")), "{v:?}");
+    let back =
+        Action::AmendOrder { symbol: sym, client_order_id: id, qty: Some(q("0.1")), price: None, trigger_price: None };
+    h.p.venue.execute(&back, h.now, &mut events);
+    assert_eq!(checks(&mut h), Vec::<String>::new());
+
+    // A fill the engine never had.
+    *h.watch.sum.get_mut(&sym).unwrap() += q("0.001");
+    let v = checks(&mut h);
+    assert!(v.iter().any(|v| v.contains("engine 0.1, venue 0.1, fills 0.101")), "{v:?}");
+    *h.watch.sum.get_mut(&sym).unwrap() -= q("0.001");
+
+    // Held and working without a kill switch.
+    h.check_flat();
+    let v = std::mem::take(&mut h.watch.violations);
+    assert!(
+        v.iter().any(|v| v.contains("still working")) && v.iter().any(|v| v.contains("BTCUSDT still held")),
+        "{v:?}"
+    );
+    // And nothing after it.
+    h.kill();
+    h.check_flat();
+    assert_eq!(checks(&mut h), Vec::<String>::new());
 }

@@ -4,11 +4,11 @@
 
 use super::buyhold::buy_and_hold;
 use super::compare::{compare_csv, compare_md, enable_only, run_compare, Variant};
-use super::data::{parse_date, prepare, run_slice, split, window, DataError};
+use super::data::{parse_date, prepare, run_part, split, warmup_candles, window_range, DataError, Slice};
 use super::output::{write_outcome, ReportContext};
 use super::parallel::{available_jobs, par_map};
 use super::sweep::parse_all;
-use super::sweep_run::{run_sweep, sweep_csv, top_table, RankBy, SweepOptions};
+use super::sweep_run::{run_sweep_parts, sweep_csv, top_table, RankBy, SweepOptions};
 use crate::cli::BacktestArgs;
 use crate::config::{Config, Speed, StrategyEngine};
 use crate::domain::Event;
@@ -63,7 +63,16 @@ pub fn execute(mut opts: RunOptions, args: &BacktestArgs) -> anyhow::Result<()> 
 
     let loaded = Instant::now();
     let data = prepare(&opts)?;
-    let events = window(&data.events, from, to);
+    let range = window_range(&data.events, from, to);
+    let events = &data.events[range.clone()];
+    // A part that starts inside the data warms up on the candles before it (see `data`).
+    let warm = warmup_candles(&config, data.interval);
+    let parts = |f: f64| {
+        let (is, _) = split(events, f)?;
+        let cut = range.start + is.len();
+        let (all, start, end) = (&data.events, range.start, range.end);
+        Ok::<_, DataError>((Slice::within(all, start..cut, warm), Slice::within(all, cut..end, warm)))
+    };
     if !events.iter().any(|e| matches!(e, Event::Candle(_))) {
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "…".into());
         return Err(DataError::EmptyWindow { from: show(&args.from), to: show(&args.to) }.into());
@@ -78,9 +87,9 @@ pub fn execute(mut opts: RunOptions, args: &BacktestArgs) -> anyhow::Result<()> 
     let dir = args.report.as_path();
 
     if !params.is_empty() {
-        let (is, oos) = split(events, args.split.unwrap_or(DEFAULT_SPLIT))?;
+        let (is, oos) = parts(args.split.unwrap_or(DEFAULT_SPLIT))?;
         let started = Instant::now();
-        let result = run_sweep(&config, &data, is, oos, params, SweepOptions { jobs, rank, top: args.top })?;
+        let result = run_sweep_parts(&config, &data, is, oos, params, SweepOptions { jobs, rank, top: args.top })?;
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join("sweep.csv");
         std::fs::write(&path, sweep_csv(&result)).with_context(|| format!("cannot write {}", path.display()))?;
@@ -99,9 +108,9 @@ pub fn execute(mut opts: RunOptions, args: &BacktestArgs) -> anyhow::Result<()> 
     }
 
     if args.compare {
-        let (is, oos) = split(events, args.split.unwrap_or(DEFAULT_SPLIT))?;
+        let (is, oos) = parts(args.split.unwrap_or(DEFAULT_SPLIT))?;
         let started = Instant::now();
-        let parts: [(&str, &[Event]); 2] = [("in-sample", is), ("out-of-sample", oos)];
+        let parts = [("in-sample", is), ("out-of-sample", oos)];
         let rows = run_compare(&config, &data, &parts, &Variant::standard(), jobs);
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let md = compare_md(&title, &rows);
@@ -133,7 +142,7 @@ pub fn execute(mut opts: RunOptions, args: &BacktestArgs) -> anyhow::Result<()> 
     match args.split {
         None => {
             let started = Instant::now();
-            let outcome = run_slice(&config, &data, events);
+            let outcome = run_part(&config, &data, Slice::within(&data.events, range.clone(), warm));
             let elapsed = started.elapsed().as_secs_f64();
             write_outcome(dir, &outcome, &ctx("", events))?;
             eprintln!(
@@ -147,13 +156,13 @@ pub fn execute(mut opts: RunOptions, args: &BacktestArgs) -> anyhow::Result<()> 
             );
         }
         Some(f) => {
-            let (is, oos) = split(events, f)?;
-            let parts: [(&str, &[Event]); 2] = [("in_sample", is), ("out_of_sample", oos)];
-            let outcomes = par_map(&parts, jobs.min(2), |(_, ev)| run_slice(&config, &data, ev));
+            let (is, oos) = parts(f)?;
+            let parts = [("in_sample", is), ("out_of_sample", oos)];
+            let outcomes = par_map(&parts, jobs.min(2), |(_, part)| run_part(&config, &data, *part));
             let mut top = serde_json::Map::new();
             top.insert("split".into(), f.into());
-            for ((name, ev), outcome) in parts.iter().zip(&outcomes) {
-                let report = write_outcome(&dir.join(name), outcome, &ctx(name, ev))?;
+            for ((name, part), outcome) in parts.iter().zip(&outcomes) {
+                let report = write_outcome(&dir.join(name), outcome, &ctx(name, part.events))?;
                 top.insert(name.to_string(), report);
             }
             write_json(&dir.join("report.json"), &serde_json::Value::Object(top))?;

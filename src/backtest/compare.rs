@@ -4,12 +4,11 @@
 //! `compare.md`.
 
 use super::buyhold::buy_and_hold;
-use super::data::{run_slice, Prepared};
+use super::data::{run_part, Prepared, Slice};
 use super::metrics::Metrics;
 use super::output::outcome_metrics;
 use super::parallel::par_map;
 use crate::config::{Config, StrategyEngine};
-use crate::domain::Event;
 use crate::strategy::{ModeId, ModesConfig};
 use std::fmt::Write as _;
 
@@ -75,11 +74,12 @@ pub struct CompareRow {
     pub metrics: Metrics,
 }
 
-/// Runs every variant on every part (`(name, events)`), on up to `jobs` threads.
+/// Runs every variant on every part (`(name, events and warm-up)`), on up to `jobs` threads.
+/// Buy-and-hold needs no warm-up.
 pub fn run_compare(
     base: &Config,
     data: &Prepared,
-    parts: &[(&str, &[Event])],
+    parts: &[(&str, Slice<'_>)],
     variants: &[Variant],
     jobs: usize,
 ) -> Vec<CompareRow> {
@@ -87,10 +87,10 @@ pub fn run_compare(
     let fee = base.sim.taker_fee;
     let balance = base.demo.initial_balance;
     let results = par_map(&tasks, jobs, |&(p, v)| {
-        let events = parts[p].1;
+        let part = parts[p].1;
         match &variants[v] {
-            Variant::BuyAndHold => buy_and_hold(events, balance, fee),
-            other => Some(outcome_metrics(&run_slice(&other.config(base), data, events))),
+            Variant::BuyAndHold => buy_and_hold(part.events, balance, fee),
+            other => Some(outcome_metrics(&run_part(&other.config(base), data, part))),
         }
     });
     tasks

@@ -2,10 +2,18 @@
 //! instruments, the window (`--from`/`--to`) and the in-sample/out-of-sample split (`--split`).
 //! Each run gets a fresh pipeline (engine + simulated venue) built from a config, so runs are
 //! independent and can go in parallel over the same events.
+//!
+//! A run that does not start at the first candle of the data (the out-of-sample part, a
+//! `--from` window) starts warm: its engine first sees the candles just before it
+//! ([`WARMUP_STRATEGY_BARS`] strategy bars' worth) with every order it places refused locally,
+//! as a live start warms up on REST history; the venue sees none of them and the metrics start
+//! with the run's own first candle.
 
 use super::runner::{run_events, BacktestOutcome};
 use crate::config::Config;
-use crate::domain::{days_from_civil, Event, Instrument, Interval, Money};
+use crate::domain::{
+    days_from_civil, Action, Event, Instrument, Interval, Money, OrderStatus, OrderUpdate, Qty, RejectReason,
+};
 use crate::engine::Engine;
 use crate::exchange::sim::SimExchange;
 use crate::runtime::pipeline::{NoSink, Pipeline};
@@ -80,10 +88,143 @@ pub fn new_pipeline(config: &Config, data: &Prepared) -> Pipeline {
     p
 }
 
-/// One independent backtest of `config` over `events` (a part of `data.events`).
+/// One independent backtest of `config` over `events` (a part of `data.events`), from cold.
 pub fn run_slice(config: &Config, data: &Prepared, events: &[Event]) -> BacktestOutcome {
+    run_part(config, data, Slice::cold(events))
+}
+
+/// Strategy bars of history a run that starts inside the data warms up on.
+pub const WARMUP_STRATEGY_BARS: usize = 500;
+
+/// A stretch of the events to trade on, and the events just before it to warm up on.
+#[derive(Debug, Clone, Copy)]
+pub struct Slice<'a> {
+    pub warm: &'a [Event],
+    pub events: &'a [Event],
+}
+
+impl<'a> Slice<'a> {
+    /// Nothing to warm up on.
+    pub fn cold(events: &'a [Event]) -> Self {
+        Self { warm: &[], events }
+    }
+
+    /// `all[range]`, warmed on up to `warm_candles` closed candles (of the first symbol of `all`)
+    /// before it, cut at a candle time so every symbol's candles of one time stay together.
+    pub fn within(all: &'a [Event], range: std::ops::Range<usize>, warm_candles: usize) -> Self {
+        let before = &all[..range.start];
+        let first = first_symbol(all);
+        let mut seen = 0;
+        let mut cut_ts = None;
+        for e in before.iter().rev() {
+            if let Event::Candle(c) = e {
+                if c.closed && Some(c.symbol) == first {
+                    if seen == warm_candles {
+                        break;
+                    }
+                    seen += 1;
+                    cut_ts = Some(c.ts_ms);
+                }
+            }
+        }
+        let start = match cut_ts {
+            Some(t) => before.iter().position(|e| candle_ts(e).is_some_and(|c| c >= t)).unwrap_or(before.len()),
+            None => before.len(),
+        };
+        Self { warm: &before[start..], events: &all[range] }
+    }
+}
+
+fn first_symbol(events: &[Event]) -> Option<crate::domain::Symbol> {
+    events.iter().find_map(|e| match e {
+        Event::Candle(c) => Some(c.symbol),
+        _ => None,
+    })
+}
+
+/// Source candles in [`WARMUP_STRATEGY_BARS`] bars of the strategy's timeframe (at least that
+/// many source candles when the source bars are the longer ones).
+pub fn warmup_candles(config: &Config, interval: Interval) -> usize {
+    let bar = config.strategy.trend.timeframe.duration_ms().unwrap_or(60_000);
+    let source = interval.duration_ms().unwrap_or(60_000).max(1);
+    WARMUP_STRATEGY_BARS * (bar / source).max(1) as usize
+}
+
+/// One independent backtest of `config` over `part.events`, after warming up on `part.warm`.
+pub fn run_part(config: &Config, data: &Prepared, part: Slice<'_>) -> BacktestOutcome {
     let mut p = new_pipeline(config, data);
-    run_events(&mut p, events)
+    let warm = warm_up(&mut p, part.warm);
+    let mut out = run_events(&mut p, part.events);
+    out.orders = out.orders.saturating_sub(warm.refused);
+    if let Some(mut initial) = warm.switches {
+        initial.append(&mut out.switches);
+        out.switches = initial;
+    }
+    out
+}
+
+/// What warming up left behind.
+#[derive(Debug, Default)]
+pub struct Warmed {
+    /// Orders the engine placed and had refused.
+    pub refused: u64,
+    /// Per symbol, the last mode switch of the warm-up (the mode in force when the run starts).
+    pub switches: Option<Vec<crate::domain::ModeSwitch>>,
+}
+
+/// Feeds `warm` to the engine alone, answering every order it places `Rejected` at once (as a
+/// live start does with its REST history): indicators, candle aggregators and the regime
+/// switcher warm up, nothing trades, and the venue sees nothing (its first event is the run's).
+pub fn warm_up(p: &mut Pipeline, warm: &[Event]) -> Warmed {
+    let mut out = Warmed::default();
+    if warm.is_empty() {
+        return out;
+    }
+    let mut actions = Vec::new();
+    let mut answers = Vec::new();
+    let mut last_switch: Vec<crate::domain::ModeSwitch> = Vec::new();
+    for e in warm {
+        p.engine.on_event_into(e, &mut actions);
+        // Refusals can lead to more orders (a strategy retrying): answer until quiet.
+        for _ in 0..16 {
+            if actions.is_empty() {
+                break;
+            }
+            let ts = p.engine.now_ms();
+            for a in actions.drain(..) {
+                match a {
+                    Action::PlaceOrder(r) => {
+                        out.refused += 1;
+                        answers.push(Event::Order(OrderUpdate {
+                            client_order_id: r.client_order_id,
+                            order_id: None,
+                            symbol: r.symbol,
+                            status: OrderStatus::Rejected,
+                            qty: r.qty,
+                            price: r.price,
+                            trigger_price: r.trigger_price,
+                            filled_qty: Qty::ZERO,
+                            ts_ms: ts,
+                            reason: Some(RejectReason::Other),
+                        }));
+                    }
+                    Action::RecordModeSwitch(m) => match last_switch.iter_mut().find(|s| s.symbol == m.symbol) {
+                        Some(s) => *s = m,
+                        None => last_switch.push(m),
+                    },
+                    _ => {}
+                }
+            }
+            for ev in answers.drain(..) {
+                p.engine.on_event_into(&ev, &mut actions);
+            }
+        }
+        actions.clear();
+    }
+    if !last_switch.is_empty() {
+        out.switches = Some(last_switch);
+    }
+    out
 }
 
 fn candle_ts(e: &Event) -> Option<i64> {
@@ -96,12 +237,17 @@ fn candle_ts(e: &Event) -> Option<i64> {
 /// The events whose candles open in `[from, to)` (either end open when `None`); events between
 /// candles go with the candle after them.
 pub fn window(events: &[Event], from: Option<i64>, to: Option<i64>) -> &[Event] {
+    &events[window_range(events, from, to)]
+}
+
+/// [`window`] as a range of indices into `events`.
+pub fn window_range(events: &[Event], from: Option<i64>, to: Option<i64>) -> std::ops::Range<usize> {
     let start =
         from.map_or(0, |f| events.iter().position(|e| candle_ts(e).is_some_and(|t| t >= f)).unwrap_or(events.len()));
     let end = to.map_or(events.len(), |t| {
         events.iter().position(|e| candle_ts(e).is_some_and(|c| c >= t)).unwrap_or(events.len())
     });
-    &events[start..end.max(start)]
+    start..end.max(start)
 }
 
 /// Splits at the first `fraction` of the first symbol's closed candles: (in-sample, out-of-sample),
@@ -235,5 +381,32 @@ mod tests {
         assert_eq!((last_in, first_out), (6 * 60_000, 7 * 60_000));
         assert_eq!(split(&ev, 1.0), Err(DataError::BadSplit(1.0)));
         assert_eq!(split(&ev, 0.05), Err(DataError::EmptyPart { fraction: 0.05, part: "in-sample", candles: 10 }));
+    }
+
+    #[test]
+    fn a_part_warms_up_on_whole_candle_times_just_before_it() {
+        // Two symbols at each minute; the part starts at minute 7 (index 14).
+        let ev: Vec<Event> =
+            (0..10).flat_map(|i| [candle("BTCUSDT", i * 60_000), candle("ETHUSDT", i * 60_000)]).collect();
+        let s = Slice::within(&ev, 14..20, 3);
+        assert_eq!(s.events.len(), 6);
+        // Minutes 4, 5 and 6 of both symbols: indices 8..14.
+        assert_eq!(s.warm.len(), 6);
+        assert_eq!(candle_ts(&s.warm[0]), Some(4 * 60_000));
+        assert!(std::ptr::eq(&s.warm[5], &ev[13]));
+        // More than there is: all of it; at the start: nothing.
+        assert_eq!(Slice::within(&ev, 14..20, 100).warm.len(), 14);
+        assert!(Slice::within(&ev, 0..20, 100).warm.is_empty());
+        assert!(Slice::within(&ev, 14..20, 0).warm.is_empty());
+    }
+
+    #[test]
+    fn warm_up_length_is_in_strategy_bars() {
+        let c = Config::default();
+        // 500 bars of the default 15-minute strategy timeframe.
+        assert_eq!(warmup_candles(&c, Interval::M1), 7_500);
+        assert_eq!(warmup_candles(&c, Interval::M5), 1_500);
+        assert_eq!(warmup_candles(&c, Interval::H1), 500);
+        assert_eq!(warmup_candles(&c, Interval::H4), 500);
     }
 }

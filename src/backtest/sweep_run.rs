@@ -2,7 +2,7 @@
 //! parallel; the points are ranked by a chosen metric and the best few are re-run on the
 //! out-of-sample part. Writes `sweep.csv` (one row per point) and the top-10 table.
 
-use super::data::{run_slice, Prepared};
+use super::data::{run_part, Prepared, Slice};
 use super::metrics::Metrics;
 use super::output::outcome_metrics;
 use super::parallel::par_map;
@@ -102,7 +102,8 @@ impl SweepResult {
     }
 }
 
-/// Runs the grid on `in_sample` and the best `top` again on `out_of_sample` (empty: none).
+/// Runs the grid on `in_sample` and the best `top` again on `out_of_sample` (empty: none),
+/// both from cold.
 pub fn run_sweep(
     base: &Config,
     data: &Prepared,
@@ -111,11 +112,23 @@ pub fn run_sweep(
     params: Vec<SweepParam>,
     opts: SweepOptions,
 ) -> Result<SweepResult, SweepError> {
+    run_sweep_parts(base, data, Slice::cold(in_sample), Slice::cold(out_of_sample), params, opts)
+}
+
+/// [`run_sweep`] with each part warmed up on its `warm` events.
+pub fn run_sweep_parts(
+    base: &Config,
+    data: &Prepared,
+    in_sample: Slice<'_>,
+    out_of_sample: Slice<'_>,
+    params: Vec<SweepParam>,
+    opts: SweepOptions,
+) -> Result<SweepResult, SweepError> {
     let points = grid(&params);
     // Every point is checked before any runs, so a bad value stops the sweep at once.
     let configs: Vec<Config> = points.iter().map(|p| apply(base, &params, p)).collect::<Result<_, _>>()?;
     let started = Instant::now();
-    let metrics = par_map(&configs, opts.jobs, |c| outcome_metrics(&run_slice(c, data, in_sample)));
+    let metrics = par_map(&configs, opts.jobs, |c| outcome_metrics(&run_part(c, data, in_sample)));
     let grid_seconds = started.elapsed().as_secs_f64();
     let mut rows: Vec<SweepRow> = points
         .into_iter()
@@ -125,9 +138,9 @@ pub fn run_sweep(
     // Stable: equal scores keep grid order, so the ranking does not depend on the threads.
     rows.sort_by(|a, b| opts.rank.score(&b.in_sample).total_cmp(&opts.rank.score(&a.in_sample)));
     let top = opts.top.min(rows.len());
-    if !out_of_sample.is_empty() && top > 0 {
+    if !out_of_sample.events.is_empty() && top > 0 {
         let best: Vec<Config> = rows[..top].iter().map(|r| apply(base, &params, &r.point)).collect::<Result<_, _>>()?;
-        let oos = par_map(&best, opts.jobs, |c| outcome_metrics(&run_slice(c, data, out_of_sample)));
+        let oos = par_map(&best, opts.jobs, |c| outcome_metrics(&run_part(c, data, out_of_sample)));
         for (r, m) in rows.iter_mut().zip(oos) {
             r.out_of_sample = Some(m);
         }

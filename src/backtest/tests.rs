@@ -4,7 +4,7 @@
 
 use super::command::{execute, strategy_config};
 use super::compare::{run_compare, Variant};
-use super::data::{new_pipeline, prepare, run_slice, split, Prepared};
+use super::data::{new_pipeline, prepare, run_part, run_slice, split, warm_up, warmup_candles, Prepared, Slice};
 use super::output::outcome_metrics;
 use super::runner::run_events;
 use super::sweep::{apply, parse_all};
@@ -130,7 +130,7 @@ fn sweep_equals_separate_backtests_on_any_thread_count() {
 fn compare_and_split_cover_disjoint_windows() {
     let (o, d) = data();
     let (is, oos) = split(&d.events, 0.7).unwrap();
-    let parts: [(&str, &[crate::domain::Event]); 2] = [("in-sample", is), ("out-of-sample", oos)];
+    let parts = [("in-sample", Slice::cold(is)), ("out-of-sample", Slice::cold(oos))];
     let rows = run_compare(&o.config, &d, &parts, &Variant::standard(), 2);
     assert_eq!(rows.len(), 16);
     let (a, b) = (&rows[0].metrics, &rows[8].metrics);
@@ -139,6 +139,41 @@ fn compare_and_split_cover_disjoint_windows() {
     // 70 % of 12 000 one-minute candles: 8 400 minutes in sample.
     assert_eq!(a.start_ms + 8_400 * 60_000, a.end_ms);
     assert_eq!(b.end_ms - b.start_ms, 3_600 * 60_000);
+}
+
+#[test]
+fn out_of_sample_starts_warm_on_the_in_sample_tail() {
+    let (o, d) = data();
+    let (is, oos) = split(&d.events, 0.7).unwrap();
+    let n = warmup_candles(&o.config, d.interval);
+    let part = Slice::within(&d.events, is.len()..d.events.len(), n);
+    assert_eq!(part.events.len(), oos.len());
+    // 500 fifteen-minute bars of one-minute candles, the last ones of the in-sample part.
+    let closed = part.warm.iter().filter(|e| matches!(e, crate::domain::Event::Candle(c) if c.closed)).count();
+    assert_eq!((n, closed), (7_500, 7_500));
+    assert!(std::ptr::eq(part.warm.last().unwrap(), is.last().unwrap()));
+    // Warming up trades nothing and the venue sees none of it.
+    let mut p = new_pipeline(&o.config, &d);
+    let warmed = warm_up(&mut p, part.warm);
+    let sym = d.instruments[0].symbol;
+    assert!(p.engine.position(sym).is_zero());
+    assert_eq!(p.venue.balance().equity, Money::from_int(10_000));
+    assert_eq!((p.venue.open_orders().count(), p.venue.fees_paid()), (0, Money::ZERO));
+    // The switcher chose a mode while warming up: the run starts with it in force.
+    let initial = warmed.switches.expect("a mode chosen during the warm-up");
+    assert_eq!(initial.len(), 1);
+    let start = match &part.events[0] {
+        crate::domain::Event::Candle(c) => c.ts_ms,
+        e => panic!("{e:?}"),
+    };
+    assert!(initial[0].ts_ms < start);
+    // Same candles and the same start as a cold run; the cold one has no mode until it has
+    // warmed up on its own bars, the warm one has one from the first bar.
+    let warm = run_part(&o.config, &d, part);
+    let cold = run_slice(&o.config, &d, oos);
+    assert_eq!((warm.candles, warm.equity[0]), (cold.candles, cold.equity[0]));
+    assert_eq!(warm.switches[0], initial[0]);
+    assert!(cold.switches.first().is_none_or(|s| s.ts_ms >= start));
 }
 
 fn args(dir: &std::path::Path) -> BacktestArgs {
@@ -198,7 +233,7 @@ fn real_data_compare_when_available() {
     assert_eq!(d.events.len(), 499);
     let (is, oos) = split(&d.events, 0.7).unwrap();
     assert_eq!((is.len(), oos.len()), (349, 150));
-    let parts: [(&str, &[crate::domain::Event]); 2] = [("in-sample", is), ("out-of-sample", oos)];
+    let parts = [("in-sample", Slice::cold(is)), ("out-of-sample", Slice::cold(oos))];
     let rows = run_compare(&o.config, &d, &parts, &Variant::standard(), 2);
     assert_eq!(rows.len(), 16);
     let bh = rows.iter().find(|r| r.variant == "buy & hold" && r.part == "in-sample").unwrap();
