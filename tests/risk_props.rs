@@ -238,14 +238,12 @@ proptest! {
     /// are always sized to the position, the engine's and the venue's positions equal the sum of
     /// the fills, and the kill switch leaves nothing working or held.
     ///
-    /// Open finding (third seed in risk_props.proptest-regressions): three fills of one market
-    /// event (buy 0.05 + buy 0.015, then sell 0.015) leave the stop at 0.065 for a position of
-    /// 0.05. The engine places the stop at 0.05, amends it to 0.065, and its resize back to 0.05
-    /// is dropped: `OrderManager::amended_request` diffs against the order's acknowledged qty
-    /// (still 0.05, the first amend is in flight), so the amend is `NothingToAmend` and nothing
-    /// re-syncs the stop when the first amend's acknowledgement arrives. Run with --ignored.
+    /// It found (third seed in risk_props.proptest-regressions): three fills of one market event
+    /// (buy 0.05 + buy 0.015, then sell 0.015) left the stop at 0.065 for a position of 0.05 —
+    /// the resize back to 0.05 was diffed against the venue's last confirmed size (0.05, the
+    /// amend to 0.065 still in flight) and dropped. The engine now re-checks the stop's size on
+    /// every confirmation (`Engine::resync_stop`).
     #[test]
-    #[ignore]
     fn engine_keeps_limits_stops_and_positions_under_random_streams(ops in engine_streams()) {
         if let Err(v) = run_engine_stream(&ops) {
             prop_assert!(false, "{:#?}", v);
@@ -297,9 +295,11 @@ fn a_stop_placed_between_two_fills_of_one_bar_is_resized_before_it_can_trigger()
     assert_eq!(fills, [(Side::Sell, q("0.16")), (Side::Buy, q("0.001"))]);
     assert_eq!(h.p.engine.position(h.symbol(0)), q("-0.159"));
     let log = &h.watch.stop_log;
-    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log.len() >= 2, "{log:?}");
     assert!(log[0].starts_with("place BTCUSDT Buy 0.16 @"), "{log:?}");
-    assert_eq!(log[1], "resize 0.159");
+    // The resize in the same round; the venue's acknowledgement of the 0.16 placement may be
+    // answered with the same resize again (it re-checks the confirmed size).
+    assert!(log[1..].iter().all(|l| l == "resize 0.159"), "{log:?}");
     let stops: Vec<(Side, Qty, bool)> =
         h.p.venue.open_orders().map(|o| (o.side(), o.remaining(), o.request.reduce_only)).collect();
     assert_eq!(stops, [(Side::Buy, q("0.159"), true)]);

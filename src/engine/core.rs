@@ -194,6 +194,7 @@ impl Engine {
             Event::Order(up) => {
                 self.orders.on_update(up, out);
                 if let Some(s) = self.slot(up.symbol) {
+                    self.resync_stop(s, up, out);
                     let st = &mut self.symbols[s];
                     if st.stop.is_some_and(|stop| stop.client_order_id == up.client_order_id)
                         && up.status.is_terminal()

@@ -5,7 +5,7 @@
 //! amended through the order manager (risk-checked, tracked for timeouts).
 
 use super::core::{side_of, Engine, MODE_NAMES, TREND_MODE};
-use crate::domain::{Action, AlertLevel, OrderOrigin, Price, Qty, SignalRecord};
+use crate::domain::{Action, AlertLevel, OrderOrigin, OrderStatus, OrderUpdate, Price, Qty, SignalRecord};
 use crate::risk::{stop_price, StopEvent, StopManager, StopReason};
 
 impl Engine {
@@ -127,6 +127,28 @@ impl Engine {
     /// Amends the resting stop order: a new size, and/or a trigger that must be in the
     /// position's favour against the one working. Risk-checked and sent through the order
     /// manager (which tracks the request for timeouts). Returns whether it was sent.
+    /// The venue confirmed the working stop at a size other than the position's: amend it.
+    ///
+    /// Several fills in one market event can resize the stop twice before the venue answered
+    /// the first amend (0.05 → 0.065 → 0.05); the second resize compares with the last confirmed
+    /// size (0.05), finds nothing to change and is dropped, so the venue would keep a 0.065
+    /// stop on a 0.05 position. Each confirmation re-checks the size; a rejected amend (a report
+    /// with a reason) is not retried here.
+    pub(super) fn resync_stop(&mut self, s: usize, up: &OrderUpdate, out: &mut Vec<Action>) {
+        let st = &self.symbols[s];
+        let Some(working) = st.stop else { return };
+        if working.client_order_id != up.client_order_id || up.status != OrderStatus::Untriggered || up.reason.is_some()
+        {
+            return;
+        }
+        let size = st.position.size().abs();
+        let Some(order) = self.orders.get(&working.client_order_id) else { return };
+        if size.is_zero() || order.qty == size {
+            return;
+        }
+        self.amend_stop(s, Some(size), None, up.ts_ms, out);
+    }
+
     pub(super) fn amend_stop(
         &mut self,
         s: usize,
