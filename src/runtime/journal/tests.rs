@@ -222,8 +222,10 @@ fn a_damaged_last_chunk_loses_only_its_own_events() {
 #[test]
 fn a_damaged_chunk_before_the_last_stops_the_stream_with_an_error() {
     let (store, session, events) = three_chunk_session();
-    // Garbage behind a valid version byte: the checksum refuses it.
-    store.conn.execute("UPDATE session_events SET payload = x'02' || randomblob(64) WHERE chunk = 1", []).unwrap();
+    // Garbage behind a valid version byte (`||` makes text: cast back to a blob): the checksum
+    // refuses it.
+    let garbage = "UPDATE session_events SET payload = CAST(x'02' || randomblob(64) AS BLOB) WHERE chunk = 1";
+    store.conn.execute(garbage, []).unwrap();
     let (got, err, tail) = stream(&store, session);
     assert_eq!(got, events[..16_381]);
     let err = err.unwrap_or_default();
