@@ -9,7 +9,9 @@ use super::runner::BacktestOutcome;
 use crate::data::store::Store;
 use crate::domain::{Action, ClientOrderId, EquityPoint, Event, Money, Order, Price, Qty, Side, Symbol};
 use crate::engine::Engine;
-use crate::runtime::journal::{load_session, RecordedSession};
+use crate::engine::EngineConfig;
+use crate::runtime::journal::{open_session, RecordedSession};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -45,12 +47,22 @@ pub struct Replayed {
 
 /// Feeds the session's events to a fresh engine and collects what it does.
 pub fn replay(session: &RecordedSession) -> Replayed {
-    let mut engine = Engine::new(session.engine_config.clone());
-    let events = &session.events;
-    let first = events.iter().find_map(|e| match e {
-        Event::Candle(c) => Some(c.symbol),
-        _ => None,
-    });
+    match replay_events(session.engine_config.clone(), session.events.iter().map(Ok::<_, std::convert::Infallible>)) {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
+/// Feeds `events` (a stream that may fail, as a journal read from disk) to a fresh engine built
+/// with `config` and collects what it does; stops at the first error.
+pub fn replay_events<E: Borrow<Event>, X>(
+    config: EngineConfig,
+    events: impl IntoIterator<Item = Result<E, X>>,
+) -> Result<Replayed, X> {
+    let mut engine = Engine::new(config);
+    // The equity curve follows the symbol of the first candle.
+    let mut first = None;
+    let mut count = 0usize;
     let mut actions = Vec::new();
     let mut switches = Vec::new();
     let mut decisions = Vec::new();
@@ -60,6 +72,12 @@ pub fn replay(session: &RecordedSession) -> Replayed {
     let (mut candles, mut exposure_ms, mut bar_ms, mut fees, mut fills) = (0u64, 0i64, 60_000i64, Money::ZERO, 0u64);
     let (mut first_close, mut last_close) = (None, None);
     for event in events {
+        let event = event?;
+        let event = event.borrow();
+        count += 1;
+        if let (None, Event::Candle(c)) = (first, event) {
+            first = Some(c.symbol);
+        }
         actions.clear();
         engine.on_event_into(event, &mut actions);
         for a in &actions {
@@ -134,7 +152,7 @@ pub fn replay(session: &RecordedSession) -> Replayed {
         modes: snapshot.strategy.modes,
         switches,
     };
-    Replayed { outcome, decisions, orders, events: events.len() }
+    Ok(Replayed { outcome, decisions, orders, events: count })
 }
 
 fn decision(ts_ms: i64, a: &Action) -> Decision {
@@ -306,12 +324,26 @@ pub struct ReplayReport {
     pub difference: Option<String>,
     /// The engine settings read back to the same text (see `RecordedSession::config_exact`).
     pub config_exact: bool,
+    /// Why the journal's last chunk could not be read (a crash mid-write): the replay stopped
+    /// before its events.
+    pub damaged_tail: Option<String>,
     pub report_dir: PathBuf,
 }
 
 impl ReplayReport {
     /// The verdict line: all identical, or the first difference.
     pub fn verdict(&self) -> String {
+        let verdict = self.orders_verdict();
+        match &self.damaged_tail {
+            None => verdict,
+            Some(why) => format!(
+                "{verdict} (the journal ends early: its last chunk is lost, replayed the {} events before it; {why})",
+                self.replayed.events
+            ),
+        }
+    }
+
+    fn orders_verdict(&self) -> String {
         match &self.difference {
             None => format!("replay: {} orders, all identical to the recorded session", self.replayed.orders.len()),
             Some(d) => format!(
@@ -330,18 +362,22 @@ pub fn run(db: &Path, session: i64, dir: &Path) -> anyhow::Result<ReplayReport> 
         anyhow::bail!("no database at {}", db.display());
     }
     let store = Store::open(db)?;
-    let recorded = load_session(&store, session)?;
+    let recorded = open_session(&store, session)?;
     let recorded_orders = store.orders(session)?;
-    let replayed = replay(&recorded);
+    // The events stream from the database a few chunks at a time.
+    let mut symbols = Vec::new();
+    let mut events = recorded.events();
+    let replayed = replay_events(
+        recorded.engine_config.clone(),
+        events.by_ref().inspect(|e| {
+            if let Ok(Event::Instrument(i)) = e {
+                symbols.push(i.symbol);
+            }
+        }),
+    )?;
+    let damaged_tail = events.damaged_tail().map(|e| e.to_string());
     let context = super::ReportContext {
-        symbols: recorded
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Instrument(i) => Some(i.symbol),
-                _ => None,
-            })
-            .collect(),
+        symbols,
         buy_and_hold: None,
         extra: serde_json::Map::from_iter([("replay_of_session".to_string(), serde_json::json!(session))]),
     };
@@ -354,6 +390,7 @@ pub fn run(db: &Path, session: i64, dir: &Path) -> anyhow::Result<ReplayReport> 
         difference,
         recorded_orders: recorded_orders.len(),
         config_exact: recorded.config_exact,
+        damaged_tail,
         replayed,
         report_dir: dir.to_path_buf(),
     })

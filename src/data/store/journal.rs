@@ -44,6 +44,20 @@ pub struct SessionSummary {
     /// Recorded engine inputs (0 for sessions recorded before the journal existed).
     pub events: i64,
     pub orders: i64,
+    /// Bytes of journal payload the session holds.
+    pub journal_bytes: i64,
+}
+
+/// How much journal a session has, without reading the payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct JournalExtent {
+    /// Rows (chunks) stored.
+    pub chunks: u64,
+    /// The highest chunk number stored (`None` without chunks).
+    pub last_chunk: Option<u32>,
+    /// Events the chunks declare.
+    pub events: u64,
+    pub payload_bytes: u64,
 }
 
 pub(crate) fn journal_chunk(conn: &Connection, session_id: i64, c: &JournalChunk) -> rusqlite::Result<usize> {
@@ -74,13 +88,19 @@ impl Store {
             .optional()?)
     }
 
-    /// Every journal chunk of a session, in recording order.
+    /// Every journal chunk of a session, in recording order (all in memory: a replay reads
+    /// them a few at a time with [`Store::journal_from`]).
     pub fn journal(&self, session: i64) -> Result<Vec<JournalChunk>, StoreError> {
+        self.journal_from(session, 0, u32::MAX)
+    }
+
+    /// Up to `limit` journal chunks of a session numbered `first` or above, in recording order.
+    pub fn journal_from(&self, session: i64, first: u32, limit: u32) -> Result<Vec<JournalChunk>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT chunk, first_seq, events, format, payload FROM session_events
-             WHERE session_id = ?1 ORDER BY chunk",
+             WHERE session_id = ?1 AND chunk >= ?2 ORDER BY chunk LIMIT ?3",
         )?;
-        let rows = stmt.query_map([session], |r| {
+        let rows = stmt.query_map(params![session, first, limit], |r| {
             Ok(JournalChunk {
                 chunk: r.get(0)?,
                 first_seq: r.get::<_, i64>(1)? as u64,
@@ -92,12 +112,32 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The size of a session's journal (no payload is read: SQLite keeps blob lengths in the
+    /// record header).
+    pub fn journal_extent(&self, session: i64) -> Result<JournalExtent, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*), MAX(chunk), COALESCE(SUM(events), 0), COALESCE(SUM(length(payload)), 0)
+             FROM session_events WHERE session_id = ?1",
+            )?
+            .query_row([session], |r| {
+                Ok(JournalExtent {
+                    chunks: r.get::<_, i64>(0)? as u64,
+                    last_chunk: r.get(1)?,
+                    events: r.get::<_, i64>(2)? as u64,
+                    payload_bytes: r.get::<_, i64>(3)? as u64,
+                })
+            })?)
+    }
+
     /// Every session with its recorded events and orders, oldest first.
     pub fn session_summaries(&self) -> Result<Vec<SessionSummary>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.id, s.venue, s.started_ms, s.ended_ms,
                (SELECT COALESCE(SUM(events), 0) FROM session_events e WHERE e.session_id = s.id),
-               (SELECT COUNT(*) FROM orders o WHERE o.session_id = s.id)
+               (SELECT COUNT(*) FROM orders o WHERE o.session_id = s.id),
+               (SELECT COALESCE(SUM(length(payload)), 0) FROM session_events e WHERE e.session_id = s.id)
              FROM sessions s ORDER BY s.id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -108,6 +148,7 @@ impl Store {
                 ended_ms: r.get(3)?,
                 events: r.get(4)?,
                 orders: r.get(5)?,
+                journal_bytes: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

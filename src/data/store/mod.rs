@@ -18,7 +18,7 @@ mod write;
 mod writer;
 
 pub use import::ImportStats;
-pub use journal::{JournalChunk, SessionSummary};
+pub use journal::{JournalChunk, JournalExtent, SessionSummary};
 pub use query::Session;
 pub use schema::SCHEMA_VERSION;
 pub use writer::{StoreMsg, StoreSender, StoreWriter, WriterStats};

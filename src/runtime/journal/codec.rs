@@ -7,7 +7,9 @@
 //! enums a small tag. Decoding never panics and never allocates more than the input could hold:
 //! every fault is a [`JournalError`] with the byte offset at fault.
 //!
-//! Changing any layout here needs a new [`FORMAT`]; old journals then refuse to decode cleanly.
+//! This is format 1, still read for old sessions; new sessions are written in format 2
+//! ([`super::compact`]), which reuses these encodings for its rare records. Changing any layout
+//! here therefore changes both formats: it needs a new format number.
 
 use crate::domain::{
     Balance, BookUpdate, BookUpdateKind, Candle, ClientOrderId, Command, Event, ExecId, Fill, Instrument, Interval,
@@ -15,7 +17,7 @@ use crate::domain::{
     RejectReason, Side, Symbol, Ticker, TimeInForce, Trade,
 };
 
-/// Version of the record layout, stored with every chunk.
+/// Version of this record layout, stored with every chunk written in it.
 pub const FORMAT: u32 = 1;
 
 /// Longest text field accepted when decoding (mode names, order ids).
@@ -36,8 +38,10 @@ pub enum JournalError {
     OutOfRange { what: &'static str, value: u64, at: usize },
     #[error("journal: record at byte {at} declares {declared} byte(s) but its fields take {used}")]
     LengthMismatch { at: usize, declared: usize, used: usize },
-    #[error("journal format {found} is not supported (this build reads format {FORMAT})")]
+    #[error("journal format {found} is not supported (this build reads formats 1 and 2)")]
     Format { found: i64 },
+    #[error("journal chunk damaged (cut short or overwritten): its checksum is {computed:016x}, the stored one {stored:016x}")]
+    Checksum { stored: u64, computed: u64 },
 }
 
 /// Reads values from a payload, tracking the offset for error messages.
@@ -53,11 +57,11 @@ impl<'a> Dec<'a> {
         Self { data, pos: 0, base: 0 }
     }
 
-    fn at(&self) -> usize {
+    pub(super) fn at(&self) -> usize {
         self.base + self.pos
     }
 
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], JournalError> {
+    pub(super) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], JournalError> {
         let left = self.data.len() - self.pos;
         if n > left {
             return Err(JournalError::Truncated { what, at: self.at(), need: n - left });
@@ -67,11 +71,11 @@ impl<'a> Dec<'a> {
         Ok(s)
     }
 
-    fn byte(&mut self, what: &'static str) -> Result<u8, JournalError> {
+    pub(super) fn byte(&mut self, what: &'static str) -> Result<u8, JournalError> {
         Ok(self.take(1, what)?[0])
     }
 
-    fn varint(&mut self, what: &'static str) -> Result<u64, JournalError> {
+    pub(super) fn varint(&mut self, what: &'static str) -> Result<u64, JournalError> {
         let start = self.at();
         let mut v = 0u64;
         for i in 0..10 {
@@ -88,7 +92,7 @@ impl<'a> Dec<'a> {
         Err(JournalError::BadVarint { at: start })
     }
 
-    fn tag(&mut self, what: &'static str) -> Result<(u8, usize), JournalError> {
+    pub(super) fn tag(&mut self, what: &'static str) -> Result<(u8, usize), JournalError> {
         let at = self.at();
         Ok((self.byte(what)?, at))
     }
@@ -97,9 +101,24 @@ impl<'a> Dec<'a> {
     pub fn is_empty(&self) -> bool {
         self.pos == self.data.len()
     }
+
+    /// The next byte, not consumed.
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.data.get(self.pos).copied()
+    }
+
+    /// Bytes not read yet.
+    pub(super) fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    /// A reader of `data`, whose first byte is at `base` in the chunk.
+    pub(super) fn with_base(data: &'a [u8], base: usize) -> Self {
+        Self { data, pos: 0, base }
+    }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -107,11 +126,11 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-fn zigzag(v: i64) -> u64 {
+pub(super) fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-fn unzigzag(v: u64) -> i64 {
+pub(super) fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 

@@ -2,12 +2,19 @@
 //! recorded compactly so `autobot backtest --replay SESSION` can feed it to a fresh engine and
 //! reproduce the session's decisions and orders bit for bit.
 //!
-//! [`SessionRecorder`] encodes events into a buffer (see [`codec`]) and hands full chunks to the
-//! storage writer thread, which commits them with the other rows; [`load_session`] reads a
-//! session's engine settings and events back. The engine settings are kept as JSON on the
-//! session row ([`EngineConfigRecord`]).
+//! [`SessionRecorder`] encodes events into chunks of about 64 KiB (format 2, see [`compact`];
+//! format 1, [`codec`], is still read) and hands each to the storage writer thread, which
+//! commits it as one row with the other rows. [`open_session`] streams a session's events back
+//! a few chunks at a time ([`read`]); [`load_session`] collects them. The engine settings are
+//! kept as JSON on the session row ([`EngineConfigRecord`]).
+//!
+//! A crash loses at most the chunk being filled: every chunk is committed whole and decodes on
+//! its own, and a damaged last chunk ends a replay early with a warning instead of failing it.
 
 pub mod codec;
+pub mod compact;
+pub mod read;
+mod scaled;
 
 use crate::data::store::{JournalChunk, Store, StoreError, StoreMsg, StoreSender};
 use crate::domain::{Event, Interval};
@@ -15,7 +22,9 @@ use crate::engine::EngineConfig;
 use crate::indicators::SetKind;
 use crate::risk::RiskConfig;
 use crate::strategy::{ModesConfig, TrendConfig};
-pub use codec::{JournalError, FORMAT};
+pub use codec::JournalError;
+pub use compact::FORMAT;
+pub use read::{load_session, open_session, LoadError, RecordedSession, SessionEvents, SessionJournal};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -28,6 +37,7 @@ pub const CHUNK_AGE: Duration = Duration::from_secs(1);
 /// (an append to a buffer); flushes on [`flush`](Self::flush) and on drop.
 pub struct SessionRecorder {
     sender: StoreSender,
+    encoder: compact::Encoder,
     buf: Vec<u8>,
     /// Events recorded so far (the next event's sequence number).
     seq: u64,
@@ -40,21 +50,16 @@ pub struct SessionRecorder {
 impl SessionRecorder {
     /// A recorder writing under the writer's session.
     pub fn new(sender: StoreSender) -> Self {
-        Self {
-            sender,
-            buf: Vec::with_capacity(CHUNK_BYTES + 1024),
-            seq: 0,
-            chunk: 0,
-            chunk_first: 0,
-            started: Instant::now(),
-            refused: false,
-        }
+        let mut encoder = compact::Encoder::new();
+        let mut buf = Vec::with_capacity(CHUNK_BYTES + 1024);
+        encoder.begin(&mut buf);
+        Self { sender, encoder, buf, seq: 0, chunk: 0, chunk_first: 0, started: Instant::now(), refused: false }
     }
 
     /// Appends one engine input. Call it right before the engine sees the event.
     #[inline]
     pub fn record(&mut self, event: &Event) {
-        codec::append_event(&mut self.buf, event);
+        self.encoder.append(&mut self.buf, event);
         self.seq += 1;
         // The clock is read once every 64 events only.
         if self.buf.len() >= CHUNK_BYTES || (self.seq % 64 == 0 && self.started.elapsed() >= CHUNK_AGE) {
@@ -65,11 +70,13 @@ impl SessionRecorder {
     /// Hands what is buffered to the writer (a no-op when nothing is).
     pub fn flush(&mut self) {
         self.started = Instant::now();
-        if self.buf.is_empty() {
+        if self.seq == self.chunk_first {
             return;
         }
         let events = (self.seq - self.chunk_first) as u32;
+        compact::Encoder::seal(&mut self.buf);
         let payload = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK_BYTES + 1024));
+        self.encoder.begin(&mut self.buf);
         let msg = StoreMsg::Journal(JournalChunk {
             chunk: self.chunk,
             first_seq: self.chunk_first,
@@ -169,84 +176,6 @@ pub fn engine_config_json(config: &EngineConfig) -> String {
 /// Records the engine settings of `session` (call once, after `Store::new_session`).
 pub fn record_engine_config(store: &Store, session: i64, config: &EngineConfig) -> Result<(), StoreError> {
     store.set_session_engine_config(session, &engine_config_json(config))
-}
-
-/// Why a session cannot be loaded for a replay.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("no session {0} in this database (`autobot sessions` lists them)")]
-    UnknownSession(i64),
-    #[error("session {0} has no recorded engine settings (recorded before replays existed?)")]
-    NoConfig(i64),
-    #[error("session {session}: bad engine settings: {source}")]
-    BadConfig {
-        session: i64,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("session {0} has no recorded events (recorded before replays existed?)")]
-    NoEvents(i64),
-    #[error("session {session}: journal chunk {chunk}: {source}")]
-    Chunk {
-        session: i64,
-        chunk: u32,
-        #[source]
-        source: JournalError,
-    },
-    #[error("session {session}: journal chunk {chunk} {problem}")]
-    Gap { session: i64, chunk: u32, problem: String },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// A recorded session, ready to replay.
-#[derive(Debug, Clone)]
-pub struct RecordedSession {
-    pub id: i64,
-    pub engine_config: EngineConfig,
-    /// Whether the settings JSON reads back to exactly the same text (floats exact): a false
-    /// here means the replay may differ in the last bit of some setting.
-    pub config_exact: bool,
-    pub events: Vec<Event>,
-}
-
-/// Reads a session's engine settings and every recorded engine input, in order. Missing,
-/// out-of-order or undecodable chunks are errors naming the chunk.
-pub fn load_session(store: &Store, session: i64) -> Result<RecordedSession, LoadError> {
-    let json = store.session_engine_config(session)?.ok_or(LoadError::UnknownSession(session))?;
-    let json = json.ok_or(LoadError::NoConfig(session))?;
-    let record: EngineConfigRecord =
-        serde_json::from_str(&json).map_err(|source| LoadError::BadConfig { session, source })?;
-    let config_exact = serde_json::to_string(&record).is_ok_and(|again| again == json);
-    let chunks = store.journal(session)?;
-    if chunks.is_empty() {
-        return Err(LoadError::NoEvents(session));
-    }
-    let total: u64 = chunks.iter().map(|c| u64::from(c.events)).sum();
-    let mut events = Vec::with_capacity(total.min(50_000_000) as usize);
-    let mut next_seq = 0u64;
-    for (i, c) in chunks.iter().enumerate() {
-        let gap = |problem: String| LoadError::Gap { session, chunk: c.chunk, problem };
-        if c.chunk as usize != i || c.first_seq != next_seq {
-            return Err(gap(format!("starts at event {} where event {next_seq} was expected", c.first_seq)));
-        }
-        if c.format != FORMAT {
-            let source = JournalError::Format { found: i64::from(c.format) };
-            return Err(LoadError::Chunk { session, chunk: c.chunk, source });
-        }
-        let before = events.len();
-        codec::decode_chunk(&c.payload, &mut events).map_err(|source| LoadError::Chunk {
-            session,
-            chunk: c.chunk,
-            source,
-        })?;
-        let got = (events.len() - before) as u64;
-        if got != u64::from(c.events) {
-            return Err(gap(format!("declares {} events but holds {got}", c.events)));
-        }
-        next_seq += got;
-    }
-    Ok(RecordedSession { id: session, engine_config: record.into(), config_exact, events })
 }
 
 #[cfg(test)]
