@@ -5,6 +5,10 @@
 //! Notation: `b0` is the bar being judged, `b1` the one before, and so on; `s.body_avg(k)`,
 //! `s.doji(k)`, `s.near(k)`, `s.far(k)` are the candle-setting thresholds at bar `i - k` (averages of
 //! the bars before that bar, see `stats`).
+//!
+//! The conditions are joined with the non-short-circuit `&` (each is a plain comparison without
+//! side effects), so every rule is straight-line code: which of them holds changes from candle to
+//! candle at random, and a branch per condition costs more in mispredictions than evaluating all.
 
 use super::stats::{CandleStats, Feat};
 
@@ -23,7 +27,7 @@ pub fn doji(s: &CandleStats) -> i32 {
 pub fn spinning_top(s: &CandleStats) -> i32 {
     let b = s.bar(0);
     let body = b.body();
-    if body < s.body_avg(0) && b.upper_shadow() > body && b.lower_shadow() > body {
+    if (body < s.body_avg(0)) & (b.upper_shadow() > body) & (b.lower_shadow() > body) {
         100 * b.color()
     } else {
         0
@@ -35,7 +39,7 @@ pub fn spinning_top(s: &CandleStats) -> i32 {
 pub fn marubozu(s: &CandleStats) -> i32 {
     let b = s.bar(0);
     let vs = s.doji(0);
-    if b.body() > s.body_avg(0) && b.upper_shadow() < vs && b.lower_shadow() < vs {
+    if (b.body() > s.body_avg(0)) & (b.upper_shadow() < vs) & (b.lower_shadow() < vs) {
         100 * b.color()
     } else {
         0
@@ -47,14 +51,14 @@ pub fn marubozu(s: &CandleStats) -> i32 {
 #[inline]
 fn hammer_shape(s: &CandleStats, b: &Feat) -> bool {
     let body = b.body();
-    body < s.body_avg(0) && b.lower_shadow() > body && b.upper_shadow() < s.doji(0)
+    (body < s.body_avg(0)) & (b.lower_shadow() > body) & (b.upper_shadow() < s.doji(0))
 }
 
 /// Hammer: hammer shape whose body sits at or near the previous bar's low.
 #[inline]
 pub fn hammer(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if hammer_shape(s, b) && b.bottom() <= s.bar(1).low + s.near(1) {
+    if hammer_shape(s, b) & (b.bottom() <= s.bar(1).low + s.near(1)) {
         100
     } else {
         0
@@ -65,7 +69,7 @@ pub fn hammer(s: &CandleStats) -> i32 {
 #[inline]
 pub fn hanging_man(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if hammer_shape(s, b) && b.bottom() >= s.bar(1).high - s.near(1) {
+    if hammer_shape(s, b) & (b.bottom() >= s.bar(1).high - s.near(1)) {
         -100
     } else {
         0
@@ -76,14 +80,14 @@ pub fn hanging_man(s: &CandleStats) -> i32 {
 #[inline]
 fn inverted_shape(s: &CandleStats, b: &Feat) -> bool {
     let body = b.body();
-    body < s.body_avg(0) && b.upper_shadow() > body && b.lower_shadow() < s.doji(0)
+    (body < s.body_avg(0)) & (b.upper_shadow() > body) & (b.lower_shadow() < s.doji(0))
 }
 
 /// Inverted hammer: inverted shape whose body gaps below the previous body.
 #[inline]
 pub fn inverted_hammer(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if inverted_shape(s, b) && b.top() < s.bar(1).bottom() {
+    if inverted_shape(s, b) & (b.top() < s.bar(1).bottom()) {
         100
     } else {
         0
@@ -94,7 +98,7 @@ pub fn inverted_hammer(s: &CandleStats) -> i32 {
 #[inline]
 pub fn shooting_star(s: &CandleStats) -> i32 {
     let b = s.bar(0);
-    if inverted_shape(s, b) && b.bottom() > s.bar(1).top() {
+    if inverted_shape(s, b) & (b.bottom() > s.bar(1).top()) {
         -100
     } else {
         0
@@ -107,13 +111,15 @@ pub fn shooting_star(s: &CandleStats) -> i32 {
 pub fn engulfing(s: &CandleStats) -> i32 {
     let (b0, b1) = (s.bar(0), s.bar(1));
     let (c0, o0, c1, o1) = (b0.close, b0.open, b1.close, b1.open);
-    let bull = b0.color() == 1 && b1.color() == -1 && ((c0 >= o1 && o0 < c1) || (c0 > o1 && o0 <= c1));
-    let bear = b0.color() == -1 && b1.color() == 1 && ((o0 >= c1 && c0 < o1) || (o0 > c1 && c0 <= o1));
-    if !(bull || bear) {
-        return 0;
+    let bull = b0.white() & b1.black() & (((c0 >= o1) & (o0 < c1)) | ((c0 > o1) & (o0 <= c1)));
+    let bear = b0.black() & b1.white() & (((o0 >= c1) & (c0 < o1)) | ((o0 > c1) & (c0 <= o1)));
+    let strict = (o0 != c1) & (c0 != o1);
+    let v = if strict { 100 } else { 80 };
+    if bull | bear {
+        b0.color() * v
+    } else {
+        0
     }
-    let strict = o0 != c1 && c0 != o1;
-    b0.color() * if strict { 100 } else { 80 }
 }
 
 /// Harami: a long body followed by a short body inside it; the sign is opposite to the first
@@ -121,13 +127,12 @@ pub fn engulfing(s: &CandleStats) -> i32 {
 #[inline]
 pub fn harami(s: &CandleStats) -> i32 {
     let (b0, b1) = (s.bar(0), s.bar(1));
-    if !(b1.body() > s.body_avg(1) && b0.body() <= s.body_avg(0)) {
-        return 0;
-    }
-    if b0.top() < b1.top() && b0.bottom() > b1.bottom() {
-        -b1.color() * 100
-    } else if b0.top() <= b1.top() && b0.bottom() >= b1.bottom() {
-        -b1.color() * 80
+    let bodies = (b1.body() > s.body_avg(1)) & (b0.body() <= s.body_avg(0));
+    let inside = (b0.top() < b1.top()) & (b0.bottom() > b1.bottom());
+    let within = (b0.top() <= b1.top()) & (b0.bottom() >= b1.bottom());
+    let v = if inside { 100 } else { 80 };
+    if bodies & within {
+        -b1.color() * v
     } else {
         0
     }
@@ -138,13 +143,13 @@ pub fn harami(s: &CandleStats) -> i32 {
 #[inline]
 pub fn piercing(s: &CandleStats) -> i32 {
     let (b0, b1) = (s.bar(0), s.bar(1));
-    if b1.color() == -1
-        && b1.body() > s.body_avg(1)
-        && b0.color() == 1
-        && b0.body() > s.body_avg(0)
-        && b0.open < b1.low
-        && b0.close < b1.open
-        && b0.close > b1.close + b1.body() * 0.5
+    if b1.black()
+        & (b1.body() > s.body_avg(1))
+        & b0.white()
+        & (b0.body() > s.body_avg(0))
+        & (b0.open < b1.low)
+        & (b0.close < b1.open)
+        & (b0.close > b1.close + b1.body() * 0.5)
     {
         100
     } else {
@@ -157,12 +162,12 @@ pub fn piercing(s: &CandleStats) -> i32 {
 #[inline]
 pub fn dark_cloud_cover(s: &CandleStats) -> i32 {
     let (b0, b1) = (s.bar(0), s.bar(1));
-    if b1.color() == 1
-        && b1.body() > s.body_avg(1)
-        && b0.color() == -1
-        && b0.open > b1.high
-        && b0.close > b1.open
-        && b0.close < b1.close - b1.body() * 0.5
+    if b1.white()
+        & (b1.body() > s.body_avg(1))
+        & b0.black()
+        & (b0.open > b1.high)
+        & (b0.close > b1.open)
+        & (b0.close < b1.close - b1.body() * 0.5)
     {
         -100
     } else {
@@ -178,13 +183,13 @@ const STAR_PENETRATION: f64 = 0.3;
 #[inline]
 pub fn morning_star(s: &CandleStats) -> i32 {
     let (b0, b1, b2) = (s.bar(0), s.bar(1), s.bar(2));
-    if b2.body() > s.body_avg(2)
-        && b2.color() == -1
-        && b1.body() <= s.body_avg(1)
-        && b1.top() < b2.bottom()
-        && b0.body() > s.body_avg(0)
-        && b0.color() == 1
-        && b0.close > b2.close + b2.body() * STAR_PENETRATION
+    if (b2.body() > s.body_avg(2))
+        & b2.black()
+        & (b1.body() <= s.body_avg(1))
+        & (b1.top() < b2.bottom())
+        & (b0.body() > s.body_avg(0))
+        & b0.white()
+        & (b0.close > b2.close + b2.body() * STAR_PENETRATION)
     {
         100
     } else {
@@ -196,13 +201,13 @@ pub fn morning_star(s: &CandleStats) -> i32 {
 #[inline]
 pub fn evening_star(s: &CandleStats) -> i32 {
     let (b0, b1, b2) = (s.bar(0), s.bar(1), s.bar(2));
-    if b2.body() > s.body_avg(2)
-        && b2.color() == 1
-        && b1.body() <= s.body_avg(1)
-        && b1.bottom() > b2.top()
-        && b0.body() > s.body_avg(0)
-        && b0.color() == -1
-        && b0.close < b2.close - b2.body() * STAR_PENETRATION
+    if (b2.body() > s.body_avg(2))
+        & b2.white()
+        & (b1.body() <= s.body_avg(1))
+        & (b1.bottom() > b2.top())
+        & (b0.body() > s.body_avg(0))
+        & b0.black()
+        & (b0.close < b2.close - b2.body() * STAR_PENETRATION)
     {
         -100
     } else {
@@ -216,21 +221,21 @@ pub fn evening_star(s: &CandleStats) -> i32 {
 #[inline]
 pub fn three_white_soldiers(s: &CandleStats) -> i32 {
     let (b0, b1, b2) = (s.bar(0), s.bar(1), s.bar(2));
-    if b2.color() == 1
-        && b2.upper_shadow() < s.doji(2)
-        && b1.color() == 1
-        && b1.upper_shadow() < s.doji(1)
-        && b0.color() == 1
-        && b0.upper_shadow() < s.doji(0)
-        && b0.close > b1.close
-        && b1.close > b2.close
-        && b1.open > b2.open
-        && b1.open <= b2.close + s.near(2)
-        && b0.open > b1.open
-        && b0.open <= b1.close + s.near(1)
-        && b1.body() > b2.body() - s.far(2)
-        && b0.body() > b1.body() - s.far(1)
-        && b0.body() > s.body_avg(0)
+    if b2.white()
+        & (b2.upper_shadow() < s.doji(2))
+        & b1.white()
+        & (b1.upper_shadow() < s.doji(1))
+        & b0.white()
+        & (b0.upper_shadow() < s.doji(0))
+        & (b0.close > b1.close)
+        & (b1.close > b2.close)
+        & (b1.open > b2.open)
+        & (b1.open <= b2.close + s.near(2))
+        & (b0.open > b1.open)
+        & (b0.open <= b1.close + s.near(1))
+        & (b1.body() > b2.body() - s.far(2))
+        & (b0.body() > b1.body() - s.far(1))
+        & (b0.body() > s.body_avg(0))
     {
         100
     } else {
@@ -243,20 +248,20 @@ pub fn three_white_soldiers(s: &CandleStats) -> i32 {
 #[inline]
 pub fn three_black_crows(s: &CandleStats) -> i32 {
     let (b0, b1, b2, b3) = (s.bar(0), s.bar(1), s.bar(2), s.bar(3));
-    if b3.color() == 1
-        && b2.color() == -1
-        && b2.lower_shadow() < s.doji(2)
-        && b1.color() == -1
-        && b1.lower_shadow() < s.doji(1)
-        && b0.color() == -1
-        && b0.lower_shadow() < s.doji(0)
-        && b1.open < b2.open
-        && b1.open > b2.close
-        && b0.open < b1.open
-        && b0.open > b1.close
-        && b3.high > b2.close
-        && b2.close > b1.close
-        && b1.close > b0.close
+    if b3.white()
+        & b2.black()
+        & (b2.lower_shadow() < s.doji(2))
+        & b1.black()
+        & (b1.lower_shadow() < s.doji(1))
+        & b0.black()
+        & (b0.lower_shadow() < s.doji(0))
+        & (b1.open < b2.open)
+        & (b1.open > b2.close)
+        & (b0.open < b1.open)
+        & (b0.open > b1.close)
+        & (b3.high > b2.close)
+        & (b2.close > b1.close)
+        & (b1.close > b0.close)
     {
         -100
     } else {
