@@ -200,7 +200,23 @@ impl Analyzer {
     }
 
     /// Feeds one closed candle and the indicator values computed from it (same candle).
+    #[inline]
     pub fn update(&mut self, c: &Candle, ind: &IndicatorValues) -> &AnalysisOutput {
+        self.step(c, ind);
+        &self.out
+    }
+
+    /// As [`update`](Self::update), also returning the inputs the regime classifier was given
+    /// for this candle: a fresh [`RegimeClassifier`] fed these inputs in order makes the same
+    /// decisions as the analyzer (the benches time the classifier alone this way).
+    pub fn update_with_inputs(&mut self, c: &Candle, ind: &IndicatorValues) -> (&AnalysisOutput, RegimeInputs) {
+        let inputs = self.step(c, ind);
+        (&self.out, inputs)
+    }
+
+    /// One candle through every tracker and the classifier; returns the classifier's inputs.
+    #[inline(always)]
+    fn step(&mut self, c: &Candle, ind: &IndicatorValues) -> RegimeInputs {
         let (h, l, cl) = (c.high.to_f64(), c.low.to_f64(), c.close.to_f64());
         let v = if c.volume.is_finite() && c.volume > 0.0 { c.volume } else { 0.0 };
         let base_ms = c.interval.duration_ms().unwrap_or(60_000);
@@ -259,7 +275,7 @@ impl Analyzer {
             bars: self.out.bars + 1,
             ready,
         };
-        &self.out
+        inputs
     }
 
     /// The result of the latest [`update`](Self::update) (all `None`/`Range` before the first).
