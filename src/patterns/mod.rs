@@ -291,8 +291,12 @@ impl PatternSet {
             }
             out
         };
-        let any = signals.iter().fold(0, |a, &x| a | x);
-        if any == 0 {
+        // Bit k set: pattern k fired.
+        let mut fired = 0u32;
+        for (k, &signal) in signals.iter().enumerate() {
+            fired |= ((signal != 0) as u32) << k;
+        }
+        if fired == 0 {
             // Nothing fired: the slots only need writing if the previous candle left something.
             if self.dirty {
                 for d in self.out.iter_mut() {
@@ -304,11 +308,16 @@ impl PatternSet {
             return &self.out;
         }
         self.dirty = true;
-        // The volume part of the quality is the same for every pattern on this bar.
-        let volume = quality::volume(s);
-        for ((d, &signal), id) in self.out.iter_mut().zip(signals.iter()).zip(PatternId::ALL) {
+        for (d, &signal) in self.out.iter_mut().zip(signals.iter()) {
             d.signal = signal;
-            d.quality = if signal != 0 { quality::score(s, id, signal, volume) } else { 0.0 };
+            d.quality = 0.0;
+        }
+        // Quality only for the patterns that fired; the volume part is the same for all of them.
+        let volume = quality::volume(s);
+        while fired != 0 {
+            let k = fired.trailing_zeros() as usize;
+            fired &= fired - 1;
+            self.out[k].quality = quality::score(s, PatternId::ALL[k], signals[k], volume);
         }
         &self.out
     }

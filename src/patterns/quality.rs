@@ -82,6 +82,7 @@ fn context(s: &CandleStats, candles: usize, kind: PatternKind, signal: i32) -> f
 
 /// The quality of a detection of `id` with TA-Lib value `signal` on the newest bar of `s`, given
 /// the bar's [`volume`] part.
+#[inline]
 pub fn score(s: &CandleStats, id: PatternId, signal: i32, volume: f64) -> f64 {
     let info = id.info();
     let mut sh = clamp01(shape(s, id));
