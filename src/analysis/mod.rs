@@ -200,14 +200,30 @@ impl Analyzer {
     }
 
     /// Feeds one closed candle and the indicator values computed from it (same candle).
+    #[inline]
     pub fn update(&mut self, c: &Candle, ind: &IndicatorValues) -> &AnalysisOutput {
-        let (o, h, l, cl) = (c.open.to_f64(), c.high.to_f64(), c.low.to_f64(), c.close.to_f64());
+        self.step(c, ind);
+        &self.out
+    }
+
+    /// As [`update`](Self::update), also returning the inputs the regime classifier was given
+    /// for this candle: a fresh [`RegimeClassifier`] fed these inputs in order makes the same
+    /// decisions as the analyzer (the benches time the classifier alone this way).
+    pub fn update_with_inputs(&mut self, c: &Candle, ind: &IndicatorValues) -> (&AnalysisOutput, RegimeInputs) {
+        let inputs = self.step(c, ind);
+        (&self.out, inputs)
+    }
+
+    /// One candle through every tracker and the classifier; returns the classifier's inputs.
+    #[inline(always)]
+    fn step(&mut self, c: &Candle, ind: &IndicatorValues) -> RegimeInputs {
+        let (h, l, cl) = (c.high.to_f64(), c.low.to_f64(), c.close.to_f64());
         let v = if c.volume.is_finite() && c.volume > 0.0 { c.volume } else { 0.0 };
         let base_ms = c.interval.duration_ms().unwrap_or(60_000);
         let prev_close = self.prev_close.replace(cl).unwrap_or(cl);
 
         let vs = self.vol.update(cl, ind.atr_14);
-        let alignment = self.trend.update(c.ts_ms, base_ms, o, h, l, cl, v);
+        let alignment = self.trend.update(c.ts_ms, base_ms, cl);
         let chop_score = self.chop.update(ind.chop_14, ind.adx_14);
         // Levels as they stood before this bar's swings: a break is judged against the old map.
         // That is the previous bar's nearest pair (same levels, same price), so no second search.
@@ -239,7 +255,7 @@ impl Analyzer {
             && ind.adx_14.is_some()
             && vs.percentile.is_some()
             && self.trend.directions_ready() > 0;
-        let (support, resistance) = self.structure.nearest(cl);
+        let (support, resistance) = self.structure.nearest_cached(cl);
         self.out = AnalysisOutput {
             ts_ms: c.ts_ms,
             regime,
@@ -259,7 +275,7 @@ impl Analyzer {
             bars: self.out.bars + 1,
             ready,
         };
-        &self.out
+        inputs
     }
 
     /// The result of the latest [`update`](Self::update) (all `None`/`Range` before the first).

@@ -44,6 +44,19 @@ pub struct VolumeProfile {
 
 const SLOTS: usize = 1024;
 
+/// `x.floor() as i64` without the `floor` library call (the baseline x86-64 target has no
+/// rounding instruction): truncate, then step down when truncation rounded a negative value up.
+/// Saturates like `as i64`; NaN gives 0, as `NaN.floor() as i64` does.
+#[inline]
+fn floor_i64(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
+}
+
 impl VolumeProfile {
     /// `window` bars, bins `bin_bp` basis points of the first price wide.
     pub fn new(window: usize, bin_bp: f64) -> Self {
@@ -72,7 +85,7 @@ impl VolumeProfile {
             self.width = price * self.bin_bp * 1e-4;
         }
         let vol = if volume.is_finite() && volume > 0.0 { volume } else { 0.0 };
-        let key = if self.width > 0.0 && price.is_finite() { (price / self.width).floor() as i64 } else { i64::MIN };
+        let key = if self.width > 0.0 && price.is_finite() { floor_i64(price / self.width) } else { i64::MIN };
         let cap = self.hist_key.len();
         if self.len == cap {
             let (ok, ov) = (self.hist_key[self.head], self.hist_vol[self.head]);
@@ -108,7 +121,7 @@ impl VolumeProfile {
         if self.width <= 0.0 {
             return 0.0;
         }
-        let key = (price / self.width).floor() as i64;
+        let key = floor_i64(price / self.width);
         let s = Self::slot(key);
         if self.keys[s] == key {
             self.vols[s]
@@ -196,6 +209,18 @@ impl VolumeProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floor_without_the_library_call() {
+        for x in [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.999, -2.001, 1e15 + 0.5, -1e15 - 0.5, 1e30, -1e30] {
+            assert_eq!(floor_i64(x), x.floor() as i64, "{x}");
+        }
+        assert_eq!(floor_i64(f64::NAN), 0);
+        assert_eq!(floor_i64(f64::INFINITY), i64::MAX);
+        assert_eq!(floor_i64(f64::NEG_INFINITY), i64::MIN);
+        assert_eq!(floor_i64(-3.0), -3);
+        assert_eq!(floor_i64(-3.25), -4);
+    }
 
     #[test]
     fn rolling_bins_and_nodes() {

@@ -23,8 +23,10 @@ pub struct Level {
     pub last_touch_ms: i64,
 }
 
-/// Swings and levels of one symbol. Per bar: O(n) for the fractal test (n = 2..5 typically) and
-/// O(max_levels) for the nearest-level search; clustering runs only when a swing is confirmed.
+/// Swings and levels of one symbol. Per bar: O(n) for the fractal test (n = 2..5 typically);
+/// clustering runs only when a swing is confirmed, and the nearest-level search (O(max_levels))
+/// only after the levels changed or the price left the gap between the last support and
+/// resistance found (see [`nearest_cached`](Self::nearest_cached)).
 #[derive(Debug, Clone)]
 pub struct MarketStructure {
     n: usize,
@@ -41,6 +43,12 @@ pub struct MarketStructure {
     swings: Vec<Swing>,
     max_swings: usize,
     swing_head: usize,
+    /// Result of the last search: indices of the support and resistance, valid for any price in
+    /// `[lo, hi)` while `cache_ok` (cleared whenever a level changes).
+    cache_ok: bool,
+    cache_lo: f64,
+    cache_hi: f64,
+    cache_idx: (Option<usize>, Option<usize>),
 }
 
 impl MarketStructure {
@@ -62,6 +70,10 @@ impl MarketStructure {
             swings: Vec::with_capacity(max_swings.max(1)),
             max_swings: max_swings.max(1),
             swing_head: 0,
+            cache_ok: false,
+            cache_lo: 0.0,
+            cache_hi: 0.0,
+            cache_idx: (None, None),
         }
     }
 
@@ -81,18 +93,17 @@ impl MarketStructure {
         if self.seen < w {
             return out;
         }
-        // Oldest bar of the window first; the middle one is the candidate.
+        // Oldest bar of the window first; the middle one is the candidate. Every neighbour is
+        // compared (no early exit): the outcome is random from bar to bar, so a short fixed loop
+        // without branches is cheaper than stopping early.
         let base = self.seen - w;
         let mid = (base + m) & mask;
         let (mh, ml) = (self.highs[mid], self.lows[mid]);
         let (mut is_high, mut is_low) = (true, true);
-        for i in (0..w).filter(|&i| i != m) {
-            let j = (base + i) & mask;
-            is_high &= self.highs[j] < mh;
-            is_low &= self.lows[j] > ml;
-            if !(is_high || is_low) {
-                break;
-            }
+        for i in 0..m {
+            let (a, b) = ((base + i) & mask, (base + m + 1 + i) & mask);
+            is_high &= (self.highs[a] < mh) & (self.highs[b] < mh);
+            is_low &= (self.lows[a] > ml) & (self.lows[b] > ml);
         }
         let t = self.times[mid];
         if is_high {
@@ -123,6 +134,7 @@ impl MarketStructure {
     /// level with the fewest touches, oldest last touch first, when full); then merges any two
     /// levels that the update brought within `tol` of each other.
     fn cluster(&mut self, s: Swing, tol: f64) {
+        self.cache_ok = false;
         let near = self
             .levels
             .iter()
@@ -168,19 +180,45 @@ impl MarketStructure {
     /// The nearest level at or below `price` (support) and strictly above it (resistance).
     #[inline]
     pub fn nearest(&self, price: f64) -> (Option<Level>, Option<Level>) {
-        // Indices, not copies, while searching; the first of equal prices wins, as before.
-        let (mut below, mut above): (Option<usize>, Option<usize>) = (None, None);
-        let lv = &self.levels;
-        for (i, l) in lv.iter().enumerate() {
-            if l.price <= price {
-                if below.is_none_or(|b| l.price > lv[b].price) {
-                    below = Some(i);
-                }
-            } else if above.is_none_or(|a| l.price < lv[a].price) {
-                above = Some(i);
-            }
+        let (below, above) = self.search(price);
+        (below.map(|i| self.levels[i]), above.map(|i| self.levels[i]))
+    }
+
+    /// As [`nearest`](Self::nearest), remembering the answer: while no level changes and the price
+    /// stays at or above the support found and below the resistance found, the answer is the same
+    /// (no level lies strictly between those two), so the search is skipped.
+    #[inline]
+    pub fn nearest_cached(&mut self, price: f64) -> (Option<Level>, Option<Level>) {
+        // A NaN bound or price fails the test and searches again.
+        if !(self.cache_ok && self.cache_lo <= price && price < self.cache_hi) {
+            let (below, above) = self.search(price);
+            self.cache_idx = (below, above);
+            self.cache_lo = below.map_or(f64::NEG_INFINITY, |i| self.levels[i].price);
+            self.cache_hi = above.map_or(f64::INFINITY, |i| self.levels[i].price);
+            self.cache_ok = true;
         }
-        (below.map(|i| lv[i]), above.map(|i| lv[i]))
+        let (below, above) = self.cache_idx;
+        (below.map(|i| self.levels[i]), above.map(|i| self.levels[i]))
+    }
+
+    /// Indices of the nearest level at or below `price` and strictly above it; of equal prices the
+    /// first wins. Branch-free selects over all levels (their side of the price is random).
+    #[inline]
+    fn search(&self, price: f64) -> (Option<usize>, Option<usize>) {
+        let (mut below, mut above) = (usize::MAX, usize::MAX);
+        let (mut bp, mut ap) = (0.0f64, 0.0f64);
+        for (i, l) in self.levels.iter().enumerate() {
+            let p = l.price;
+            let le = p <= price;
+            let take_below = le & ((below == usize::MAX) | (p > bp));
+            let take_above = !le & ((above == usize::MAX) | (p < ap));
+            below = if take_below { i } else { below };
+            bp = if take_below { p } else { bp };
+            above = if take_above { i } else { above };
+            ap = if take_above { p } else { ap };
+        }
+        let some = |i: usize| (i != usize::MAX).then_some(i);
+        (some(below), some(above))
     }
 
     /// Levels in no particular order (at most `max_levels`).
@@ -259,6 +297,27 @@ mod tests {
         let l = ms.levels().iter().find(|l| l.price > 104.0).unwrap();
         assert_eq!((l.touches, l.first_touch_ms, l.last_touch_ms), (3, 4, 6));
         assert!((l.price - 104.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cached_nearest_matches_a_fresh_search() {
+        // A wandering series with swings every few bars: the cached answer must equal the plain
+        // search on every bar, also for prices exactly on a level.
+        let mut ms = MarketStructure::new(2, 0.5, 6, 8);
+        let mut x = 100.0;
+        for i in 0..3_000i64 {
+            x += match i % 7 {
+                0 | 1 | 2 => 1.5,
+                3 => -4.0,
+                _ => 0.25,
+            } * if (i / 50) % 2 == 0 { 1.0 } else { -1.0 };
+            ms.update(i * 60_000, x + 1.0, x - 1.0, Some(2.0));
+            for p in [x, x + 0.7, ms.levels().first().map_or(x, |l| l.price)] {
+                assert_eq!(ms.nearest_cached(p), ms.nearest(p), "bar {i} price {p}");
+            }
+        }
+        assert!(ms.levels().len() > 1);
+        assert_eq!(ms.nearest_cached(f64::NAN), ms.nearest(f64::NAN));
     }
 
     #[test]

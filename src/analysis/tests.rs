@@ -183,3 +183,38 @@ fn flat_candles_and_zero_volume_do_not_panic() {
     assert!(a.levels().is_empty() && a.volume_nodes(3).is_empty());
     assert_eq!(switches(&outs), 0);
 }
+
+#[test]
+fn recorded_classifier_inputs_replay_to_the_same_decisions() {
+    // A trend up, a sideways stretch, then a slide: the classifier passes through several labels.
+    let mut c = 100.0;
+    let cs: Vec<Candle> = (0..1200)
+        .map(|i| {
+            let o = c;
+            c *= match i {
+                0..=499 => 1.0003,
+                500..=799 => {
+                    if i % 2 == 0 {
+                        1.002
+                    } else {
+                        1.0 / 1.002
+                    }
+                }
+                _ => 1.0 / 1.0004,
+            };
+            candle(i, o, o.max(c) + 0.02, o.min(c) - 0.02, c, 1.0 + (i % 7) as f64)
+        })
+        .collect();
+    let mut set = IndicatorSet::new(SetKind::Default);
+    let mut a = Analyzer::new(AnalysisConfig::default());
+    let mut k = RegimeClassifier::new(RegimeThresholds::default());
+    let mut seen = std::collections::HashSet::new();
+    for (i, candle) in cs.iter().enumerate() {
+        let (out, inputs) = a.update_with_inputs(candle, set.update(candle));
+        assert_eq!(inputs.close, candle.close.to_f64(), "bar {i}");
+        let (r, conf) = k.update(&inputs);
+        assert_eq!((r, conf), (out.regime, out.confidence), "bar {i}");
+        seen.insert(r);
+    }
+    assert!(seen.contains(&Regime::TrendUp) && seen.contains(&Regime::TrendDown), "{seen:?}");
+}

@@ -73,10 +73,50 @@ impl BarAggregator {
     }
 }
 
+/// The close-only core of [`BarAggregator`]: the same bar boundaries and the same emitted bar,
+/// but it keeps only the open time and the latest close, which is all the trend EMA reads (no
+/// high/low/volume bookkeeping per base bar).
+#[derive(Debug, Clone)]
+struct CloseAggregator {
+    interval: Interval,
+    /// Bar length, or `i64::MAX` for calendar intervals without a fixed length (never complete by
+    /// length; `bar_open` then decides every push, as in `BarAggregator`).
+    len_ms: Option<i64>,
+    /// Open time and close of the bar being built.
+    cur: Option<(i64, f64)>,
+}
+
+impl CloseAggregator {
+    fn new(interval: Interval) -> Self {
+        Self { interval, len_ms: interval.duration_ms(), cur: None }
+    }
+    /// As [`BarAggregator::push`], returning the completed bar's close.
+    #[inline]
+    fn push(&mut self, ts_ms: i64, base_ms: i64, c: f64) -> Option<f64> {
+        let open_ms = match (self.cur, self.len_ms) {
+            (Some((o, _)), Some(len)) if ts_ms >= o && ts_ms < o + len => o,
+            _ => self.interval.bar_open(ts_ms),
+        };
+        let mut done = None;
+        match &mut self.cur {
+            Some((o, close)) if *o == open_ms => *close = c,
+            cur => done = cur.replace((open_ms, c)).map(|b| b.1),
+        }
+        let complete = match self.len_ms {
+            Some(len) => ts_ms + base_ms >= open_ms + len,
+            None => false,
+        };
+        if complete {
+            return self.cur.take().map(|b| b.1).or(done);
+        }
+        done
+    }
+}
+
 /// Trend of one timeframe: EMA of its closed bars and the EMA's slope over the last bar.
 #[derive(Debug, Clone)]
 struct TfTrend {
-    agg: BarAggregator,
+    agg: CloseAggregator,
     ema: Ema,
     prev_ema: Option<f64>,
     ema_now: Option<f64>,
@@ -97,7 +137,7 @@ pub struct TrendAlignment {
 impl TrendAlignment {
     pub fn new(timeframes: [Interval; 4], weights: [f64; 4], ema_period: usize) -> Self {
         let tf = |i: Interval| TfTrend {
-            agg: BarAggregator::new(i),
+            agg: CloseAggregator::new(i),
             ema: Ema::new(ema_period),
             prev_ema: None,
             ema_now: None,
@@ -106,16 +146,17 @@ impl TrendAlignment {
         };
         Self { tfs: timeframes.map(tf), weights, dirs: [0.0; 4], score: 0.0 }
     }
-    /// Feeds one closed base bar. Each timeframe's direction is
+    /// Feeds one closed base bar (open time, length, close: only closes enter the EMAs). Each
+    /// timeframe's direction is
     /// `½·sign(close − EMA) + ½·sign(EMA − previous EMA)` (the live close against the EMA of the
     /// closed higher-timeframe bars), so it is one of −1, −½, 0, ½, 1 and reacts every base bar;
     /// timeframes whose EMA is still warming up count 0 and are left out of the weights.
     #[inline]
-    pub fn update(&mut self, ts_ms: i64, base_ms: i64, o: f64, h: f64, l: f64, c: f64, v: f64) -> f64 {
+    pub fn update(&mut self, ts_ms: i64, base_ms: i64, c: f64) -> f64 {
         let (mut num, mut den) = (0.0, 0.0);
         for (i, t) in self.tfs.iter_mut().enumerate() {
-            if let Some(bar) = t.agg.push(ts_ms, base_ms, o, h, l, c, v) {
-                if let Some(e) = t.ema.next(bar.close) {
+            if let Some(close) = t.agg.push(ts_ms, base_ms, c) {
+                if let Some(e) = t.ema.next(close) {
                     t.prev_ema = t.ema_now.replace(e);
                     t.tol = e.abs() * 1e-9;
                     t.half_slope = 0.5 * t.prev_ema.map_or(0.0, |p| sign(e - p, t.tol));
@@ -144,7 +185,7 @@ impl TrendAlignment {
         self.dirs
     }
     pub fn timeframes(&self) -> [Interval; 4] {
-        [0, 1, 2, 3].map(|i| self.tfs[i].agg.interval())
+        [0, 1, 2, 3].map(|i| self.tfs[i].agg.interval)
     }
 }
 
@@ -214,20 +255,46 @@ mod tests {
     }
 
     #[test]
+    fn close_aggregator_emits_the_bars_of_bar_aggregator() {
+        // 1-minute bars with gaps (a skipped minute, a skipped 5m bar, a jump over an hour, a jump
+        // over 8 days) into 5m, 1h, 1w and calendar-month bars (no fixed length): the same bars
+        // come out, with the same closes, on the same pushes.
+        for iv in [Interval::M5, Interval::H1, Interval::W1, Interval::Month] {
+            let mut ts = T0 - 120_000;
+            let (mut full, mut lean) = (BarAggregator::new(iv), CloseAggregator::new(iv));
+            let mut emitted = 0;
+            for i in 0..3_000i64 {
+                ts += match i % 97 {
+                    13 => 120_000,
+                    40 => 600_000,
+                    77 => 3_900_000,
+                    89 => 8 * 86_400_000,
+                    _ => 60_000,
+                };
+                let c = 100.0 + (i % 17) as f64 - 0.5 * (i % 5) as f64;
+                let want = full.push(ts, 60_000, c + 1.0, c + 2.0, c - 2.0, c, 1.0).map(|b| b.close);
+                assert_eq!(lean.push(ts, 60_000, c), want, "{iv:?} push {i}");
+                emitted += want.is_some() as usize;
+            }
+            assert!(emitted > 0, "{iv:?}");
+        }
+    }
+
+    #[test]
     fn alignment_of_a_rising_series() {
         let tfs = [Interval::M5, Interval::M15, Interval::H1, Interval::H4];
         let mut t = TrendAlignment::new(tfs, [1.0, 1.5, 2.0, 2.5], 3);
         let mut s = 0.0;
         for i in 0..60 {
             let c = 100.0 + i as f64;
-            s = t.update(T0 + i * 60_000, 60_000, c, c, c, c, 1.0);
+            s = t.update(T0 + i * 60_000, 60_000, c);
         }
         // After 60 minutes: 5m has 12 bars (EMA and slope up), 15m has 4 (EMA from bar 3, slope
         // from bar 4), 1h and 4h have no EMA yet → only 5m and 15m count, both +1.
         assert_eq!(t.directions(), [1.0, 1.0, 0.0, 0.0]);
         assert_eq!(s, 1.0);
         // Now the price drops below both EMAs, slopes still up → each ½·(−1) + ½·1 = 0.
-        let s = t.update(T0 + 60 * 60_000, 60_000, 50.0, 50.0, 50.0, 50.0, 1.0);
+        let s = t.update(T0 + 60 * 60_000, 60_000, 50.0);
         assert_eq!(t.directions()[0], 0.0);
         assert_eq!(s, 0.0);
     }

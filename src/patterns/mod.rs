@@ -190,23 +190,23 @@ impl PatternId {
     }
 
     #[inline]
-    fn rule(self, s: &CandleStats) -> i32 {
+    fn rule(self, s: &CandleStats, f: u64) -> i32 {
         match self {
-            PatternId::Doji => rules::doji(s),
-            PatternId::Hammer => rules::hammer(s),
-            PatternId::HangingMan => rules::hanging_man(s),
-            PatternId::InvertedHammer => rules::inverted_hammer(s),
-            PatternId::ShootingStar => rules::shooting_star(s),
-            PatternId::Engulfing => rules::engulfing(s),
-            PatternId::Harami => rules::harami(s),
-            PatternId::Piercing => rules::piercing(s),
-            PatternId::DarkCloudCover => rules::dark_cloud_cover(s),
-            PatternId::MorningStar => rules::morning_star(s),
-            PatternId::EveningStar => rules::evening_star(s),
-            PatternId::ThreeWhiteSoldiers => rules::three_white_soldiers(s),
-            PatternId::ThreeBlackCrows => rules::three_black_crows(s),
-            PatternId::Marubozu => rules::marubozu(s),
-            PatternId::SpinningTop => rules::spinning_top(s),
+            PatternId::Doji => rules::doji(f),
+            PatternId::Hammer => rules::hammer(s, f),
+            PatternId::HangingMan => rules::hanging_man(s, f),
+            PatternId::InvertedHammer => rules::inverted_hammer(s, f),
+            PatternId::ShootingStar => rules::shooting_star(s, f),
+            PatternId::Engulfing => rules::engulfing(s, f),
+            PatternId::Harami => rules::harami(s, f),
+            PatternId::Piercing => rules::piercing(s, f),
+            PatternId::DarkCloudCover => rules::dark_cloud_cover(s, f),
+            PatternId::MorningStar => rules::morning_star(s, f),
+            PatternId::EveningStar => rules::evening_star(s, f),
+            PatternId::ThreeWhiteSoldiers => rules::three_white_soldiers(s, f),
+            PatternId::ThreeBlackCrows => rules::three_black_crows(s, f),
+            PatternId::Marubozu => rules::marubozu(f),
+            PatternId::SpinningTop => rules::spinning_top(f),
         }
     }
 }
@@ -226,6 +226,8 @@ pub struct Detection {
 pub struct PatternSet {
     stats: CandleStats,
     out: [Detection; PATTERN_COUNT],
+    /// Some slot of `out` is non-zero.
+    dirty: bool,
 }
 
 impl Default for PatternSet {
@@ -240,7 +242,7 @@ impl PatternSet {
         for (d, id) in out.iter_mut().zip(PatternId::ALL) {
             d.pattern = id;
         }
-        Self { stats: CandleStats::new(), out }
+        Self { stats: CandleStats::new(), out, dirty: false }
     }
 
     /// Feeds one closed candle; returns the 15 detections for it, in registry order.
@@ -260,37 +262,62 @@ impl PatternSet {
         // Index of this bar in the stream; TA-Lib's first output for a pattern is at its lookback.
         let idx = self.stats.count() - 1;
         let s = &self.stats;
+        let f = rules::flags4(s);
         let signals: [i32; PATTERN_COUNT] = if idx >= MAX_LOOKBACK {
             // Straight-line evaluation, so the shared bar measures are loaded once.
             [
-                rules::doji(s),
-                rules::hammer(s),
-                rules::hanging_man(s),
-                rules::inverted_hammer(s),
-                rules::shooting_star(s),
-                rules::engulfing(s),
-                rules::harami(s),
-                rules::piercing(s),
-                rules::dark_cloud_cover(s),
-                rules::morning_star(s),
-                rules::evening_star(s),
-                rules::three_white_soldiers(s),
-                rules::three_black_crows(s),
-                rules::marubozu(s),
-                rules::spinning_top(s),
+                rules::doji(f),
+                rules::hammer(s, f),
+                rules::hanging_man(s, f),
+                rules::inverted_hammer(s, f),
+                rules::shooting_star(s, f),
+                rules::engulfing(s, f),
+                rules::harami(s, f),
+                rules::piercing(s, f),
+                rules::dark_cloud_cover(s, f),
+                rules::morning_star(s, f),
+                rules::evening_star(s, f),
+                rules::three_white_soldiers(s, f),
+                rules::three_black_crows(s, f),
+                rules::marubozu(f),
+                rules::spinning_top(f),
             ]
         } else {
             let mut out = [0; PATTERN_COUNT];
             for (o, info) in out.iter_mut().zip(REGISTRY.iter()) {
                 if idx >= info.lookback as u64 {
-                    *o = info.id.rule(s);
+                    *o = info.id.rule(s, f);
                 }
             }
             out
         };
-        for ((d, &signal), id) in self.out.iter_mut().zip(signals.iter()).zip(PatternId::ALL) {
+        // Bit k set: pattern k fired.
+        let mut fired = 0u32;
+        for (k, &signal) in signals.iter().enumerate() {
+            fired |= ((signal != 0) as u32) << k;
+        }
+        if fired == 0 {
+            // Nothing fired: the slots only need writing if the previous candle left something.
+            if self.dirty {
+                for d in self.out.iter_mut() {
+                    d.signal = 0;
+                    d.quality = 0.0;
+                }
+                self.dirty = false;
+            }
+            return &self.out;
+        }
+        self.dirty = true;
+        for (d, &signal) in self.out.iter_mut().zip(signals.iter()) {
             d.signal = signal;
-            d.quality = if signal != 0 { quality::score(s, id, signal) } else { 0.0 };
+            d.quality = 0.0;
+        }
+        // Quality only for the patterns that fired; the volume part is the same for all of them.
+        let volume = quality::volume(s);
+        while fired != 0 {
+            let k = fired.trailing_zeros() as usize;
+            fired &= fired - 1;
+            self.out[k].quality = quality::score(s, PatternId::ALL[k], signals[k], volume);
         }
         &self.out
     }

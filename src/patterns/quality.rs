@@ -55,7 +55,8 @@ fn shape(s: &CandleStats, id: PatternId) -> f64 {
     }
 }
 
-fn volume(s: &CandleStats) -> f64 {
+/// The volume part, the same for every pattern on the newest bar.
+pub fn volume(s: &CandleStats) -> f64 {
     let avg = s.volume_avg();
     if avg > 0.0 {
         clamp01(s.bar(0).volume / (2.0 * avg))
@@ -79,12 +80,14 @@ fn context(s: &CandleStats, candles: usize, kind: PatternKind, signal: i32) -> f
     }
 }
 
-/// The quality of a detection of `id` with TA-Lib value `signal` on the newest bar of `s`.
-pub fn score(s: &CandleStats, id: PatternId, signal: i32) -> f64 {
+/// The quality of a detection of `id` with TA-Lib value `signal` on the newest bar of `s`, given
+/// the bar's [`volume`] part.
+#[inline]
+pub fn score(s: &CandleStats, id: PatternId, signal: i32, volume: f64) -> f64 {
     let info = id.info();
     let mut sh = clamp01(shape(s, id));
     if signal.abs() == 80 {
         sh *= 0.8;
     }
-    clamp01(0.5 * sh + 0.25 * volume(s) + 0.25 * context(s, info.candles, info.kind, signal))
+    clamp01(0.5 * sh + 0.25 * volume + 0.25 * context(s, info.candles, info.kind, signal))
 }

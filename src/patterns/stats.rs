@@ -92,27 +92,72 @@ pub struct Feat {
     upper: f64,
     lower: f64,
     white: bool,
+    /// The bar's comparisons against its own thresholds (see [`flag`]), fixed when it is pushed.
+    flags: u16,
+}
+
+/// Bits of [`Feat::flags`]: each comparison a rule makes between a bar and the candle-setting
+/// thresholds *at that bar* (`body_avg(k)`, `doji(k)` for the bar `k` back). A threshold at lag `k`
+/// is the one that held when that bar was the newest, so the comparison is made once, at push
+/// time, and read back by every later rule that looks at the bar.
+pub mod flag {
+    /// close ≥ open.
+    pub const WHITE: u16 = 1;
+    /// body > BodyLong (average body of the 10 bars before).
+    pub const BODY_LONG: u16 = 1 << 1;
+    /// body < BodyShort.
+    pub const BODY_SHORT: u16 = 1 << 2;
+    /// body ≤ BodyShort.
+    pub const BODY_LE_AVG: u16 = 1 << 3;
+    /// body ≤ BodyDoji.
+    pub const DOJI: u16 = 1 << 4;
+    /// upper shadow < ShadowVeryShort.
+    pub const UPPER_VERY_SHORT: u16 = 1 << 5;
+    /// lower shadow < ShadowVeryShort.
+    pub const LOWER_VERY_SHORT: u16 = 1 << 6;
+    /// upper shadow > body.
+    pub const UPPER_GT_BODY: u16 = 1 << 7;
+    /// lower shadow > body.
+    pub const LOWER_GT_BODY: u16 = 1 << 8;
 }
 
 impl Feat {
     #[inline]
-    fn new(b: &Bar) -> Self {
+    fn new(b: &Bar, body_avg: f64, doji: f64) -> Self {
         let top = b.top();
         let bottom = b.bottom();
+        let body = b.body();
+        let (upper, lower) = (b.high - top, bottom - b.low);
+        let bit = |c: bool, f: u16| if c { f } else { 0 };
+        let flags = bit(b.close >= b.open, flag::WHITE)
+            | bit(body > body_avg, flag::BODY_LONG)
+            | bit(body < body_avg, flag::BODY_SHORT)
+            | bit(body <= body_avg, flag::BODY_LE_AVG)
+            | bit(body <= doji, flag::DOJI)
+            | bit(upper < doji, flag::UPPER_VERY_SHORT)
+            | bit(lower < doji, flag::LOWER_VERY_SHORT)
+            | bit(upper > body, flag::UPPER_GT_BODY)
+            | bit(lower > body, flag::LOWER_GT_BODY);
         Feat {
             open: b.open,
             high: b.high,
             low: b.low,
             close: b.close,
             volume: b.volume,
-            body: b.body(),
+            body,
             range: b.range(),
             top,
             bottom,
-            upper: b.high - top,
-            lower: bottom - b.low,
+            upper,
+            lower,
             white: b.close >= b.open,
+            flags,
         }
+    }
+    /// The [`flag`] bits of this bar.
+    #[inline]
+    pub fn flags(&self) -> u16 {
+        self.flags
     }
     /// Length of the real body.
     #[inline]
@@ -229,7 +274,7 @@ impl CandleStats {
             self.near = [0.2 * avg5, self.near[0], self.near[1]];
             self.far = [0.6 * avg5, self.far[0], self.far[1]];
         }
-        self.bars[n % HIST] = Feat::new(&bar);
+        self.bars[n % HIST] = Feat::new(&bar, self.body_avg[0], self.doji[0]);
         self.count += 1;
     }
 
@@ -309,5 +354,28 @@ mod tests {
         assert_eq!(s.volume_avg(), 75.0);
         assert_eq!(s.bar(0).close, 113.0);
         assert_eq!(s.bar(12).close, 101.0);
+    }
+
+    #[test]
+    fn flags_compare_each_bar_with_the_thresholds_of_its_own_time() {
+        let mut s = CandleStats::new();
+        // Ten bars of body 2, range 4 (open 100, close 102, high 103, low 99): BodyLong 2 and
+        // BodyDoji 0.4 for the 11th bar.
+        for _ in 0..10 {
+            s.push(Bar::new(100.0, 103.0, 99.0, 102.0, 1.0));
+        }
+        // Black, body 3 > 2 (long), upper shadow 0.3 < 0.4, lower shadow 0.5 — not very short.
+        s.push(Bar::new(103.0, 103.3, 99.5, 100.0, 1.0));
+        let f = s.bar(0).flags();
+        assert_eq!(f, flag::BODY_LONG | flag::UPPER_VERY_SHORT);
+        // 12th bar: averages now 2.1 (body) and 0.1·(36 + 3.8)/10 = 0.398; a white bar with body
+        // 0.3 and shadows 1: short, ≤ avg, doji, both shadows longer than the body.
+        s.push(Bar::new(100.0, 101.3, 99.0, 100.3, 1.0));
+        let want =
+            flag::WHITE | flag::BODY_SHORT | flag::BODY_LE_AVG | flag::DOJI | flag::UPPER_GT_BODY | flag::LOWER_GT_BODY;
+        assert_eq!(s.bar(0).flags(), want);
+        // The 11th bar keeps the flags it got when it was the newest.
+        assert_eq!(s.bar(1).flags(), f);
+        assert!((s.body_avg(0) - 2.1).abs() < 1e-12 && (s.doji(0) - 0.398).abs() < 1e-12);
     }
 }
