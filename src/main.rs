@@ -173,15 +173,42 @@ fn sessions(db: &std::path::Path) -> anyhow::Result<()> {
     }
     let store = autobot::data::store::Store::open(db)?;
     let list = store.session_summaries()?;
-    println!("{:>6}  {:<10} {:<20} {:<20} {:>10} {:>7}", "id", "venue", "start (UTC)", "end (UTC)", "events", "orders");
+    println!(
+        "{:>6}  {:<10} {:<20} {:<20} {:>10} {:>7} {:>10} {:>8}",
+        "id", "venue", "start (UTC)", "end (UTC)", "events", "orders", "journal", "B/event"
+    );
     for s in &list {
         let end = s.ended_ms.map(utc).unwrap_or_else(|| "-".into());
-        println!("{:>6}  {:<10} {:<20} {:<20} {:>10} {:>7}", s.id, s.venue, utc(s.started_ms), end, s.events, s.orders);
+        let per_event =
+            if s.events > 0 { format!("{:.1}", s.journal_bytes as f64 / s.events as f64) } else { "-".into() };
+        println!(
+            "{:>6}  {:<10} {:<20} {:<20} {:>10} {:>7} {:>10} {:>8}",
+            s.id,
+            s.venue,
+            utc(s.started_ms),
+            end,
+            s.events,
+            s.orders,
+            size_text(s.journal_bytes),
+            per_event
+        );
     }
     if list.is_empty() {
         eprintln!("no sessions in {}", db.display());
     }
     Ok(())
+}
+
+/// A byte count in decimal units, one decimal place: `812B`, `66.6kB`, `37.8MB`, `1.2GB`
+/// (one word, so the session table splits on whitespace).
+fn size_text(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    match bytes {
+        ..1_000 => format!("{}B", bytes.max(0)),
+        1_000..1_000_000 => format!("{:.1}kB", b / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1}MB", b / 1e6),
+        _ => format!("{:.1}GB", b / 1e9),
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of a UTC millisecond time.

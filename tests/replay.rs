@@ -67,8 +67,23 @@ fn a_recorded_demo_session_replays_to_identical_orders() {
     let row: Vec<&str> = text.lines().nth(1).expect("one session row").split_whitespace().collect();
     assert_eq!(row[0], "1", "{text}");
     assert_eq!(row[1], "demo", "{text}");
-    assert_eq!(row.last().unwrap().parse::<usize>().unwrap(), recorded.len(), "{text}");
-    assert!(row[row.len() - 2].parse::<u64>().unwrap() > 3000 * 2, "{text}");
+    // ... events, orders, journal size, bytes per event
+    let n = row.len();
+    assert_eq!(row[n - 3].parse::<usize>().unwrap(), recorded.len(), "{text}");
+    let events = row[n - 4].parse::<u64>().unwrap();
+    assert!(events > 3000 * 2, "{text}");
+    let per_event: f64 = row[n - 1].parse().unwrap();
+    assert!((10.0..200.0).contains(&per_event), "journal bytes per event out of range: {text}");
+    let journal = row[n - 2];
+    let scale = if journal.ends_with("MB") {
+        1e6
+    } else if journal.ends_with("kB") {
+        1e3
+    } else {
+        panic!("journal size not in kB or MB: {text}")
+    };
+    let bytes = journal.trim_end_matches(char::is_alphabetic).parse::<f64>().unwrap() * scale;
+    assert!((bytes / events as f64 - per_event).abs() < 0.2 * per_event, "size and bytes/event disagree: {text}");
 
     let report = sb.path("rep");
     let out = sb.run(&["backtest", "--replay", "1", "--db", db_s, "--report", report.to_str().unwrap()]);
