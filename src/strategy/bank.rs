@@ -185,7 +185,10 @@ impl ModeSet {
             position: input.position,
         };
         let pos = input.position;
-        let switch = self.switcher.on_bar(input.analysis.regime, input.analysis.confidence, ctx.ts_ms());
+        // A classifier still missing inputs (ATR, ADX, the volatility percentile, a higher
+        // timeframe's trend) has no estimate: its bars never count toward a switch.
+        let confidence = if input.analysis.ready { input.analysis.confidence } else { 0.0 };
+        let switch = self.switcher.on_bar(input.analysis.regime, confidence, ctx.ts_ms());
         if !pos.is_open() {
             if let Some(o) = self.owner.take() {
                 self.mode_mut(o).reset_position();
@@ -371,6 +374,35 @@ mod tests {
         set.apply_command(&Command::ResumeAutomation, 0).unwrap();
         assert!(set.vet(enter(95.0), &flat).is_some());
         assert_eq!(set.entering, Some(ModeId::Trend));
+    }
+
+    #[test]
+    fn an_unready_classifier_never_switches_the_mode() {
+        let mut set = ModeSet::new(ModesConfig::default()).unwrap();
+        let (c, ind) = (candle(100.0), IndicatorValues::default());
+        let confident = AnalysisOutput {
+            regime: crate::analysis::Regime::TrendUp,
+            confidence: 0.9,
+            ready: false,
+            ..AnalysisOutput::default()
+        };
+        let bar = |set: &mut ModeSet, an: &AnalysisOutput| {
+            let input = BarInput { candle: &c, ind: &ind, analysis: an, levels: &[], position: PositionView::FLAT };
+            set.on_bar(&input, &mut Vec::new())
+        };
+        // Inputs missing: 30 confident trend-up bars are no evidence.
+        for _ in 0..30 {
+            assert_eq!(bar(&mut set, &confident), None);
+        }
+        assert_eq!(set.active(), None);
+        // Once ready, the switcher confirms the regime over its confirmation bars (3 by default;
+        // the dwell time has long passed) and then switches.
+        let ready = AnalysisOutput { ready: true, ..confident };
+        assert_eq!(bar(&mut set, &ready), None);
+        assert_eq!(bar(&mut set, &ready), None);
+        let switch = bar(&mut set, &ready).expect("switches on the third ready bar");
+        assert_eq!(switch.to, Some(ModeId::Trend));
+        assert_eq!(set.active(), Some(ModeId::Trend));
     }
 
     #[test]
