@@ -98,6 +98,10 @@ pub struct DemoConfig {
     pub intra_minute_steps: u32,
     /// Starting USDT balance of the paper account.
     pub initial_balance: f64,
+    /// Market hours played at full speed before the `speed` pacing starts, so the indicators
+    /// and the regime analysis are warm when the trader starts watching (0 = paced from the
+    /// first candle). Applies to the generator and to `--data` replays.
+    pub fast_forward_hours: f64,
 }
 
 impl Default for DemoConfig {
@@ -108,6 +112,7 @@ impl Default for DemoConfig {
             symbols: vec!["BTCUSDT".into(), "ETHUSDT".into()],
             intra_minute_steps: 6,
             initial_balance: 10_000.0,
+            fast_forward_hours: 24.0,
         }
     }
 }
@@ -296,6 +301,10 @@ impl Config {
         }
         for s in &self.demo.symbols {
             crate::domain::Symbol::new(s).map_err(|e| format!("demo.symbols: {e}"))?;
+        }
+        let ff = self.demo.fast_forward_hours;
+        if !(ff.is_finite() && (0.0..=8_760.0).contains(&ff)) {
+            return Err(format!("demo.fast_forward_hours must be within [0, 8760], got {ff}"));
         }
         if !(self.demo.initial_balance.is_finite() && self.demo.initial_balance > 0.0) {
             return Err(format!("demo.initial_balance must be positive, got {}", self.demo.initial_balance));

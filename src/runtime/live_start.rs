@@ -124,12 +124,23 @@ pub async fn connect(
     Ok(Connected { env, rest, credentials, rules, instruments, access, watch_only, alerts })
 }
 
-/// Closed candles before trading starts: enough for the indicators to warm up.
+/// Strategy bars the market analysis needs before its regime is ready (ATR and ADX, the
+/// 60-bar realised-volatility window, a higher timeframe's trend average): 80 on the default
+/// configuration, measured with `autobot analyze`; 100 leaves a margin. The mode switcher does
+/// not act on a regime that is not ready.
+pub const ANALYSIS_WARMUP_BARS: usize = 100;
+
+/// Closed candles before trading starts: enough for the indicators and the regime analysis to
+/// warm up (paged from REST, at most 3,000).
 pub fn warmup_bars(config: &crate::config::Config, interval: Interval) -> usize {
     let per_bar = |iv: Interval| iv.duration_ms().unwrap_or(60_000);
     let ratio = (per_bar(config.strategy.trend.timeframe) / per_bar(interval).max(1)).max(1) as usize;
     let trend = &config.strategy.trend;
-    (ratio * (trend.slow_period.max(trend.atr_period) + 2)).clamp(300, 1000)
+    let mut bars = trend.slow_period.max(trend.atr_period);
+    if config.analysis.enabled {
+        bars = bars.max(ANALYSIS_WARMUP_BARS);
+    }
+    (ratio * (bars + 2)).clamp(300, 3000)
 }
 
 /// The last `bars` closed candles of each symbol (oldest first per symbol), by REST.
@@ -163,8 +174,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn warmup_covers_the_slow_average_within_bounds() {
+    fn warmup_covers_the_slow_average_and_the_analysis_within_bounds() {
         let mut c = crate::config::Config::default();
+        c.analysis.enabled = false;
         c.strategy.trend.timeframe = Interval::M1;
         c.strategy.trend.slow_period = 20;
         assert_eq!(warmup_bars(&c, Interval::M1), 300);
@@ -172,7 +184,12 @@ mod tests {
         c.strategy.trend.slow_period = 78;
         assert_eq!(warmup_bars(&c, Interval::M1), 400); // 5 * (78 + 2)
         c.strategy.trend.timeframe = Interval::H1;
-        assert_eq!(warmup_bars(&c, Interval::M1), 1000);
+        assert_eq!(warmup_bars(&c, Interval::M1), 3000);
+        // With the analysis on (the default), 100 strategy bars at least: 15m bars → 1,530.
+        let d = crate::config::Config::default();
+        assert!(d.analysis.enabled);
+        assert_eq!(d.strategy.trend.timeframe, Interval::M15);
+        assert_eq!(warmup_bars(&d, Interval::M1), 15 * 102);
     }
 
     #[tokio::test]

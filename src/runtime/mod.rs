@@ -287,6 +287,7 @@ fn drive(
     let mut last_publish = Instant::now() - Duration::from_secs(1);
     let wall_start = Instant::now();
     let mut market_start: Option<i64> = None;
+    let fast_forward_ms = (opts.config.demo.fast_forward_hours * 3_600_000.0) as i64;
     let mut ended = false;
     let first_symbol = pipeline.engine.snapshot().markets.first().map(|m| m.symbol);
 
@@ -335,7 +336,8 @@ fn drive(
         for event in &batch {
             if let Speed::Times(x) = opts.speed {
                 if let Some(ts) = event.ts_ms() {
-                    let start = *market_start.get_or_insert(ts);
+                    // Pacing starts after the fast-forward: earlier events are due at once.
+                    let start = *market_start.get_or_insert(ts + fast_forward_ms);
                     let due = wall_start + Duration::from_secs_f64(((ts - start).max(0) as f64 / 1000.0) / x);
                     while Instant::now() < due && !stop.load(Ordering::SeqCst) {
                         if let Ok(cmd) = commands.try_recv() {
