@@ -297,6 +297,9 @@ impl Config {
         for s in &self.demo.symbols {
             crate::domain::Symbol::new(s).map_err(|e| format!("demo.symbols: {e}"))?;
         }
+        if self.strategy.engine == StrategyEngine::Modes {
+            self.strategy.modes.hedge.check_symbol(&self.demo.symbols)?;
+        }
         if !(self.demo.initial_balance.is_finite() && self.demo.initial_balance > 0.0) {
             return Err(format!("demo.initial_balance must be positive, got {}", self.demo.initial_balance));
         }
