@@ -360,6 +360,22 @@ mod tests {
     }
 
     #[test]
+    fn a_hedge_symbol_must_be_traded() {
+        let text = "[strategy.modes.hedge]\nsymbol = \"SOLUSDT\"\nmin_correlation = 0.6\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(
+            e.contains("strategy.modes.hedge.symbol `SOLUSDT` is not traded by this run (symbols: BTCUSDT, ETHUSDT)"),
+            "{e}"
+        );
+        let text = "[strategy.modes.hedge]\nsymbol = \"ETHUSDT\"\nmin_correlation = 0.6\n";
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(c.strategy.modes.hedge.min_correlation, 0.6);
+        // The EMA follower runs no hedge mode: nothing to check.
+        let text = "[strategy]\nengine = \"ema\"\n[strategy.modes.hedge]\nsymbol = \"SOLUSDT\"\n";
+        assert!(Config::parse(text, Path::new("c.toml")).is_ok());
+    }
+
+    #[test]
     fn key_bindings_are_checked_and_partial_tables_keep_defaults() {
         let e = Config::parse("[ui.keys]\nquit = \"ctrl-\"\n", Path::new("c.toml")).unwrap_err().to_string();
         assert!(e.contains("ui.keys: cannot read key `ctrl-`"), "{e}");
