@@ -145,7 +145,7 @@ impl Engine {
     /// Closes `fraction` of the position with a reduce-only market order (rounded down to the
     /// quantity step; the whole position when the rest would be below the minimum).
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn reduce_by(
+    fn reduce_by(
         &mut self,
         s: usize,
         ix: u8,

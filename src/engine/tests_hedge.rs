@@ -149,7 +149,7 @@ impl Run {
     }
     /// Warm-up, the BTC long of 0.1 at bar `ENTRY` (after `first`, if any), then bars up to
     /// the spike (excluded).
-    fn to_spike_after(&mut self, first: Option<Event>) {
+    fn run_to_spike_after(&mut self, first: Option<Event>) {
         self.bars(0, ENTRY + 1);
         if let Some(ev) = first {
             self.feed(&ev);
@@ -159,15 +159,15 @@ impl Run {
         let quiet = self.bars(ENTRY + 1, SPIKE);
         assert!(quiet.iter().all(|(_, a)| records(a).is_empty()), "no hedge before the spike");
     }
-    fn to_spike(&mut self) {
-        self.to_spike_after(None)
+    fn run_to_spike(&mut self) {
+        self.run_to_spike_after(None)
     }
 }
 
 #[test]
 fn a_spike_against_a_long_opens_a_short_in_the_correlated_symbol_until_calm() {
     let mut r = Run::new(Some("ETHUSDT"), RiskConfig::default());
-    r.to_spike();
+    r.run_to_spike();
     let corr = r.e.risk.correlations().correlation(sym("BTCUSDT"), sym("ETHUSDT")).unwrap();
     assert!(corr > 0.5, "{corr}");
     let acts = r.bar(SPIKE);
@@ -213,7 +213,7 @@ fn a_spike_against_a_long_opens_a_short_in_the_correlated_symbol_until_calm() {
 #[test]
 fn the_leg_closes_on_the_bar_the_hedged_position_is_stopped_out() {
     let mut r = Run::new(Some("ETHUSDT"), RiskConfig::default());
-    r.to_spike();
+    r.run_to_spike();
     r.bar(SPIKE);
     assert_eq!(r.pos("ETHUSDT"), "-0.749");
     // The venue triggers BTC's resting stop on the next bar.
@@ -249,7 +249,7 @@ fn the_leg_closes_on_the_bar_the_hedged_position_is_stopped_out() {
 #[test]
 fn a_hedge_symbol_that_is_not_flat_means_a_reduce_with_that_reason() {
     let mut r = Run::new(Some("ETHUSDT"), RiskConfig::default());
-    r.to_spike_after(Some(market("ETHUSDT", Side::Buy, "0.5")));
+    r.run_to_spike_after(Some(market("ETHUSDT", Side::Buy, "0.5")));
     let rec = records(&r.bar(SPIKE));
     // ETH's bar comes first: the spike is against the ETH long too, whose hedge in its own
     // symbol falls back to a reduce (0.5 of 0.5); BTC then finds ETH not flat.
@@ -269,7 +269,7 @@ fn a_hedge_symbol_that_is_not_flat_means_a_reduce_with_that_reason() {
 #[test]
 fn without_a_hedge_symbol_the_position_is_reduced_as_before() {
     let mut r = Run::new(None, RiskConfig::default());
-    r.to_spike();
+    r.run_to_spike();
     let rec = records(&r.bar(SPIKE));
     assert_eq!(rec.len(), 1, "{rec:?}");
     assert!(rec[0].2.contains("(reduced instead of hedged: no hedge symbol configured"), "{}", rec[0].2);
@@ -279,7 +279,7 @@ fn without_a_hedge_symbol_the_position_is_reduced_as_before() {
 #[test]
 fn the_kill_switch_leaves_nothing_open() {
     let mut r = Run::new(Some("ETHUSDT"), RiskConfig::default());
-    r.to_spike();
+    r.run_to_spike();
     r.bar(SPIKE);
     assert_eq!(r.pos("ETHUSDT"), "-0.749");
     r.feed(&Event::Command(Command::KillSwitch { engage: true }));
@@ -298,7 +298,7 @@ fn intent(mode: ModeId, kind: IntentKind) -> Intent {
 /// BTC long 0.1 and some history, no spike: the `Hedge` intent is handed in directly.
 fn with_long(hedge_symbol: Option<&str>, risk: RiskConfig) -> Run {
     let mut r = Run::new(hedge_symbol, risk);
-    r.to_spike();
+    r.run_to_spike();
     r
 }
 
@@ -347,7 +347,7 @@ fn each_fallback_reduces_and_says_why() {
 #[test]
 fn a_symbol_carrying_a_leg_refuses_its_own_modes() {
     let mut r = Run::new(Some("ETHUSDT"), RiskConfig::default());
-    r.to_spike();
+    r.run_to_spike();
     r.bar(SPIKE);
     assert_eq!(r.pos("ETHUSDT"), "-0.749");
     let ts = T0 + SPIKE * 60_000;
