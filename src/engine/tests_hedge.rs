@@ -379,3 +379,40 @@ fn a_symbol_carrying_a_leg_refuses_its_own_modes() {
     assert_eq!((r.pos("ETHUSDT"), r.pos("BTCUSDT")), ("0".to_string(), "0.1".to_string()));
     assert!(r.e.hedge_legs().is_empty());
 }
+
+#[test]
+fn a_leg_the_venue_rejects_is_forgotten_on_the_next_bar() {
+    let mut r = with_long(Some("ETHUSDT"), RiskConfig::default());
+    let ts = T0 + SPIKE * 60_000;
+    let mut out = Vec::new();
+    let kind = IntentKind::Hedge { fraction: 0.5, symbol: Some(sym("ETHUSDT")) };
+    r.e.carry_out(0, intent(ModeId::Hedge, kind), ts, &mut out);
+    let leg = out
+        .iter()
+        .find_map(|a| match a {
+            Action::PlaceOrder(o) => Some(*o),
+            _ => None,
+        })
+        .expect("the leg is sent");
+    assert_eq!((leg.symbol, leg.side), (sym("ETHUSDT"), Side::Sell));
+    assert_eq!(r.e.hedge_legs(), vec![(sym("ETHUSDT"), sym("BTCUSDT"))]);
+    let up = OrderUpdate {
+        client_order_id: leg.client_order_id,
+        order_id: None,
+        symbol: sym("ETHUSDT"),
+        status: OrderStatus::Rejected,
+        qty: leg.qty,
+        price: None,
+        trigger_price: None,
+        filled_qty: q("0"),
+        ts_ms: ts,
+        reason: None,
+    };
+    r.e.on_event(&Event::Order(up));
+    // Until the next bar it still counts as opening; then it is gone and ETH trades freely again.
+    assert_eq!(r.e.hedge_legs().len(), 1);
+    let (prev, now) = (r.closes[SPIKE as usize - 1].1, r.closes[SPIKE as usize].1);
+    r.feed(&candle("ETHUSDT", SPIKE, prev, now));
+    assert!(r.e.hedge_legs().is_empty());
+    assert_eq!((r.pos("BTCUSDT"), r.pos("ETHUSDT")), ("0.1".to_string(), "0".to_string()));
+}
