@@ -306,6 +306,9 @@ impl Config {
         if !(ff.is_finite() && (0.0..=8_760.0).contains(&ff)) {
             return Err(format!("demo.fast_forward_hours must be within [0, 8760], got {ff}"));
         }
+        if self.strategy.engine == StrategyEngine::Modes {
+            self.strategy.modes.hedge.check_symbol(&self.demo.symbols)?;
+        }
         if !(self.demo.initial_balance.is_finite() && self.demo.initial_balance > 0.0) {
             return Err(format!("demo.initial_balance must be positive, got {}", self.demo.initial_balance));
         }
@@ -363,6 +366,22 @@ mod tests {
         let text = include_str!("../config.example.toml");
         let parsed = Config::parse(text, Path::new("config.example.toml")).unwrap();
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_hedge_symbol_must_be_traded() {
+        let text = "[strategy.modes.hedge]\nsymbol = \"SOLUSDT\"\nmin_correlation = 0.6\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(
+            e.contains("strategy.modes.hedge.symbol `SOLUSDT` is not traded by this run (symbols: BTCUSDT, ETHUSDT)"),
+            "{e}"
+        );
+        let text = "[strategy.modes.hedge]\nsymbol = \"ETHUSDT\"\nmin_correlation = 0.6\n";
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(c.strategy.modes.hedge.min_correlation, 0.6);
+        // The EMA follower runs no hedge mode: nothing to check.
+        let text = "[strategy]\nengine = \"ema\"\n[strategy.modes.hedge]\nsymbol = \"SOLUSDT\"\n";
+        assert!(Config::parse(text, Path::new("c.toml")).is_ok());
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct Engine {
     pub(crate) stop_config: StopConfig,
     /// Reused buffer for the stop managers' events.
     pub(crate) stop_events: Vec<StopEvent>,
+    /// Open hedge legs (`super::hedge`).
+    pub(crate) hedge_legs: Vec<super::hedge::HedgeLeg>,
 }
 
 pub(super) const RECENT: usize = 100;
@@ -88,6 +90,7 @@ impl Engine {
             risk: RiskEngine::new(config.risk.clone()),
             stop_config: StopConfig::from(&config.risk),
             stop_events: Vec::new(),
+            hedge_legs: Vec::new(),
             modes: enabled.iter().map(|&e| ModeState { enabled: e, ..Default::default() }).collect(),
             intent_buf: Vec::new(),
             recent_switches: VecDeque::new(),

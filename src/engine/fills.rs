@@ -68,6 +68,9 @@ impl Engine {
         }
         if manage {
             self.follow_position(s, before, after, fill, out);
+            if !self.hedge_legs.is_empty() {
+                self.follow_hedges(s, after, fill.ts_ms, out);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod core;
 mod fills;
+mod hedge;
 mod market;
 mod modes;
 mod orders;
@@ -21,6 +22,8 @@ pub use config::EngineConfig;
 pub use positions::PositionBook;
 pub use snapshot::*;
 
+#[cfg(test)]
+mod tests_hedge;
 #[cfg(test)]
 mod tests_risk;
 #[cfg(test)]

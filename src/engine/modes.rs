@@ -2,8 +2,10 @@
 //! `ModeSet` (switcher + modes) and its intents become orders on the same sizing and risk path
 //! as every other order. Mode switches are recorded with their reasons.
 //!
-//! One-way position mode: a `Hedge` intent reduces the position by the hedge fraction (the
-//! documented `reduce` action) and `Unwind` is recorded only, until hedge position mode lands.
+//! One-way position mode: a `Hedge` intent opens a leg in a correlated symbol the engine trades
+//! (`super::hedge`) or, when that cannot be done, reduces the position by the hedge fraction with
+//! the reason recorded; `Unwind` closes the leg. A symbol carrying a leg refuses its own modes'
+//! orders.
 
 use super::core::{side_of, Engine, MODE_NAMES};
 use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, Side, SignalRecord};
@@ -12,6 +14,10 @@ use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Sig
 impl Engine {
     /// Runs the symbol's modes on a closed base candle and carries out their intents.
     pub(super) fn run_modes(&mut self, s: usize, candle: &Candle, ts_ms: i64, out: &mut Vec<Action>) {
+        if !self.hedge_legs.is_empty() {
+            self.tend_legs(ts_ms, out);
+        }
+        let hedge_qty = self.hedge_qty(s);
         let mut intents = std::mem::take(&mut self.intent_buf);
         intents.clear();
         let st = &mut self.symbols[s];
@@ -23,7 +29,7 @@ impl Engine {
                 qty: size.abs().to_f64(),
                 entry: st.position.entry_price().map(|p| p.to_f64()).unwrap_or(candle.close.to_f64()),
                 stop: st.stop.map(|x| x.price.to_f64()),
-                hedge_qty: 0.0,
+                hedge_qty,
             },
         };
         let Some(set) = st.mode_set.as_deref_mut() else { return };
@@ -53,7 +59,7 @@ impl Engine {
         self.intent_buf = intents;
     }
 
-    fn carry_out(&mut self, s: usize, intent: Intent, ts_ms: i64, out: &mut Vec<Action>) {
+    pub(super) fn carry_out(&mut self, s: usize, intent: Intent, ts_ms: i64, out: &mut Vec<Action>) {
         let ix = intent.mode.index() as u8;
         let price = self.symbols[s].last_price;
         let mode_on = self.modes[ix as usize].enabled && self.locked_mode.is_none_or(|m| m == ix);
@@ -61,6 +67,20 @@ impl Engine {
             let m = &mut self.modes[ix as usize];
             m.last_signal = Some(intent.action().to_string());
             m.last_reason = Some(intent.reason.clone());
+        }
+        if let Some(h) = self.hedging(s) {
+            // A hedge leg: its own modes neither open, add to, nor exit it.
+            match intent.kind {
+                // Stop moves are left to the leg's own stop manager; an unwind has nothing to close
+                // (a hedge asked for here was refused below).
+                IntentKind::MoveStop { .. } | IntentKind::Unwind => return,
+                _ => {
+                    let hedged = self.symbols[h].instrument.symbol;
+                    let why = format!("carrying a hedge for {hedged}: {} refused ({})", intent.action(), intent.reason);
+                    self.record(s, ix, "rejected", why, ts_ms, out);
+                    return;
+                }
+            }
         }
         match intent.kind {
             IntentKind::Enter { direction, stop, .. } => {
@@ -76,11 +96,20 @@ impl Engine {
             IntentKind::PartialExit { fraction } => {
                 self.reduce_by(s, ix, fraction, "partial_exit", intent.reason, ts_ms, out)
             }
-            IntentKind::Hedge { fraction, .. } => {
-                let reason = format!("{} (one-way mode: reduced instead of hedged)", intent.reason);
-                self.reduce_by(s, ix, fraction, "hedge", reason, ts_ms, out)
+            IntentKind::Hedge { fraction, symbol } => match self.open_hedge(s, fraction, symbol, ts_ms, out) {
+                Ok(leg) => self.record(s, ix, "hedge", format!("{}: {leg}", intent.reason), ts_ms, out),
+                Err(why) => {
+                    let reason = format!("{} (reduced instead of hedged: {why})", intent.reason);
+                    self.reduce_by(s, ix, fraction, "hedge", reason, ts_ms, out)
+                }
+            },
+            IntentKind::Unwind => {
+                let reason = match self.close_leg(s, ts_ms, out) {
+                    Some(what) => format!("{}: {what}", intent.reason),
+                    None => intent.reason,
+                };
+                self.record(s, ix, "unwind", reason, ts_ms, out)
             }
-            IntentKind::Unwind => self.record(s, ix, "unwind", intent.reason, ts_ms, out),
             IntentKind::ScaleIn { stop, risk_fraction } => {
                 self.scale_in(s, ix, stop, risk_fraction, intent.reason, mode_on, ts_ms, out)
             }

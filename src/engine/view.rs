@@ -75,8 +75,9 @@ impl Engine {
         let positions = self
             .symbols
             .iter()
-            .filter(|st| !st.position.size().is_zero())
-            .map(|st| {
+            .enumerate()
+            .filter(|(_, st)| !st.position.size().is_zero())
+            .map(|(s, st)| {
                 let mut p = st.venue_position.unwrap_or(crate::domain::Position::flat(st.instrument.symbol));
                 p.size = st.position.size();
                 p.entry_value = st.position.entry_value();
@@ -86,7 +87,11 @@ impl Engine {
                     position: p,
                     stop_price: st.stop.map(|s| s.price),
                     target_price: None,
-                    mode: st.position.mode().and_then(|m| MODE_NAMES.get(m as usize)).map(|s| s.to_string()),
+                    // A hedge leg shows which position it hedges: `hedge for BTCUSDT`.
+                    mode: match self.hedging(s) {
+                        Some(h) => Some(format!("hedge for {}", self.symbols[h].instrument.symbol)),
+                        None => st.position.mode().and_then(|m| MODE_NAMES.get(m as usize)).map(|s| s.to_string()),
+                    },
                 }
             })
             .collect();

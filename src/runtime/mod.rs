@@ -100,6 +100,11 @@ pub fn build(opts: &RunOptions) -> anyhow::Result<(MarketSource, Pipeline, Vec<E
         Some(path) => MarketSource::replay(path, fallback)?,
         None => MarketSource::generator(opts.seed, &symbols, opts.config.demo.intra_minute_steps),
     };
+    // A replay trades the file's symbols: a configured hedge symbol must be among them.
+    if opts.config.strategy.engine == crate::config::StrategyEngine::Modes {
+        let traded: Vec<&str> = instruments.iter().map(|i| i.symbol.as_str()).collect();
+        opts.config.strategy.modes.hedge.check_symbol(&traded).map_err(|e| anyhow::anyhow!(e))?;
+    }
     let balance = Money::from_f64(opts.config.demo.initial_balance).unwrap_or(Money::from_int(10_000));
     let venue = SimExchange::new(sim_config(&opts.config), &instruments, balance);
     let engine = Engine::new(engine_config(&opts.config, source.interval()));

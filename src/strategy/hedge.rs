@@ -2,6 +2,10 @@
 //! volatility well above its norm, or one bar's range many ATRs wide) while the market moves
 //! against the open position, it hedges (an opposite position in the same or a correlated
 //! symbol) or reduces; once volatility has been calm for a few bars it unwinds the hedge.
+//!
+//! One-way venues (ours) cannot hold an opposite position in the same symbol: the engine
+//! carries a `Hedge` out in the configured correlated `symbol` it also trades, or reduces the
+//! position when that is not possible (`engine::hedge`). Hedge position mode is not supported.
 
 use super::{check_positive, check_range, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
 use crate::domain::Symbol;
@@ -28,8 +32,13 @@ pub struct HedgeConfig {
     pub overlay: bool,
     pub action: HedgeAction,
     pub fraction: f64,
-    /// Hedge instrument (a correlated symbol); none: the position's own symbol.
+    /// Hedge instrument: a correlated symbol the run also trades. None (or the position's own
+    /// symbol): one-way mode cannot hedge, the position is reduced by `fraction` instead.
     pub symbol: Option<Symbol>,
+    /// Least rolling return correlation (the risk engine's, over `risk.correlation_window`
+    /// bars) between the position's symbol and `symbol` for a hedge there; below it, or while
+    /// not known, the position is reduced instead.
+    pub min_correlation: f64,
     /// Spike: realised-volatility ratio at or above this, or a bar's true range at or above
     /// `spike_range_atr` × the previous ATR.
     pub spike_vol_ratio: f64,
@@ -52,6 +61,7 @@ impl Default for HedgeConfig {
             action: HedgeAction::Hedge,
             fraction: 0.5,
             symbol: None,
+            min_correlation: 0.5,
             spike_vol_ratio: 2.0,
             spike_range_atr: 3.0,
             adverse_atr: 1.5,
@@ -67,6 +77,7 @@ impl HedgeConfig {
     pub fn validate(&self) -> Result<(), String> {
         const M: &str = "hedge";
         check_range(M, "fraction", self.fraction, 0.01, 1.0)?;
+        check_range(M, "min_correlation", self.min_correlation, 0.01, 1.0)?;
         for (n, v) in [
             ("spike_vol_ratio", self.spike_vol_ratio),
             ("spike_range_atr", self.spike_range_atr),
@@ -86,6 +97,21 @@ impl HedgeConfig {
             ));
         }
         Ok(())
+    }
+
+    /// A configured hedge symbol must be one of the symbols the run trades (`traded`).
+    pub fn check_symbol<S: AsRef<str>>(&self, traded: &[S]) -> Result<(), String> {
+        match self.symbol {
+            Some(s) if self.enabled && !traded.iter().any(|t| t.as_ref() == s.as_str()) => {
+                let list: Vec<&str> = traded.iter().map(|t| t.as_ref()).collect();
+                Err(format!(
+                    "strategy.modes.hedge.symbol `{s}` is not traded by this run (symbols: {}); \
+                     add it to the symbols or remove the setting",
+                    list.join(", ")
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -231,6 +257,17 @@ mod tests {
         assert!(HedgeConfig::default().validate().is_ok());
         assert!(HedgeConfig { fraction: 1.5, ..Default::default() }.validate().is_err());
         assert!(HedgeConfig { calm_vol_ratio: 2.5, ..Default::default() }.validate().is_err());
+        let e = HedgeConfig { min_correlation: 0.0, ..Default::default() }.validate().unwrap_err();
+        assert_eq!(e, "strategy.modes.hedge.min_correlation must be within [0.01, 1], got 0");
+        assert!(HedgeConfig { min_correlation: 1.2, ..Default::default() }.validate().is_err());
+        let eth = HedgeConfig { symbol: Symbol::new("ETHUSDT").ok(), ..Default::default() };
+        assert!(eth.check_symbol(&["BTCUSDT", "ETHUSDT"]).is_ok());
+        let e = eth.check_symbol(&["BTCUSDT"]).unwrap_err();
+        assert!(
+            e.starts_with("strategy.modes.hedge.symbol `ETHUSDT` is not traded by this run (symbols: BTCUSDT)"),
+            "{e}"
+        );
+        assert!(HedgeConfig::default().check_symbol(&["BTCUSDT"]).is_ok());
         let c: HedgeConfig = toml::from_str("action = \"reduce\"\nsymbol = \"ETHUSDT\"").unwrap();
         assert_eq!((c.action, c.symbol.map(|s| s.to_string())), (HedgeAction::Reduce, Some("ETHUSDT".to_string())));
     }
