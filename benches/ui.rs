@@ -7,13 +7,13 @@
 //! the thread's CPU time (on a shared machine the wall-time tail is the scheduler, not us), for
 //! a full redraw (buffers cleared: every cell diffed and written) and a diffed redraw (same
 //! snapshot: what ratatui does when little changed), each through both backends, plus an empty
-//! frame as the baseline, and the application's own build+render into the frame buffer without
-//! any flush.
+//! frame as the baseline, the application's own build+render into the frame buffer without
+//! any flush, and the backends alone (every cell of a rendered frame encoded and flushed).
 
 use autobot::ui::{sample_snapshot, AnsiBackend, App, ColorDepth, Theme, UiConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::Cell;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
@@ -153,6 +153,24 @@ fn frames(c: &mut Criterion) {
         });
         redraws(&mut ours, &format!("{name} 200x60"), &mut app, &snap);
         redraws(&mut theirs, "  crossterm:", &mut app, &snap);
+        // The backends alone: every cell of the rendered frame encoded and flushed.
+        let frame_buf: Buffer = {
+            let mut t = our_terminal();
+            let mut frame = t.get_frame();
+            app.draw(&mut frame, &snap);
+            frame.buffer_mut().clone()
+        };
+        let cells = || frame_buf.content.iter().enumerate().map(|(i, c)| ((i % 200) as u16, (i / 200) as u16, c));
+        let mut our_backend = AnsiBackend::with_size(io::sink(), AREA.as_size());
+        percentiles(&format!("{name} 200x60 backend only"), || {
+            our_backend.draw(cells()).expect("draw");
+            Backend::flush(&mut our_backend).expect("flush");
+        });
+        let mut their_backend = CrosstermBackend::new(io::sink());
+        percentiles("  crossterm: backend only", || {
+            their_backend.draw(cells()).expect("draw");
+            Backend::flush(&mut their_backend).expect("flush");
+        });
         group.bench_function(name, |b| {
             b.iter(|| {
                 ours.clear().expect("clear");

@@ -257,6 +257,7 @@ fn every_tab_looks_the_same_as_through_crossterm() {
             pair.draw(&mut app, &snap);
             pair.assert_same(&format!("{what} full redraw"));
             let (ours, theirs) = pair.last_bytes;
+            println!("{what}: full redraw {ours} bytes (crossterm {theirs})");
             assert!(ours < theirs, "{what}: ours {ours} bytes, crossterm {theirs}");
         }
     }
