@@ -1,17 +1,19 @@
 //! Time to build and render one full frame of each tab at 200x60 from `sample_snapshot()`
-//! (target: p99 under 1 ms), through ratatui's real crossterm backend writing its escape
-//! sequences into `io::sink()` (what a terminal costs us, minus the kernel write).
+//! (target: p99 under 1 ms), through our `AnsiBackend` writing its escape sequences into
+//! `io::sink()` (what a terminal costs us, minus the kernel write), with ratatui's own
+//! `CrosstermBackend` on the same sink as the comparison.
 //!
 //! Besides criterion's means it prints percentiles of 2,000 single frames, both wall time and
 //! the thread's CPU time (on a shared machine the wall-time tail is the scheduler, not us), for
 //! a full redraw (buffers cleared: every cell diffed and written) and a diffed redraw (same
-//! snapshot: what ratatui does when little changed), plus an empty frame as the baseline, and the application's own build+render into the
-//! frame buffer without any flush.
+//! snapshot: what ratatui does when little changed), each through both backends, plus an empty
+//! frame as the baseline, the application's own build+render into the frame buffer without
+//! any flush, and the backends alone (every cell of a rendered frame encoded and flushed).
 
-use autobot::ui::{sample_snapshot, App, ColorDepth, Theme, UiConfig};
+use autobot::ui::{sample_snapshot, AnsiBackend, App, ColorDepth, Theme, UiConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::Cell;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
@@ -91,45 +93,94 @@ impl Backend for SinkTerm {
     }
 }
 
-/// A 200x60 terminal on the sink backend.
-fn sink_terminal() -> Terminal<SinkTerm> {
+/// A 200x60 terminal on ratatui's crossterm backend into the sink.
+fn crossterm_terminal() -> Terminal<SinkTerm> {
     let options = TerminalOptions { viewport: Viewport::Fixed(AREA) };
     Terminal::with_options(SinkTerm(CrosstermBackend::new(io::sink())), options).expect("sink backend")
 }
 
+/// A 200x60 terminal on our backend into the sink.
+fn our_terminal() -> Terminal<AnsiBackend<io::Sink>> {
+    let options = TerminalOptions { viewport: Viewport::Fixed(AREA) };
+    Terminal::with_options(AnsiBackend::with_size(io::sink(), AREA.as_size()), options).expect("sink backend")
+}
+
+/// Full and diffed redraw percentiles of `app` on `term`, labelled with the backend's name.
+fn redraws<B: Backend>(term: &mut Terminal<B>, label: &str, app: &mut App, snap: &autobot::engine::Snapshot)
+where
+    B::Error: std::fmt::Debug,
+{
+    percentiles(&format!("{label} full redraw"), || {
+        term.clear().expect("clear");
+        term.draw(|f| app.draw(f, black_box(snap))).expect("draw");
+    });
+    percentiles(&format!("{label} diffed redraw"), || {
+        term.draw(|f| app.draw(f, black_box(snap))).expect("draw");
+    });
+}
+
 fn frames(c: &mut Criterion) {
     let snap = sample_snapshot();
-    let mut term = sink_terminal();
+    let mut ours = our_terminal();
+    let mut theirs = crossterm_terminal();
     percentiles("empty frame 200x60 full redraw", || {
-        term.clear().expect("clear");
-        term.draw(|f: &mut Frame| {
+        ours.clear().expect("clear");
+        ours.draw(|f: &mut Frame| {
             black_box(f.area());
         })
         .expect("draw");
+    });
+    percentiles("  crossterm: empty full redraw", || {
+        theirs.clear().expect("clear");
+        theirs
+            .draw(|f: &mut Frame| {
+                black_box(f.area());
+            })
+            .expect("draw");
     });
     let mut group = c.benchmark_group("ui_frame_200x60");
     for (key, name) in [('1', "overview"), ('2', "strategies"), ('3', "execution"), ('4', "risk")] {
         let mut app = App::with_theme(&UiConfig::default(), Theme::new(ColorDepth::Indexed256));
         app.handle_key(KeyEvent::new(KeyCode::Char(key), KeyModifiers::NONE), &snap);
-        let mut term = sink_terminal();
+        let mut ours = our_terminal();
+        let mut theirs = crossterm_terminal();
         // Build and render into the frame's buffer only: the application's own cost.
         percentiles(&format!("{name} 200x60 build+render"), || {
-            let mut frame = term.get_frame();
+            let mut frame = ours.get_frame();
             frame.buffer_mut().reset();
             app.draw(&mut frame, black_box(&snap));
             black_box(frame.buffer_mut().content().len());
         });
-        percentiles(&format!("{name} 200x60 full redraw"), || {
-            term.clear().expect("clear");
-            term.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
+        redraws(&mut ours, &format!("{name} 200x60"), &mut app, &snap);
+        redraws(&mut theirs, "  crossterm:", &mut app, &snap);
+        // The backends alone: every cell of the rendered frame encoded and flushed.
+        let frame_buf: Buffer = {
+            let mut t = our_terminal();
+            let mut frame = t.get_frame();
+            app.draw(&mut frame, &snap);
+            frame.buffer_mut().clone()
+        };
+        let cells = || frame_buf.content.iter().enumerate().map(|(i, c)| ((i % 200) as u16, (i / 200) as u16, c));
+        let mut our_backend = AnsiBackend::with_size(io::sink(), AREA.as_size());
+        percentiles(&format!("{name} 200x60 backend only"), || {
+            our_backend.draw(cells()).expect("draw");
+            Backend::flush(&mut our_backend).expect("flush");
         });
-        percentiles(&format!("{name} 200x60 diffed redraw"), || {
-            term.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
+        let mut their_backend = CrosstermBackend::new(io::sink());
+        percentiles("  crossterm: backend only", || {
+            their_backend.draw(cells()).expect("draw");
+            Backend::flush(&mut their_backend).expect("flush");
         });
         group.bench_function(name, |b| {
             b.iter(|| {
-                term.clear().expect("clear");
-                term.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
+                ours.clear().expect("clear");
+                ours.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
+            })
+        });
+        group.bench_function(format!("{name}_crossterm"), |b| {
+            b.iter(|| {
+                theirs.clear().expect("clear");
+                theirs.draw(|f| app.draw(f, black_box(&snap))).expect("draw");
             })
         });
     }

@@ -8,6 +8,8 @@
 //! Used by `scripts/screenshots.sh` to make the README screenshots in `assets/screenshots/`.
 mod boxes;
 mod draw;
+// The screen model is shared with the UI backend tests.
+#[path = "../../src/ui/screen.rs"]
 mod parse;
 
 use std::process::ExitCode;

@@ -3,11 +3,14 @@
 //! (keys → commands, snapshot → frame) that tests and benches use on `TestBackend`.
 
 mod app;
+pub mod backend;
 mod chrome;
 pub mod fmt;
 pub mod keymap;
 pub(crate) mod paint;
 mod sample;
+#[cfg(test)]
+mod screen;
 mod tabs;
 mod terminal;
 pub mod theme;
@@ -17,6 +20,7 @@ pub mod widgets;
 mod tests;
 
 pub use app::{App, Confirm, Tab};
+pub use backend::AnsiBackend;
 pub use keymap::{Action, Key, Keymap, KeymapError};
 pub use sample::sample_snapshot;
 pub use terminal::run;

@@ -2,13 +2,14 @@
 //! path (return, error, panic via a chained hook), and the event loop. Input polling, the tick
 //! (checking the snapshot and the stop flag) and frames are separate: the loop blocks in
 //! `event::poll` for at most one tick, and draws only when the snapshot changed or input
-//! arrived, at most `max_fps` times a second.
+//! arrived, at most `max_fps` times a second. Frames go out through `AnsiBackend` (one write
+//! per frame).
 
 use crate::domain::Command;
 use crate::engine::Snapshot;
 use crate::ui::app::App;
+use crate::ui::backend::AnsiBackend;
 use crate::ui::UiConfig;
-use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use ratatui::crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
@@ -44,12 +45,12 @@ fn install_panic_hook() {
 struct Guard;
 
 impl Guard {
-    fn enter() -> io::Result<(Guard, Terminal<CrosstermBackend<Stdout>>)> {
+    fn enter() -> io::Result<(Guard, Terminal<AnsiBackend<Stdout>>)> {
         install_panic_hook();
         enable_raw_mode()?;
         let guard = Guard; // from here on, Drop restores
         execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        let terminal = Terminal::new(AnsiBackend::new(io::stdout()))?;
         Ok((guard, terminal))
     }
 }
@@ -74,7 +75,7 @@ pub fn run(
 }
 
 fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<AnsiBackend<Stdout>>,
     app: &mut App,
     mut snapshots: tokio::sync::watch::Receiver<Arc<Snapshot>>,
     commands: &mpsc::Sender<Command>,
