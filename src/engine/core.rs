@@ -349,6 +349,33 @@ pub(super) fn side_of(size: Qty) -> Option<Side> {
     }
 }
 
+/// Sets `slot` to `text`, reusing the string it holds (no allocation once it is large enough).
+pub(super) fn set_text(slot: &mut Option<String>, text: &str) {
+    match slot {
+        Some(s) => {
+            s.clear();
+            s.push_str(text);
+        }
+        None => *slot = Some(text.to_string()),
+    }
+}
+
 pub(super) fn mode_index(name: &str) -> Option<u8> {
     MODE_NAMES.iter().position(|m| m.eq_ignore_ascii_case(name)).map(|i| i as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_text;
+
+    #[test]
+    fn set_text_replaces_the_text_and_keeps_the_buffer() {
+        let mut slot = None;
+        set_text(&mut slot, "enter_long because of a long reason");
+        let cap = slot.as_ref().map(String::capacity).unwrap();
+        set_text(&mut slot, "exit");
+        assert_eq!(slot.as_deref(), Some("exit"));
+        // The shorter text went into the same allocation.
+        assert_eq!(slot.as_ref().map(String::capacity), Some(cap));
+    }
 }

@@ -2,7 +2,7 @@
 //! equity/drawdown tracking, the correlations and the position's stop manager, and a signal becomes
 //! an entry or an exit.
 
-use super::core::{side_of, Engine, EQUITY_SAMPLES, MODE_NAMES, TREND_MODE};
+use super::core::{set_text, side_of, Engine, EQUITY_SAMPLES, MODE_NAMES, TREND_MODE};
 use crate::domain::{Action, AlertLevel, Candle, OrderOrigin, Qty, Side, SignalRecord};
 use crate::risk::stop_price;
 use crate::strategy::{Direction, Signal};
@@ -142,8 +142,9 @@ impl Engine {
             Direction::Short => "enter_short",
             Direction::Flat => "exit",
         };
-        mode.last_signal = Some(word.to_string());
-        mode.last_reason = Some(signal.reason.clone());
+        // The buffers of the last signal are reused: no allocation once they have grown.
+        set_text(&mut mode.last_signal, word);
+        set_text(&mut mode.last_reason, &signal.reason);
         let record = |action: &str, reason: String, out: &mut Vec<Action>| {
             out.push(Action::RecordSignal(SignalRecord {
                 ts_ms,

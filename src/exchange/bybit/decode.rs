@@ -92,6 +92,10 @@ impl PublicDecoder {
         }
         match Topic::parse(topic) {
             Some(Topic::Kline { symbol, .. }) => {
+                let mut candles = Vec::with_capacity(1);
+                if super::wire::fast::kline(text, symbol, &mut candles).is_some() {
+                    return Ok(PublicEvent::Candles(candles));
+                }
                 let m: PublicMsg<Vec<KlineItem>> = serde_json::from_str(text).map_err(json_err("kline", text))?;
                 Ok(PublicEvent::Candles(m.data.iter().map(|k| k.to_candle(symbol)).collect()))
             }

@@ -1,4 +1,5 @@
-//! Hand-rolled scanners for the two hottest frames, `publicTrade` and `orderbook.*`.
+//! Hand-rolled scanners for the hottest frames, `publicTrade` and `orderbook.*` (and, in
+//! `kline`, the kline frames that drive the strategy).
 //!
 //! They read the compact, escape-free JSON Bybit sends, in any key order, and skip unknown
 //! fields. Anything unusual (escapes, numbers where strings are expected, bad structure) makes
@@ -7,6 +8,9 @@
 
 use super::public::MsgHead;
 use crate::domain::{BookUpdate, Level, Price, Qty, Side, Symbol, Trade};
+
+mod kline;
+pub use kline::kline;
 
 struct Scan<'a> {
     s: &'a str,

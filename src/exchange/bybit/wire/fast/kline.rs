@@ -1,0 +1,173 @@
+//! Hand-rolled scanner for `kline.{interval}.{symbol}` frames: one per minute and symbol, and
+//! the frame that closes a strategy bar is the engine's most expensive decision, so its parse
+//! stays off serde's generic path. Like the other scanners it is only a shortcut: anything the
+//! serde path would read differently or refuse (escapes, numbers sent as numbers, repeated or
+//! missing fields, a bad interval, an empty volume) gives `None` and the caller uses serde.
+
+use super::{MsgHead, Scan};
+use crate::domain::{Candle, Interval, Price, Symbol};
+
+impl Scan<'_> {
+    /// `true` or `false`, with its value.
+    fn boolean_value(&mut self) -> Option<bool> {
+        self.ws();
+        let value = self.b[self.i..].starts_with(b"true");
+        self.boolean()?;
+        Some(value)
+    }
+}
+
+/// A `text` field (`"1.5"`): a non-empty string parsed with `FromStr`, as the serde helper does.
+fn text_f64(s: &mut Scan<'_>) -> Option<f64> {
+    let t = s.str()?;
+    if t.is_empty() {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// Sets `slot` once; a repeated field (an error for serde) gives `None`.
+fn once<T>(slot: &mut Option<T>, v: Option<T>) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(v?);
+    Some(())
+}
+
+/// One candle object of the `data` array.
+fn candle(s: &mut Scan<'_>, symbol: Symbol) -> Option<Candle> {
+    let (mut start, mut end, mut interval, mut confirm, mut timestamp) = (None, None, None, None, None);
+    let (mut open, mut close, mut high, mut low, mut volume, mut turnover) = (None, None, None, None, None, None);
+    s.object(|k, s| match k {
+        "start" => once(&mut start, s.int()),
+        "end" => once(&mut end, s.int()),
+        "timestamp" => once(&mut timestamp, s.int()),
+        "interval" => once(&mut interval, s.str().and_then(|t| t.parse::<Interval>().ok())),
+        "open" => once(&mut open, s.quoted_decimal()),
+        "close" => once(&mut close, s.quoted_decimal()),
+        "high" => once(&mut high, s.quoted_decimal()),
+        "low" => once(&mut low, s.quoted_decimal()),
+        "volume" => once(&mut volume, text_f64(s)),
+        "turnover" => once(&mut turnover, text_f64(s)),
+        "confirm" => once(&mut confirm, s.boolean_value()),
+        _ => s.skip(),
+    })?;
+    let (_end, _timestamp) = (end?, timestamp?);
+    Some(Candle {
+        symbol,
+        interval: interval?,
+        ts_ms: start?,
+        open: Price::from_raw(open?),
+        high: Price::from_raw(high?),
+        low: Price::from_raw(low?),
+        close: Price::from_raw(close?),
+        volume: volume?,
+        turnover: turnover?,
+        closed: confirm?,
+    })
+}
+
+/// Fast `kline.*` parse of `symbol`'s candles into `out`; `None` means "use the serde path"
+/// (`out` is left as it was).
+pub fn kline<'a>(text: &'a str, symbol: Symbol, out: &mut Vec<Candle>) -> Option<MsgHead<'a>> {
+    let len = out.len();
+    let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
+    let (mut topic, mut kind, mut ts, mut cts, mut cs, mut data) = (None, None, None, None, None, None);
+    let parsed = s.object(|k, s| match k {
+        "topic" => once(&mut topic, s.str()),
+        "type" => once(&mut kind, s.str()),
+        "ts" => once(&mut ts, s.int()),
+        "cts" => once(&mut cts, s.int()),
+        "cs" => once(&mut cs, s.uint()),
+        "data" => once(
+            &mut data,
+            s.array(|s| {
+                out.push(candle(s, symbol)?);
+                Some(())
+            }),
+        ),
+        _ => s.skip(),
+    });
+    let head = parsed
+        .and_then(|()| s.end())
+        .and(data)
+        .and_then(|()| Some(MsgHead { topic: topic?, kind: kind.unwrap_or(""), ts: ts?, cts }));
+    if head.is_none() {
+        out.truncate(len);
+    }
+    head
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::bybit::wire::{KlineItem, PublicMsg};
+
+    fn btc() -> Symbol {
+        Symbol::new("BTCUSDT").unwrap()
+    }
+
+    /// What the serde path reads from `text` (`None`: it refuses the frame).
+    fn serde_candles(text: &str) -> Option<Vec<Candle>> {
+        let m: PublicMsg<Vec<KlineItem>> = serde_json::from_str(text).ok()?;
+        Some(m.data.iter().map(|k| k.to_candle(btc())).collect())
+    }
+
+    const FRAME: &str = r#"{"topic":"kline.1.BTCUSDT","data":[{"start":1672324800000,"end":1672324859999,"interval":"1","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":true,"timestamp":1672324859999}],"ts":1672324859999,"type":"snapshot"}"#;
+
+    #[test]
+    fn reads_a_confirmed_candle_exactly() {
+        let mut out = Vec::new();
+        let head = kline(FRAME, btc(), &mut out).unwrap();
+        assert_eq!((head.topic, head.kind, head.ts), ("kline.1.BTCUSDT", "snapshot", 1_672_324_859_999));
+        let c = out[0];
+        assert_eq!(c.ts_ms, 1_672_324_800_000);
+        assert_eq!(c.interval, Interval::M1);
+        // 16649.5 is 1_664_950_000_000 raw units of 1e-8.
+        assert_eq!(
+            (c.open.raw(), c.close, c.low),
+            (1_664_950_000_000, Price::from_int(16_677), Price::from_int(16_608))
+        );
+        assert_eq!((c.volume, c.turnover, c.closed), (2.081, 34_666.4005, true));
+        assert_eq!(Some(out), serde_candles(FRAME));
+    }
+
+    #[test]
+    fn agrees_with_serde_or_leaves_the_frame_to_it() {
+        let variants = [
+            FRAME.to_string(),
+            FRAME.replace("true", "false"),
+            FRAME.replace(r#""interval":"1""#, r#""interval":"15""#),
+            FRAME.replace(r#""interval":"1""#, r#""interval":"7""#),
+            FRAME.replace(r#""volume":"2.081""#, r#""volume":"""#),
+            FRAME.replace(r#""volume":"2.081""#, r#""volume":2.081"#),
+            FRAME.replace(r#""open":"16649.5""#, r#""open":16649"#),
+            FRAME.replace(r#","timestamp":1672324859999"#, ""),
+            FRAME.replace(r#""confirm":true"#, r#""confirm":true,"confirm":false"#),
+            FRAME.replace(r#""ts":1672324859999"#, r#""ts":1672324859999,"ts":1"#),
+            FRAME.replace(r#""type":"snapshot""#, r#""type":"snapshot","cs":"7""#),
+            FRAME.replace(r#""data":[{"#, r#""data":[],"x":[{"#),
+            FRAME.replace("}],", "},{}],"),
+            FRAME.replace(r#""topic""#, r#""extra":{"a":[1,2]},"topic""#),
+            FRAME.replace("\"low\":\"16608\"", "\"low\":\"16\\u0036\""),
+            format!("{FRAME} x"),
+            r#"{"topic":"kline.1.BTCUSDT","data":[],"ts":5}"#.to_string(),
+        ];
+        for text in &variants {
+            let mut out = vec![];
+            let fast = kline(text, btc(), &mut out).map(|_| out);
+            let slow = serde_candles(text);
+            match fast {
+                Some(candles) => assert_eq!(Some(candles), slow, "{text}"),
+                None => {}
+            }
+        }
+        // The fast path takes the plain frames itself.
+        assert!(kline(&variants[1], btc(), &mut vec![]).is_some());
+        assert!(kline(&variants[16], btc(), &mut vec![]).is_some());
+        // And gives up on what serde reads another way (a number volume) or refuses.
+        assert!(kline(&variants[5], btc(), &mut vec![]).is_none());
+        assert!(kline(&variants[8], btc(), &mut vec![]).is_none());
+    }
+}
