@@ -4,7 +4,8 @@
 # (200 x 60, TERM=xterm-256color), lets it trade for a while, captures each tab with its colour
 # escapes (`t capture-pane -e -p`) and renders the captures with `examples/term2png`.
 #
-# Usage: scripts/screenshots.sh            (WARMUP=seconds of running before the first capture)
+# Usage: scripts/screenshots.sh            (WARMUP=seconds of running before the first capture,
+#                                          PROFILE=release to use an optimised build)
 # Needs: tmux, cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,10 @@ SPEED=${SPEED:-3000}
 OUT=assets/screenshots
 
 command -v tmux >/dev/null || { echo "screenshots.sh: tmux is not installed" >&2; exit 1; }
-cargo build --bin autobot
-cargo build --example term2png
+PROFILE=${PROFILE:-debug}
+flag=$([ "$PROFILE" = release ] && echo --release || true)
+cargo build $flag --bin autobot
+cargo build $flag --example term2png
 mkdir -p "$OUT"
 
 work=$(mktemp -d)
@@ -32,7 +35,7 @@ trap cleanup EXIT
 mkdir -p "$work/home"
 
 t new-session -d -s "$session" -x "$COLS" -y "$ROWS" \
-    "env TERM=xterm-256color HOME='$work/home' target/debug/autobot --db '$work/shot.db' --speed $SPEED"
+    "env TERM=xterm-256color HOME='$work/home' target/$PROFILE/autobot --db '$work/shot.db' --speed $SPEED"
 t set-option -t "$session" window-size manual >/dev/null 2>&1 || true
 t resize-window -t "$session" -x "$COLS" -y "$ROWS" >/dev/null 2>&1 || true
 
@@ -45,7 +48,7 @@ for name in overview strategies execution risk; do
     t send-keys -t "$session" "$tab"
     sleep 1.5
     t capture-pane -e -p -t "$session" > "$work/$name.ansi"
-    target/debug/examples/term2png "$work/$name.ansi" "$OUT/$name.png" "$COLS" "$ROWS"
+    target/$PROFILE/examples/term2png "$work/$name.ansi" "$OUT/$name.png" "$COLS" "$ROWS"
     echo "wrote $OUT/$name.png ($(wc -c < "$OUT/$name.png") bytes)"
     tab=$((tab + 1))
 done
