@@ -11,6 +11,7 @@ use std::hint::black_box;
 
 fn request(id: ClientOrderId, origin: OrderOrigin) -> OrderRequest {
     OrderRequest {
+        position_idx: Default::default(),
         client_order_id: id,
         symbol: Symbol::new("BTCUSDT").unwrap(),
         side: Side::Buy,

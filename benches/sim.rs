@@ -76,6 +76,7 @@ fn trades(n: usize) -> Vec<Event> {
 
 fn order(id: &str, side: Side, price: Option<i64>, trigger: Option<(i64, TriggerDirection)>, reduce: bool) -> Action {
     Action::PlaceOrder(OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new(id).expect("literal id"),
         symbol: symbol(),
         side,

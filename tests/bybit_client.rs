@@ -67,6 +67,7 @@ fn assert_signed(r: &Seen) {
 
 fn order(id: &str, qty: &str, price: &str) -> OrderRequest {
     OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new(id).unwrap(),
         symbol: sym(),
         side: Side::Buy,

@@ -40,6 +40,7 @@ fn client(m: &MockHandle) -> RestClient {
 
 fn order(id: &str, side: Side, order_type: OrderType, qty: &str, price: Option<Price>) -> CreateOrderRequest {
     let req = OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new(id).unwrap(),
         symbol: sym(),
         side,

@@ -85,6 +85,7 @@ proptest! {
                     let tick = i.tick_size;
                     let price = if buy { p - tick.times(50) } else { p + tick.times(50) };
                     let req = OrderRequest {
+                        position_idx: Default::default(),
                         client_order_id: ClientOrderId::new(&format!("web-{strangers}")).unwrap(),
                         symbol: i.symbol,
                         side: if buy { Side::Buy } else { Side::Sell },

@@ -381,6 +381,7 @@ fn the_engine_harness_catches_each_broken_promise() {
 
     // A buy of 0.15 at 50,000 on top of the 0.1 held: worst case 0.25 = 12,500 > 12,000.
     let request = OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new("x-1").unwrap(),
         symbol: sym,
         side: Side::Buy,

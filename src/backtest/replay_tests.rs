@@ -7,6 +7,7 @@ use crate::runtime::pipeline::{Pipeline, Sink};
 
 fn order(id: &str, created_ms: i64) -> Order {
     Order::new(OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new(id).unwrap(),
         symbol: Symbol::new("BTCUSDT").unwrap(),
         side: Side::Buy,

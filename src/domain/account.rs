@@ -1,6 +1,6 @@
 //! Account state: fills, positions and balances as the venue reports them.
 
-use super::{ClientOrderId, ExecId, Money, OrderId, Price, Qty, Rate, Side, Symbol};
+use super::{ClientOrderId, ExecId, Money, OrderId, PositionIdx, Price, Qty, Rate, Side, Symbol};
 use serde::{Deserialize, Serialize};
 
 /// One execution of an order.
@@ -42,6 +42,9 @@ pub struct Position {
     pub margin: Money,
     pub liq_price: Option<Price>,
     pub ts_ms: i64,
+    /// Which of the symbol's positions this is (0 one-way; hedge mode 1 long, 2 short).
+    #[serde(default)]
+    pub position_idx: PositionIdx,
 }
 
 impl Position {
@@ -57,6 +60,7 @@ impl Position {
             margin: Money::ZERO,
             liq_price: None,
             ts_ms: 0,
+            position_idx: PositionIdx::OneWay,
         }
     }
     pub fn is_flat(&self) -> bool {

@@ -19,7 +19,7 @@ pub use interval::{civil_from_days, days_from_civil, Interval, UnknownInterval};
 pub use market::{BookError, BookUpdate, BookUpdateKind, Candle, Level, Liquidation, OrderBook, Ticker, Trade};
 pub use num::{div_round_half_even, Money, ParseDecimalError, Price, Qty, Rate, Rounding, DECIMALS, SCALE};
 pub use order::{
-    next_status, InvalidTransition, Order, OrderEvent, OrderOrigin, OrderRequest, OrderStatus, OrderType, Side,
-    TimeInForce, TriggerDirection,
+    next_status, InvalidTransition, Order, OrderEvent, OrderOrigin, OrderRequest, OrderStatus, OrderType, PositionIdx,
+    PositionMode, Side, TimeInForce, TriggerDirection,
 };
 pub use text::{ClientOrderId, ExecId, InlineStrError, OrderId, Symbol};

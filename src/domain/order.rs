@@ -78,6 +78,119 @@ pub enum OrderOrigin {
     Flatten,
 }
 
+/// Bybit's `positionIdx`: which of a symbol's positions an order, fill or position belongs to.
+/// One-way mode has one position per symbol (0); hedge mode has a long (1, the Buy side) and a
+/// short (2, the Sell side) that open, close and are margined separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum PositionIdx {
+    /// One-way mode (0).
+    #[default]
+    OneWay,
+    /// Hedge mode, the Buy side (1): the long position.
+    Long,
+    /// Hedge mode, the Sell side (2): the short position.
+    Short,
+}
+
+impl PositionIdx {
+    /// Bybit's number (0, 1, 2).
+    pub fn code(self) -> u8 {
+        match self {
+            PositionIdx::OneWay => 0,
+            PositionIdx::Long => 1,
+            PositionIdx::Short => 2,
+        }
+    }
+    /// From Bybit's number; `None` for anything but 0, 1, 2.
+    pub fn from_code(code: i64) -> Option<Self> {
+        match code {
+            0 => Some(PositionIdx::OneWay),
+            1 => Some(PositionIdx::Long),
+            2 => Some(PositionIdx::Short),
+            _ => None,
+        }
+    }
+    /// The hedge-mode position a `side` order acts on: an opening Buy (or closing Sell) the long,
+    /// an opening Sell (or closing Buy) the short.
+    pub fn hedge(side: Side, reduce_only: bool) -> Self {
+        match (side, reduce_only) {
+            (Side::Buy, false) | (Side::Sell, true) => PositionIdx::Long,
+            (Side::Sell, false) | (Side::Buy, true) => PositionIdx::Short,
+        }
+    }
+    /// The idx a `side` order acting on a position takes in `mode` (0 in one-way mode).
+    pub fn for_order(mode: PositionMode, side: Side, reduce_only: bool) -> Self {
+        match mode {
+            PositionMode::OneWay => PositionIdx::OneWay,
+            PositionMode::Hedge => PositionIdx::hedge(side, reduce_only),
+        }
+    }
+    /// The mode this idx belongs to.
+    pub fn mode(self) -> PositionMode {
+        match self {
+            PositionIdx::OneWay => PositionMode::OneWay,
+            _ => PositionMode::Hedge,
+        }
+    }
+}
+
+impl fmt::Display for PositionIdx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+/// A symbol's position mode at the venue (Bybit `switch-mode`: 0 one-way, 3 hedge "both sides").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PositionMode {
+    #[default]
+    OneWay,
+    Hedge,
+}
+
+impl PositionMode {
+    /// Bybit's `mode` number for `/v5/position/switch-mode`.
+    pub fn code(self) -> u8 {
+        match self {
+            PositionMode::OneWay => 0,
+            PositionMode::Hedge => 3,
+        }
+    }
+    /// From Bybit's `mode` number; `None` for anything but 0 and 3.
+    pub fn from_code(code: i64) -> Option<Self> {
+        match code {
+            0 => Some(PositionMode::OneWay),
+            3 => Some(PositionMode::Hedge),
+            _ => None,
+        }
+    }
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PositionMode::OneWay => "one-way",
+            PositionMode::Hedge => "hedge",
+        }
+    }
+}
+
+impl fmt::Display for PositionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for PositionMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "one-way" | "oneway" | "one_way" => Ok(PositionMode::OneWay),
+            "hedge" => Ok(PositionMode::Hedge),
+            _ => Err(format!("unknown position mode {s:?} (one-way or hedge)")),
+        }
+    }
+}
+
 /// A request to place an order, before the venue has seen it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
@@ -97,6 +210,9 @@ pub struct OrderRequest {
     /// The price the decision was made at, for slippage accounting.
     pub decision_price: Price,
     pub ts_ms: i64,
+    /// Which position the order acts on (0 in one-way mode; hedge mode: 1 long, 2 short).
+    #[serde(default)]
+    pub position_idx: PositionIdx,
 }
 
 impl OrderRequest {
@@ -339,6 +455,7 @@ mod tests {
 
     fn request() -> OrderRequest {
         OrderRequest {
+            position_idx: Default::default(),
             client_order_id: ClientOrderId::new("t-1").unwrap(),
             symbol: Symbol::new("BTCUSDT").unwrap(),
             side: Side::Buy,

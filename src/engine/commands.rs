@@ -60,6 +60,7 @@ impl Engine {
                     out.push(Action::CancelAll { symbol: Some(*symbol) });
                     self.symbols[s].stop = None;
                     self.close_position(s, OrderOrigin::Flatten, ts, out);
+                    self.close_same_leg(s, OrderOrigin::Flatten, true, ts, out);
                     self.alert(ts, AlertLevel::Warning, "command", format!("flatten {symbol}"), out);
                 }
             }
@@ -69,6 +70,7 @@ impl Engine {
                 for s in 0..self.symbols.len() {
                     self.symbols[s].stop = None;
                     self.close_position(s, OrderOrigin::Flatten, ts, out);
+                    self.close_same_leg(s, OrderOrigin::Flatten, true, ts, out);
                 }
                 let msg = "kill switch engaged: orders cancelled, positions flattened, trading halted".to_string();
                 self.alert(ts, AlertLevel::Critical, "risk", msg, out);
@@ -179,6 +181,7 @@ impl Engine {
         let trigger_direction =
             m.trigger_price.map(|t| if t >= price { TriggerDirection::Rising } else { TriggerDirection::Falling });
         let request = OrderRequest {
+            position_idx: Default::default(),
             client_order_id: self.orders.next_client_id(ts, "m"),
             symbol: m.symbol,
             side: m.side,

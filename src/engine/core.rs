@@ -68,6 +68,8 @@ pub struct Engine {
     pub(crate) stop_events: Vec<StopEvent>,
     /// Open hedge legs (`super::hedge`).
     pub(crate) hedge_legs: Vec<super::hedge::HedgeLeg>,
+    /// Same-symbol hedge legs in hedge position mode (`super::hedge_same`).
+    pub(crate) same_legs: Vec<super::hedge_same::SameLeg>,
 }
 
 pub(super) const RECENT: usize = 100;
@@ -91,6 +93,7 @@ impl Engine {
             stop_config: StopConfig::from(&config.risk),
             stop_events: Vec::new(),
             hedge_legs: Vec::new(),
+            same_legs: Vec::new(),
             modes: enabled.iter().map(|&e| ModeState { enabled: e, ..Default::default() }).collect(),
             intent_buf: Vec::new(),
             recent_switches: VecDeque::new(),
@@ -214,8 +217,10 @@ impl Engine {
             Event::Fill(f) => self.on_fill(f, out),
             Event::Position(p) => {
                 if let Some(s) = self.slot(p.symbol) {
+                    // Hedge position mode: the leg's side (or the flat other side) is not the main book's.
+                    let leg = p.position_idx != crate::domain::PositionIdx::OneWay && self.leg_report(s, p, out);
                     let st = &mut self.symbols[s];
-                    if p.size != st.position.size() {
+                    if !leg && p.size != st.position.size() {
                         let msg = format!(
                             "{}: venue reports position {} but our fills sum to {}; adopting the venue's",
                             p.symbol,
@@ -229,7 +234,9 @@ impl Engine {
                     if p.mark_price.is_positive() {
                         st.mark_price = p.mark_price;
                     }
-                    st.venue_position = Some(*p);
+                    if !leg {
+                        st.venue_position = Some(*p);
+                    }
                 }
             }
             Event::Balance(b) => self.on_balance(b),
@@ -272,7 +279,8 @@ impl Engine {
 
     fn compute_equity(&self) -> Money {
         let wallet = self.balance.map(|b| b.wallet_balance).unwrap_or(Money::ZERO);
-        wallet + self.symbols.iter().map(|s| s.position.unrealised(s.price())).sum::<Money>()
+        let legs = self.same_legs.iter().map(|l| l.book.unrealised(self.symbols[l.slot].price())).sum::<Money>();
+        wallet + self.symbols.iter().map(|s| s.position.unrealised(s.price())).sum::<Money>() + legs
     }
 
     /// `equity()`, remembered until the next event.
@@ -284,7 +292,8 @@ impl Engine {
 
     /// Sum of |position notional| at last prices.
     pub fn exposure(&self) -> Money {
-        self.symbols.iter().map(|s| s.price() * s.position.size().abs()).sum()
+        let legs = self.same_legs.iter().map(|l| self.symbols[l.slot].price() * l.book.size().abs()).sum::<Money>();
+        self.symbols.iter().map(|s| s.price() * s.position.size().abs()).sum::<Money>() + legs
     }
 
     pub fn closed_trades(&self) -> &[ClosedTrade] {

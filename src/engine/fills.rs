@@ -15,13 +15,17 @@ impl Engine {
         // Unknown or refused (overfill) by the order's state machine: the venue's fill still
         // moves the position, and a replay of it must be recognised.
         self.orders.mark_fill_seen(fill.exec_id);
-        let origin = self.orders.get(&fill.client_order_id).map(|o| o.request.origin);
+        let order = self.orders.get(&fill.client_order_id).map(|o| (o.request.origin, o.request.position_idx));
         let Some(s) = self.slot(fill.symbol) else { return };
         if !known {
             let msg = format!("fill {} for unknown order {}", fill.exec_id, fill.client_order_id);
             self.alert(fill.ts_ms, AlertLevel::Warning, "order", msg, out);
         }
-        self.apply_fill(s, fill, origin, true, out);
+        // Hedge position mode: an order on a same-symbol leg's idx fills the leg's book.
+        if !self.same_legs.is_empty() && self.leg_fill(s, fill, order.map(|o| o.1), out) {
+            return;
+        }
+        self.apply_fill(s, fill, order.map(|o| o.0), true, out);
     }
 
     /// A fill into slot `s`'s position book, the mode statistics, closed trades, and the stop.
@@ -46,32 +50,38 @@ impl Engine {
         let closed = self.symbols[s].position.apply(fill, mode);
         let after = self.symbols[s].position.size();
         if let Some(trade) = closed {
-            let idx = trade.mode.unwrap_or(TREND_MODE) as usize;
-            if let Some(m) = self.modes.get_mut(idx) {
-                m.trades += 1;
-                m.pnl += trade.net_pnl();
-                if trade.net_pnl().is_positive() {
-                    m.wins += 1;
-                }
-            }
-            let tick = self.symbols[s].instrument.tick_size;
-            let msg = format!(
-                "{} {} {} closed @ {} net {:+.2} USDT",
-                trade.symbol,
-                if trade.side == Side::Buy { "long" } else { "short" },
-                trade.qty,
-                trade.exit_price.round_to(tick, crate::domain::Rounding::Nearest),
-                trade.net_pnl().to_f64()
-            );
-            self.closed_trades.push(trade);
-            self.alert(fill.ts_ms, AlertLevel::Info, "exit", msg, out);
+            self.book_closed_trade(trade, fill.ts_ms, out);
         }
         if manage {
             self.follow_position(s, before, after, fill, out);
-            if !self.hedge_legs.is_empty() {
+            if !self.hedge_legs.is_empty() || !self.same_legs.is_empty() {
                 self.follow_hedges(s, after, fill.ts_ms, out);
             }
         }
+    }
+
+    /// A completed round trip: the mode's statistics, the trade list and the exit alert.
+    pub(super) fn book_closed_trade(&mut self, trade: crate::domain::ClosedTrade, ts_ms: i64, out: &mut Vec<Action>) {
+        let idx = trade.mode.unwrap_or(TREND_MODE) as usize;
+        if let Some(m) = self.modes.get_mut(idx) {
+            m.trades += 1;
+            m.pnl += trade.net_pnl();
+            if trade.net_pnl().is_positive() {
+                m.wins += 1;
+            }
+        }
+        let tick =
+            self.slot(trade.symbol).map_or(crate::domain::Price::from_raw(1), |s| self.symbols[s].instrument.tick_size);
+        let msg = format!(
+            "{} {} {} closed @ {} net {:+.2} USDT",
+            trade.symbol,
+            if trade.side == Side::Buy { "long" } else { "short" },
+            trade.qty,
+            trade.exit_price.round_to(tick, crate::domain::Rounding::Nearest),
+            trade.net_pnl().to_f64()
+        );
+        self.closed_trades.push(trade);
+        self.alert(ts_ms, AlertLevel::Info, "exit", msg, out);
     }
 
     /// Keeps the stop manager and the resting stop order in step with a position that went

@@ -1,9 +1,9 @@
 //! Hedge legs: the volatility-hedging mode's `Hedge` intent carried out as an opposite position
 //! in a correlated symbol this engine also trades, and that leg's life until it is closed.
 //!
-//! Our venues run one-way position mode (Bybit `positionIdx` 0), so a position cannot hold both
-//! sides of one symbol: a one-way venue hedges in a correlated symbol or reduces. Hedge position
-//! mode (`positionIdx` 1/2, a same-symbol hedge) is out of scope.
+//! In one-way position mode (Bybit `positionIdx` 0, the default) a position cannot hold both
+//! sides of one symbol: the engine hedges in a correlated symbol or reduces. In hedge position
+//! mode (`positionIdx` 1/2) the leg is the opposite side of the same symbol (`super::hedge_same`).
 //!
 //! A `Hedge { fraction, symbol: Some(other) }` on symbol A opens the opposite side on `other`
 //! when `other` is a different symbol the engine trades, `other` is flat with no entry working,
@@ -108,17 +108,26 @@ impl Engine {
 
     /// |size| of the leg hedging slot `s` (0 when none), for the modes' `PositionView`.
     pub(super) fn hedge_qty(&self, s: usize) -> f64 {
+        if let Some(l) = self.same_leg(s) {
+            return l.book.size().abs().to_f64();
+        }
         if self.hedge_legs.is_empty() {
             return 0.0;
         }
         self.leg_for(s).map_or(0.0, |l| self.symbols[l.leg].position.size().abs().to_f64())
     }
 
-    /// `(leg symbol, hedged symbol)` of every hedge leg, for the screens and tests.
+    /// `(leg symbol, hedged symbol)` of every hedge leg, for the screens and tests (a
+    /// same-symbol leg in hedge position mode names its symbol twice).
     pub fn hedge_legs(&self) -> Vec<(Symbol, Symbol)> {
+        let same = self
+            .same_legs
+            .iter()
+            .map(|l| (self.symbols[l.slot].instrument.symbol, self.symbols[l.slot].instrument.symbol));
         self.hedge_legs
             .iter()
             .map(|l| (self.symbols[l.leg].instrument.symbol, self.symbols[l.hedged].instrument.symbol))
+            .chain(same)
             .collect()
     }
 
@@ -131,6 +140,9 @@ impl Engine {
         ts_ms: i64,
         out: &mut Vec<Action>,
     ) -> Result<String, NoHedge> {
+        if self.hedge_mode() {
+            return self.open_same_leg(s, fraction, ts_ms, out);
+        }
         let own = self.symbols[s].instrument.symbol;
         let other = symbol.ok_or(NoHedge::NoSymbol)?;
         if other == own {
@@ -178,6 +190,9 @@ impl Engine {
 
     /// Closes the leg hedging slot `s` (reduce-only market); `None` when `s` has no leg.
     pub(super) fn close_leg(&mut self, s: usize, ts_ms: i64, out: &mut Vec<Action>) -> Option<String> {
+        if self.same_leg(s).is_some() {
+            return self.close_same_leg(s, OrderOrigin::Strategy(HEDGE_MODE), false, ts_ms, out);
+        }
         let leg = self.leg_for(s)?;
         let st = &self.symbols[leg.leg];
         let (symbol, size) = (st.instrument.symbol, st.position.size());
@@ -199,6 +214,13 @@ impl Engine {
     /// takes its leg with it, a leg that closed is forgotten, and a leg that filled after its
     /// hedged position closed is closed.
     pub(super) fn follow_hedges(&mut self, s: usize, after: Qty, ts_ms: i64, out: &mut Vec<Action>) {
+        if after.is_zero() && self.same_leg(s).is_some() {
+            if let Some(what) = self.close_same_leg(s, OrderOrigin::Strategy(HEDGE_MODE), false, ts_ms, out) {
+                let hedged = self.symbols[s].instrument.symbol;
+                self.hedge_record(s, "unwind", format!("{hedged} position closed: {what}"), ts_ms, out);
+            }
+            return;
+        }
         if let Some(h) = self.hedging(s) {
             if after.is_zero() {
                 self.hedge_legs.retain(|l| l.leg != s);
@@ -218,6 +240,9 @@ impl Engine {
     /// closes legs whose hedged position went flat without a fill of ours (adopted from the
     /// venue's report).
     pub(super) fn tend_legs(&mut self, ts_ms: i64, out: &mut Vec<Action>) {
+        if !self.same_legs.is_empty() {
+            self.tend_same_legs(ts_ms, out);
+        }
         let mut i = 0;
         while i < self.hedge_legs.len() {
             let l = self.hedge_legs[i];

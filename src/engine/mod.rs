@@ -6,6 +6,7 @@ mod config;
 mod core;
 mod fills;
 mod hedge;
+mod hedge_same;
 mod market;
 mod modes;
 mod orders;

@@ -14,7 +14,7 @@ use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Sig
 impl Engine {
     /// Runs the symbol's modes on a closed base candle and carries out their intents.
     pub(super) fn run_modes(&mut self, s: usize, candle: &Candle, ts_ms: i64, out: &mut Vec<Action>) {
-        if !self.hedge_legs.is_empty() {
+        if !self.hedge_legs.is_empty() || !self.same_legs.is_empty() {
             self.tend_legs(ts_ms, out);
         }
         let hedge_qty = self.hedge_qty(s);

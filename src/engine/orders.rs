@@ -4,8 +4,8 @@
 use super::core::{side_of, Engine, RECENT, TREND_MODE};
 use super::symbol::StopState;
 use crate::domain::{
-    Action, AlertLevel, ClientOrderId, Money, OrderOrigin, OrderRequest, OrderType, Price, Qty, Side, Symbol,
-    TimeInForce, TriggerDirection,
+    Action, AlertLevel, ClientOrderId, Money, OrderOrigin, OrderRequest, OrderType, PositionIdx, Price, Qty, Side,
+    Symbol, TimeInForce, TriggerDirection,
 };
 use crate::risk::{stop_price, RiskApproved, RiskContext, RiskRefusal};
 
@@ -23,6 +23,7 @@ impl Engine {
         tag: &str,
     ) -> OrderRequest {
         OrderRequest {
+            position_idx: Default::default(),
             client_order_id: self.orders.next_client_id(ts_ms, tag),
             symbol,
             side,
@@ -60,19 +61,33 @@ impl Engine {
         }
     }
 
-    /// The risk checks for `request` (`None`: unknown symbol). `position_override` stands for
+    /// The risk checks for `request` (`None`: unknown symbol, or in hedge position mode a main
+    /// position order that would land on an open leg's idx). `position_override` stands for
     /// the position unless the request is reduce-only; `except` is an order left out of the
     /// working quantities (the one being amended). The other symbols' signed notionals go in
-    /// for the correlation-aware exposure limit.
+    /// for the correlation-aware exposure limit. In hedge position mode a request without an
+    /// idx gets the main position's (`main_idx`); a same-symbol leg's order is checked against
+    /// the leg's book.
     pub(super) fn check_risk(
         &self,
-        request: OrderRequest,
+        mut request: OrderRequest,
         position_override: Qty,
         except: Option<ClientOrderId>,
     ) -> Option<Result<RiskApproved<OrderRequest>, RiskRefusal>> {
         let s = self.slot(request.symbol)?;
+        let mut held = self.symbols[s].position.size();
+        if self.hedge_mode() {
+            if request.position_idx == PositionIdx::OneWay {
+                request.position_idx = self.main_idx(s, request.side);
+                if self.is_leg_idx(s, request.position_idx) {
+                    return None;
+                }
+            } else if let Some(l) = self.same_leg(s).filter(|l| l.idx == request.position_idx) {
+                held = l.book.size();
+            }
+        }
         let st = &self.symbols[s];
-        let position = if request.reduce_only { st.position.size() } else { position_override };
+        let position = if request.reduce_only { held } else { position_override };
         let (open_buy, open_sell) = self.orders.working_qty_except(request.symbol, except);
         let others: Vec<(Symbol, Money)> = if self.symbols.len() > 1 {
             self.symbols
@@ -96,7 +111,7 @@ impl Engine {
             open_sell,
             others: &others,
             equity: self.equity(),
-            total_exposure: self.exposure() - st.price() * st.position.size().abs() + st.price() * position.abs(),
+            total_exposure: self.exposure() - st.price() * held.abs() + st.price() * position.abs(),
             // Other symbols' positions, plus this one as it will stand when the order goes in.
             open_positions: others.len() + usize::from(!position.is_zero()),
         };

@@ -150,6 +150,7 @@ fn an_unacknowledged_order_is_cancelled_then_marked_lost_with_alerts() {
 
 fn stranger(symbol: &str) -> Order {
     let mut o = Order::new(OrderRequest {
+        position_idx: Default::default(),
         client_order_id: crate::domain::ClientOrderId::new("web-1").unwrap(),
         symbol: sym(symbol),
         side: Side::Buy,
@@ -171,6 +172,7 @@ fn stranger(symbol: &str) -> Order {
 fn venue_position(symbol: &str, size: &str, entry: &str) -> Position {
     let size = q(size);
     Position {
+        position_idx: Default::default(),
         symbol: sym(symbol),
         size,
         entry_value: p(entry) * size.abs(),

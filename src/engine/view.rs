@@ -94,6 +94,7 @@ impl Engine {
                     },
                 }
             })
+            .chain(self.leg_views())
             .collect();
         let start = self.starting_equity.unwrap_or(Money::ZERO);
         let drawdown =

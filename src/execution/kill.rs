@@ -46,6 +46,7 @@ pub fn flatten_all(
         while !position.is_zero() {
             let qty = position.abs().min(chunk);
             let request = OrderRequest {
+                position_idx: Default::default(),
                 client_order_id: orders.next_client_id(ts_ms, "kill"),
                 symbol: h.instrument.symbol,
                 side,

@@ -12,6 +12,7 @@ fn sym() -> Symbol {
 fn approved(m: &mut OrderManager, qty: &str) -> RiskApproved<OrderRequest> {
     let inst = Instrument::demo(sym(), "0.1", "0.001", "0.001", "100");
     let req = OrderRequest {
+        position_idx: Default::default(),
         client_order_id: m.next_client_id(1_700_000_000_000, "t"),
         symbol: sym(),
         side: Side::Buy,

@@ -32,6 +32,7 @@ fn ctx(inst: &Instrument) -> RiskContext<'_> {
 
 fn limit(m: &mut OrderManager, qty: &str, ts: i64) -> OrderRequest {
     OrderRequest {
+        position_idx: Default::default(),
         client_order_id: m.next_client_id(ts, "t"),
         symbol: sym("BTCUSDT"),
         side: Side::Buy,

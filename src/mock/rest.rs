@@ -213,6 +213,7 @@ fn route(
         "/v5/order/cancel-all",
         "/v5/position/set-leverage",
         "/v5/position/trading-stop",
+        "/v5/position/switch-mode",
     ];
     let is_get = method == Method::GET && (signed_get.contains(&path) || signed_get2.contains(&path));
     let is_post = method == Method::POST && signed_post.contains(&path);

@@ -6,7 +6,8 @@ use super::rest::{bad, ApiResult, Params};
 use super::rest_trade::market_idx;
 use super::state::{MockOrder, Shared};
 use super::views::{order_json, position_json, wallet_json};
-use crate::domain::OrderStatus;
+use crate::domain::{OrderStatus, PositionMode, Symbol};
+use crate::exchange::sim::SwitchRefused;
 use serde_json::{json, Value};
 
 /// Offset paging: the cursor is the offset of the next page.
@@ -87,17 +88,54 @@ pub(crate) fn positions(shared: &Shared, p: &Params) -> ApiResult {
     let list: Vec<Value> = match &symbol {
         Some(s) => {
             let m = market_idx(&inner, s)?;
-            vec![position_json(&inner, &inner.sim.position(inner.markets[m].inst.symbol), false)]
+            inner
+                .positions_of(inner.markets[m].inst.symbol)
+                .iter()
+                .map(|pos| position_json(&inner, pos, false))
+                .collect()
         }
         None => inner
             .markets
             .iter()
-            .map(|m| inner.sim.position(m.inst.symbol))
+            .flat_map(|m| inner.positions_of(m.inst.symbol))
             .filter(|pos| !pos.is_flat() && settle.as_deref() == Some("USDT"))
             .map(|pos| position_json(&inner, &pos, false))
             .collect(),
     };
     Ok(json!({"category": "linear", "list": list, "nextPageCursor": ""}))
+}
+
+/// `/v5/position/switch-mode`: `mode` 0 (one-way) or 3 (hedge) for one `symbol`, or for every
+/// symbol of the settle `coin` (USDT); Bybit's 110025 when already in that mode, 110024 / 110028
+/// when the symbol has a position / open orders.
+pub(crate) fn switch_mode(shared: &Shared, p: &Params) -> ApiResult {
+    p.linear(true)?;
+    let code = p.int("mode", -1, -1, 3)?;
+    let mode = PositionMode::from_code(code).ok_or_else(|| bad(format!("params error: mode invalid: {code}")))?;
+    let mut inner = shared.lock();
+    let symbols: Vec<Symbol> = match (p.str("symbol"), p.str("coin")) {
+        (Some(s), _) => vec![inner.markets[market_idx(&inner, &s)?].inst.symbol],
+        (None, Some(c)) if c == "USDT" => inner.markets.iter().map(|m| m.inst.symbol).collect(),
+        (None, Some(c)) => return Err(bad(format!("params error: coin invalid: {c}"))),
+        (None, None) => return Err(bad("params error: symbol or coin is required")),
+    };
+    let single = symbols.len() == 1;
+    for s in symbols {
+        match inner.sim.switch_position_mode(s, mode) {
+            Ok(()) => {}
+            // A coin-wide switch skips symbols already in the mode.
+            Err(SwitchRefused::NotModified) if !single => {}
+            Err(SwitchRefused::NotModified) => return Err((110025, "Position mode is not modified".into())),
+            Err(SwitchRefused::HasPosition) => {
+                return Err((110024, format!("{s}: cannot switch position mode while a position exists")))
+            }
+            Err(SwitchRefused::HasOrders) => {
+                return Err((110028, format!("{s}: cannot switch position mode while open orders exist")))
+            }
+            Err(SwitchRefused::UnknownSymbol) => return Err(bad("params error: symbol invalid")),
+        }
+    }
+    Ok(json!({}))
 }
 
 pub(crate) fn wallet(shared: &Shared, p: &Params) -> ApiResult {

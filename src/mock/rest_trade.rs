@@ -6,8 +6,8 @@ use super::rest::{bad, ApiResult, Params};
 use super::rest_account;
 use super::state::{Inner, MockOrder, Shared};
 use crate::domain::{
-    Action, Candle, ClientOrderId, Event, Interval, Money, OrderOrigin, OrderRequest, OrderStatus, OrderType, Price,
-    Qty, Rate, RejectReason, Rounding, Side, TimeInForce, TriggerDirection,
+    Action, Candle, ClientOrderId, Event, Interval, Money, OrderOrigin, OrderRequest, OrderStatus, OrderType,
+    PositionIdx, Price, Qty, Rate, RejectReason, Rounding, Side, TimeInForce, TriggerDirection,
 };
 use crate::exchange::ExecutionVenue;
 use serde_json::{json, Value};
@@ -24,6 +24,7 @@ pub(crate) fn dispatch(shared: &Shared, path: &str, p: &Params) -> ApiResult {
         "/v5/position/list" => rest_account::positions(shared, p),
         "/v5/position/set-leverage" => set_leverage(shared, p),
         "/v5/position/trading-stop" => trading_stop(shared, p),
+        "/v5/position/switch-mode" => rest_account::switch_mode(shared, p),
         "/v5/account/wallet-balance" => rest_account::wallet(shared, p),
         "/v5/user/query-api" => Ok(rest_account::query_api(shared)),
         _ => Err((10017, "route not found".to_string())),
@@ -123,6 +124,18 @@ fn reject_code(reason: Option<RejectReason>, text: &str) -> (i64, String) {
     }
 }
 
+/// `positionIdx` (0 when absent): 0, 1 or 2, anything else a parameter error.
+fn position_idx(p: &Params) -> Result<PositionIdx, (i64, String)> {
+    match p.str("positionIdx") {
+        None => Ok(PositionIdx::OneWay),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .and_then(PositionIdx::from_code)
+            .ok_or_else(|| bad(format!("params error: positionIdx invalid: {v}"))),
+    }
+}
+
 fn valid_link_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 36 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
@@ -158,9 +171,7 @@ fn create(shared: &Shared, p: &Params) -> ApiResult {
     if !link.is_empty() && !valid_link_id(&link) {
         return Err(bad(format!("params error: orderLinkId invalid: {link}")));
     }
-    if p.str("positionIdx").is_some_and(|v| v != "0") {
-        return Err(bad("position idx not match position mode"));
-    }
+    let position_idx = position_idx(p)?;
     let reduce_only = p.bool("reduceOnly")?;
     let close_on_trigger = p.bool("closeOnTrigger")?;
     let trigger_price = opt_price(p, "triggerPrice")?;
@@ -174,6 +185,9 @@ fn create(shared: &Shared, p: &Params) -> ApiResult {
 
     let mut inner = shared.lock();
     let m = market_idx(&inner, &symbol)?;
+    if position_idx.mode() != inner.sim.position_mode(inner.markets[m].inst.symbol) {
+        return Err(bad("position idx not match position mode"));
+    }
     if !link.is_empty() && inner.link_ids.contains_key(&link) {
         return Err((110072, "OrderLinkedID is duplicate".to_string()));
     }
@@ -202,6 +216,7 @@ fn create(shared: &Shared, p: &Params) -> ApiResult {
     let ms = &inner.markets[m];
     let (inst, last) = (ms.inst, ms.last_price);
     let req = OrderRequest {
+        position_idx,
         client_order_id: sim_id,
         symbol: inst.symbol,
         side,
@@ -250,6 +265,7 @@ fn create(shared: &Shared, p: &Params) -> ApiResult {
         stop_loss,
         reduce_only,
         close_on_trigger,
+        position_idx,
         status: OrderStatus::New,
         cancel_type: "UNKNOWN",
         reject_reason: "EC_NoError",
@@ -411,14 +427,16 @@ fn trading_stop(shared: &Shared, p: &Params) -> ApiResult {
     if mode != "Full" && mode != "Partial" {
         return Err(bad(format!("params error: tpslMode invalid: {mode}")));
     }
-    if p.required("positionIdx")? != "0" {
-        return Err(bad("position idx not match position mode"));
-    }
+    p.required("positionIdx")?;
+    let idx = position_idx(p)?;
     let (tp, sl) = (parse::<Price>(p, "takeProfit")?, parse::<Price>(p, "stopLoss")?);
     let mut inner = shared.lock();
     let m = market_idx(&inner, &symbol)?;
     let sym = inner.markets[m].inst.symbol;
-    if inner.sim.position(sym).is_flat() {
+    let Some(pos) = inner.sim.position_of(sym, idx) else {
+        return Err(bad("position idx not match position mode"));
+    };
+    if pos.is_flat() {
         return Err(bad("can not set tp/sl/ts for zero position"));
     }
     check_rules(&inner, m, None, tp.filter(|v| !v.is_zero()), false)?;

@@ -176,6 +176,8 @@ pub(crate) struct MockOrder {
     pub stop_loss: Option<Price>,
     pub reduce_only: bool,
     pub close_on_trigger: bool,
+    /// Bybit `positionIdx`: 0 one-way, 1/2 the hedge-mode long/short.
+    pub position_idx: crate::domain::PositionIdx,
     pub status: crate::domain::OrderStatus,
     pub cancel_type: &'static str,
     pub reject_reason: &'static str,
@@ -225,6 +227,19 @@ impl Inner {
             0x8000 | ((b >> 48) as u16 & 0x3fff),
             b & 0xffff_ffff_ffff
         )
+    }
+
+    /// The symbol's positions as the venue lists them: one in one-way mode, the long (idx 1)
+    /// and the short (idx 2) in hedge mode.
+    pub fn positions_of(&self, symbol: Symbol) -> Vec<crate::domain::Position> {
+        use crate::domain::{PositionIdx, PositionMode};
+        match self.sim.position_mode(symbol) {
+            PositionMode::OneWay => vec![self.sim.position(symbol)],
+            PositionMode::Hedge => [PositionIdx::Long, PositionIdx::Short]
+                .iter()
+                .filter_map(|&idx| self.sim.position_of(symbol, idx))
+                .collect(),
+        }
     }
 
     pub fn next_msg_id(&mut self) -> String {

@@ -5,8 +5,8 @@
 use super::public::{px, qt};
 use super::state::{Inner, MockOrder, PrivateKind, PrivateMsg};
 use crate::domain::{
-    Balance, Event, Fill, Money, OrderStatus, OrderType, Position, Price, Qty, Rate, RejectReason, Side, Symbol,
-    TimeInForce,
+    Balance, Event, Fill, Money, OrderStatus, OrderType, Position, PositionIdx, Price, Qty, Rate, RejectReason, Side,
+    Symbol, TimeInForce,
 };
 use serde_json::{json, Value};
 
@@ -62,7 +62,7 @@ pub(crate) fn order_json(inner: &Inner, o: &MockOrder, ws: bool) -> Value {
     let mut v = json!({
         "orderId": o.order_id, "orderLinkId": o.link_id, "blockTradeId": "", "symbol": o.symbol.as_str(),
         "price": px(inst, o.price), "qty": qt(inst, o.qty), "side": o.side.as_str(), "isLeverage": "",
-        "positionIdx": 0, "orderStatus": status_str(o.status), "createType": "CreateByUser",
+        "positionIdx": o.position_idx.code(), "orderStatus": status_str(o.status), "createType": "CreateByUser",
         "cancelType": o.cancel_type, "rejectReason": o.reject_reason, "avgPrice": avg,
         "leavesQty": qt(inst, leaves), "leavesValue": (o.price * leaves).to_string(),
         "cumExecQty": qt(inst, o.cum_qty), "cumExecValue": o.cum_value.to_string(), "cumExecFee": o.cum_fee.to_string(),
@@ -112,7 +112,7 @@ pub(crate) fn position_json(inner: &Inner, p: &Position, ws: bool) -> Value {
     let lev = ms.leverage;
     let updated = p.ts_ms.max(ms.pos_created_ms);
     let mut v = json!({
-        "positionIdx": 0, "riskId": 1, "riskLimitValue": "2000000", "symbol": p.symbol.as_str(), "side": side,
+        "positionIdx": p.position_idx.code(), "riskId": 1, "riskLimitValue": "2000000", "symbol": p.symbol.as_str(), "side": side,
         "size": qt(inst, p.size.abs()), "positionValue": value.to_string(), "tradeMode": 0,
         "positionStatus": "Normal", "autoAddMargin": 0, "adlRankIndicator": if p.is_flat() { 0 } else { 2 },
         "leverage": lev.to_string(), "breakEvenPrice": entry, "positionBalance": "0",
@@ -141,13 +141,10 @@ pub(crate) fn position_json(inner: &Inner, p: &Position, ws: bool) -> Value {
 
 /// The unified account (one coin, USDT, valued at 1 USD).
 pub(crate) fn wallet_json(inner: &Inner, b: &Balance) -> Value {
-    let realised: Money = inner.markets.iter().map(|m| inner.sim.position(m.inst.symbol).realised_pnl).sum_money();
+    let all: Vec<Position> = inner.markets.iter().flat_map(|m| inner.positions_of(m.inst.symbol)).collect();
+    let realised: Money = all.iter().map(|p| p.realised_pnl).sum_money();
     let im = b.used_margin;
-    let mm = inner
-        .markets
-        .iter()
-        .map(|m| inner.sim.position(m.inst.symbol).entry_value.abs().mul_rate(Rate::from_raw(500_000)))
-        .sum_money();
+    let mm = all.iter().map(|p| p.entry_value.abs().mul_rate(Rate::from_raw(500_000))).sum_money();
     let rate =
         |x: Money| if b.equity.is_positive() { format!("{:.4}", x.to_f64() / b.equity.to_f64()) } else { "0".into() };
     json!({
@@ -187,6 +184,8 @@ fn order_index(inner: &mut Inner, sim_id: crate::domain::ClientOrderId, symbol: 
     }
     let order_id = inner.next_uuid();
     let last = inner.markets.iter().find(|m| m.inst.symbol == symbol).map_or(Price::ZERO, |m| m.last_price);
+    // The venue's own orders close a position: in hedge mode the side they reduce.
+    let position_idx = PositionIdx::for_order(inner.sim.position_mode(symbol), side, true);
     inner.orders.push(MockOrder {
         order_id,
         link_id: String::new(),
@@ -203,6 +202,7 @@ fn order_index(inner: &mut Inner, sim_id: crate::domain::ClientOrderId, symbol: 
         stop_loss: None,
         reduce_only: true,
         close_on_trigger: false,
+        position_idx,
         status: OrderStatus::New,
         cancel_type: "UNKNOWN",
         reject_reason: "EC_NoError",
@@ -295,7 +295,7 @@ pub(crate) fn private_messages(inner: &mut Inner, events: &[Event]) -> Vec<Priva
                         ms.pos_created_ms = p.ts_ms;
                     }
                 }
-                positions.retain(|q| q.symbol != p.symbol);
+                positions.retain(|q| (q.symbol, q.position_idx) != (p.symbol, p.position_idx));
                 positions.push(*p);
             }
             Event::Balance(b) => balance = Some(*b),
@@ -305,7 +305,7 @@ pub(crate) fn private_messages(inner: &mut Inner, events: &[Event]) -> Vec<Priva
     // Bybit pushes `position` on every order change, even when the position did not move.
     for s in touched {
         if !positions.iter().any(|p| p.symbol == s) {
-            positions.push(inner.sim.position(s));
+            positions.extend(inner.positions_of(s));
         }
     }
     let mut out = Vec::new();

@@ -7,6 +7,7 @@ fn btc() -> Instrument {
 
 fn req(side: Side, qty: &str, origin: OrderOrigin) -> OrderRequest {
     OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new("r-1").unwrap(),
         symbol: Symbol::new("BTCUSDT").unwrap(),
         side,

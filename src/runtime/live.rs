@@ -104,7 +104,13 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
     let (warmup, account) = rt.block_on(async {
         let warmup = live_start::warmup(&conn.rest, &symbols, LIVE_INTERVAL, bars).await?;
         let account = match &conn.credentials {
-            Some(_) => live_start::account(&conn.rest, &symbols).await?,
+            Some(_) => {
+                let mode = opts.config.strategy.modes.hedge.position_mode;
+                if conn.access == crate::exchange::bybit::keys::AccessMode::Trade {
+                    live_start::position_mode(&conn.rest, &symbols, mode).await?;
+                }
+                live_start::account(&conn.rest, &symbols).await?
+            }
             None => Vec::new(),
         };
         Ok::<_, live_start::StartError>((warmup, account))

@@ -6,7 +6,7 @@
 //! being done. The API secret never reaches a message (`Credentials` redacts it).
 
 use super::venue::{OrderGate, VenueKind, VenueOptions};
-use crate::domain::{Alert, AlertLevel, Candle, Event, Instrument, Interval, Symbol};
+use crate::domain::{Alert, AlertLevel, Candle, Event, Instrument, Interval, PositionMode, Symbol};
 use crate::exchange::bybit::env::Environment;
 use crate::exchange::bybit::keys::{check_permissions, load_credentials, AccessMode, KeyError};
 use crate::exchange::bybit::rest::{RestClient, RestConfig, RestError};
@@ -32,6 +32,11 @@ pub enum StartError {
     Rules(#[from] RulesFetchError),
     #[error("reading the account before trading: {0}")]
     Reconcile(#[from] ReconcileError),
+    #[error(
+        "cannot switch {symbol} to {mode} position mode (strategy.modes.hedge.position_mode): {reason}; \
+         close its position and orders first, or set position_mode = \"one-way\""
+    )]
+    PositionMode { symbol: Symbol, mode: PositionMode, reason: String },
 }
 
 /// What `connect` learnt: where to talk, with which key, and whether orders may go out.
@@ -162,6 +167,37 @@ pub async fn warmup(
         out.extend(got.drain(skip..));
     }
     Ok(out)
+}
+
+/// Puts every traded symbol in `mode` at the venue, before the account is read. One-way (the
+/// venue's default) sends nothing. Hedge mode switches each symbol (`/v5/position/switch-mode`);
+/// a symbol already in it (110025) is fine. A symbol that cannot switch (110024: it has a
+/// position; 110028: it has open orders) stops the start-up with an error naming it rather than
+/// trading on in a mode the engine does not expect. Returns the symbols switched.
+pub async fn position_mode(
+    rest: &RestClient,
+    symbols: &[Symbol],
+    mode: PositionMode,
+) -> Result<Vec<Symbol>, StartError> {
+    let mut switched = Vec::new();
+    if mode == PositionMode::OneWay {
+        return Ok(switched);
+    }
+    for &symbol in symbols {
+        match rest.switch_position_mode(symbol, mode).await {
+            Ok(true) => switched.push(symbol),
+            Ok(false) => {}
+            Err(e) => {
+                let reason = match e.api().map(|a| a.code) {
+                    Some(110024) => "it has an open position".to_string(),
+                    Some(110028) => "it has open orders".to_string(),
+                    _ => e.to_string(),
+                };
+                return Err(StartError::PositionMode { symbol, mode, reason });
+            }
+        }
+    }
+    Ok(switched)
 }
 
 /// Balance, positions and open orders as events, read before the engine may trade.

@@ -70,6 +70,7 @@ pub fn sim_config(config: &Config) -> SimConfig {
         leverage: r(config.sim.leverage),
         maintenance_margin_rate: r(config.sim.maintenance_margin_rate),
         latency_ms: config.sim.latency_ms,
+        position_mode: config.strategy.modes.hedge.position_mode,
         ..SimConfig::default()
     }
 }

@@ -8,7 +8,7 @@
 //! position when that is not possible (`engine::hedge`). Hedge position mode is not supported.
 
 use super::{check_positive, check_range, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
-use crate::domain::Symbol;
+use crate::domain::{PositionMode, Symbol};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -32,6 +32,10 @@ pub struct HedgeConfig {
     pub overlay: bool,
     pub action: HedgeAction,
     pub fraction: f64,
+    /// The venue's position mode for the traded symbols: in `hedge` (Bybit positionIdx 1/2) the
+    /// hedge is the opposite side of the position's own symbol; in `one-way` (the default) it is
+    /// the correlated `symbol`, or a reduction.
+    pub position_mode: PositionMode,
     /// Hedge instrument: a correlated symbol the run also trades. None (or the position's own
     /// symbol): one-way mode cannot hedge, the position is reduced by `fraction` instead.
     pub symbol: Option<Symbol>,
@@ -60,6 +64,7 @@ impl Default for HedgeConfig {
             overlay: true,
             action: HedgeAction::Hedge,
             fraction: 0.5,
+            position_mode: PositionMode::OneWay,
             symbol: None,
             min_correlation: 0.5,
             spike_vol_ratio: 2.0,

@@ -141,6 +141,7 @@ fn order(
     ts: i64,
 ) -> Order {
     let request = OrderRequest {
+        position_idx: Default::default(),
         client_order_id: cid(id),
         symbol: sym(symbol),
         side,
@@ -213,6 +214,7 @@ pub fn sample_snapshot() -> Snapshot {
     ];
     let btc_size = qty(0.25);
     let btc_pos = Position {
+        position_idx: Default::default(),
         symbol: btc.symbol,
         size: btc_size,
         entry_value: btc_entry * btc_size,
@@ -227,6 +229,7 @@ pub fn sample_snapshot() -> Snapshot {
     let eth_entry = px(eth_entry_f);
     let eth_size = qty(3.0);
     let eth_pos = Position {
+        position_idx: Default::default(),
         symbol: eth.symbol,
         size: -eth_size,
         entry_value: eth_entry * eth_size,

@@ -178,6 +178,7 @@ impl Harness {
             p.round_to(inst.tick_size, Rounding::Nearest).max(inst.tick_size)
         });
         let request = OrderRequest {
+            position_idx: Default::default(),
             client_order_id: self.orders.next_client_id(self.now, "p"),
             symbol: inst.symbol,
             side,

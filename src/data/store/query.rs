@@ -192,6 +192,7 @@ impl Store {
         )?;
         let rows = stmt.query_map([session], |r| {
             let request = OrderRequest {
+                position_idx: Default::default(),
                 client_order_id: codec::client_order_id(r, 0)?,
                 symbol: codec::symbol(r, 2)?,
                 side: codec::side(r, 3)?,
@@ -232,6 +233,7 @@ impl Store {
         )?;
         let rows = stmt.query_map([session], |r| {
             Ok(Position {
+                position_idx: Default::default(),
                 symbol: codec::symbol(r, 0)?,
                 size: qty(r, 1)?,
                 entry_value: money(r, 2)?,

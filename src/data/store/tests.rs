@@ -55,6 +55,7 @@ fn fill(i: u32, ts_ms: i64) -> Fill {
 
 fn order(id: &str) -> Order {
     Order::new(OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new(id).unwrap(),
         symbol: btc(),
         side: Side::Sell,
@@ -170,6 +171,7 @@ fn writer_round_trips_every_message_type() {
         trade_id: u64::MAX,
     };
     let position = Position {
+        position_idx: Default::default(),
         symbol: btc(),
         size: q("-0.3"),
         entry_value: m("30"),

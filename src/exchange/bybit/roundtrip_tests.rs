@@ -23,6 +23,7 @@ fn sym() -> Symbol {
 
 fn stop_request() -> OrderRequest {
     OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new("ab-1-stop").unwrap(),
         symbol: sym(),
         side: Side::Sell,
@@ -151,6 +152,7 @@ fn private_pushes_round_trip() {
     let msg = PrivateMsg { id: None, topic: "execution".into(), creation_time: 1_004, data: vec![ex] };
     assert_eq!(dec.decode(&serde_json::to_string(&msg).unwrap()).unwrap(), PrivateEvent::Fills(vec![fill]));
     let pos = Position {
+        position_idx: Default::default(),
         symbol: sym(),
         size: q("-0.005"),
         entry_value: m("340.0025"),

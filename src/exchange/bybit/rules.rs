@@ -185,6 +185,7 @@ mod tests {
 
     fn req(side: Side, ty: OrderType, qty: &str, price: Option<&str>) -> OrderRequest {
         OrderRequest {
+            position_idx: Default::default(),
             client_order_id: ClientOrderId::new("t-1").unwrap(),
             symbol: Symbol::new("BTCUSDT").unwrap(),
             side,

@@ -4,10 +4,10 @@
 use super::account::slipped_price;
 use super::matching::{best_opposite, depth_within, walk_book, walk_synthetic};
 use super::orders::{crosses, opening_qty, reduces};
-use super::{seq_text, update_of, SimExchange};
+use super::{closes, seq_text, update_of, SimExchange};
 use crate::domain::{
-    ClientOrderId, Event, ExecId, Fill, Money, OrderEvent, OrderId, OrderType, Price, Qty, Rate, RejectReason,
-    Rounding, Side, TimeInForce,
+    ClientOrderId, Event, ExecId, Fill, Money, OrderEvent, OrderId, OrderType, PositionIdx, Price, Qty, Rate,
+    RejectReason, Rounding, Side, TimeInForce,
 };
 
 /// Most levels a synthetic-depth fill is spread over.
@@ -19,10 +19,10 @@ impl SimExchange {
     pub(super) fn allowed_qty(&mut self, i: usize, ts: i64, out: &mut Vec<Event>) -> Qty {
         let so = &self.orders[i];
         let remaining = so.order.remaining();
-        if !so.order.request.reduce_only {
+        if !closes(&so.order.request) {
             return remaining;
         }
-        let size = self.markets[so.market].pos.size;
+        let size = self.markets[so.market].side(so.order.request.position_idx).size;
         if !reduces(size, so.order.side()) {
             self.cancel(i, Some(RejectReason::ReduceOnlyWouldIncrease), ts, out);
             return Qty::ZERO;
@@ -51,9 +51,10 @@ impl SimExchange {
             self.dirty = true;
         }
         out.push(Event::Order(update_of(&so.order, None)));
-        let (m, side, cid) = (so.market, so.order.side(), so.order.client_order_id());
+        let (m, side, cid, idx) =
+            (so.market, so.order.side(), so.order.client_order_id(), so.order.request.position_idx);
         let oid = so.order.order_id.unwrap_or_else(|| OrderId::new("sim").expect("literal id"));
-        self.settle(m, side, cid, oid, price, qty, fee, rate, is_maker, ts, out);
+        self.settle(m, idx, side, cid, oid, price, qty, fee, rate, is_maker, ts, out);
     }
 
     /// Applies an execution to the position and wallet and pushes the `Fill`.
@@ -61,6 +62,7 @@ impl SimExchange {
     pub(super) fn settle(
         &mut self,
         m: usize,
+        idx: PositionIdx,
         side: Side,
         client_order_id: ClientOrderId,
         order_id: OrderId,
@@ -75,12 +77,14 @@ impl SimExchange {
         let cfg = self.config;
         let mk = &mut self.markets[m];
         mk.watch_stale = true;
-        if mk.pos.is_flat() {
-            mk.pos.realised = Money::ZERO;
+        let tick = mk.inst.tick_size;
+        let pos = mk.side_mut(idx);
+        if pos.is_flat() {
+            pos.realised = Money::ZERO;
         }
-        let gross = mk.pos.apply_fill(side, price, qty);
-        mk.pos.realised += gross - fee;
-        mk.pos.refresh_liq(cfg.leverage, cfg.maintenance_margin_rate, mk.inst.tick_size);
+        let gross = pos.apply_fill(side, price, qty);
+        pos.realised += gross - fee;
+        pos.refresh_liq(cfg.leverage, cfg.maintenance_margin_rate, tick);
         self.wallet += gross - fee;
         self.fees_paid += fee;
         self.exec_seq += 1;
@@ -212,8 +216,9 @@ impl SimExchange {
         let so = &self.orders[i];
         let (m, side) = (so.market, so.order.side());
         self.markets[m].watch_stale = true;
-        if !so.order.request.reduce_only {
-            let opening = opening_qty(self.markets[m].pos.size, side, so.order.remaining());
+        if !closes(&so.order.request) {
+            let opening =
+                opening_qty(self.markets[m].side(so.order.request.position_idx).size, side, so.order.remaining());
             let ref_price = so.order.price.unwrap_or(base);
             let required = (ref_price * opening).div_rate(self.config.leverage).unwrap_or(Money::MAX);
             if required > self.balance().available {

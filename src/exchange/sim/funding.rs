@@ -34,11 +34,14 @@ impl SimExchange {
         let mut any = false;
         for m in 0..self.markets.len() {
             let mk = &mut self.markets[m];
-            if mk.pos.is_flat() {
+            if mk.pos.is_flat() && mk.short.is_flat() {
                 continue;
             }
-            let paid = funding_payment(mk.pos.size, mk.mark_price, mk.funding_rate).times(times);
-            mk.pos.realised -= paid;
+            let paid_long = funding_payment(mk.pos.size, mk.mark_price, mk.funding_rate).times(times);
+            let paid_short = funding_payment(mk.short.size, mk.mark_price, mk.funding_rate).times(times);
+            let paid = paid_long + paid_short;
+            mk.pos.realised -= paid_long;
+            mk.short.realised -= paid_short;
             self.wallet -= paid;
             self.funding_paid += paid;
             self.push_position(m, ts, out);

@@ -6,7 +6,7 @@ use super::orders::crosses;
 use super::{is_working, seq_text, update_of, SimExchange};
 use crate::domain::{
     BookUpdate, Candle, ClientOrderId, Event, Order, OrderEvent, OrderId, OrderOrigin, OrderRequest, OrderStatus,
-    OrderType, Price, Qty, RejectReason, Side, Ticker, TimeInForce, Trade, TriggerDirection,
+    OrderType, PositionIdx, Price, Qty, RejectReason, Side, Ticker, TimeInForce, Trade, TriggerDirection,
 };
 
 impl SimExchange {
@@ -166,11 +166,13 @@ impl SimExchange {
             }
         }
         let mk = &mut self.markets[m];
-        if let Some(liq) = mk.pos.liq_price {
-            if mk.pos.size.is_positive() {
-                down = down.max(liq.raw());
-            } else {
-                up = up.min(liq.raw());
+        for pos in [mk.pos, mk.short] {
+            if let Some(liq) = pos.liq_price {
+                if pos.size.is_positive() {
+                    down = down.max(liq.raw());
+                } else {
+                    up = up.min(liq.raw());
+                }
             }
         }
         mk.watch_up = up;
@@ -272,7 +274,7 @@ impl SimExchange {
             if !o.status.is_open() {
                 continue;
             }
-            let before = self.markets[m].pos;
+            let before = (self.markets[m].pos, self.markets[m].short);
             if o.status == OrderStatus::Untriggered {
                 let tp = o.trigger_price.unwrap_or(c.open);
                 let base = if t == 0 { worse(o.side(), tp, c.open) } else { tp };
@@ -280,7 +282,7 @@ impl SimExchange {
             } else {
                 self.maker_fill(i, None, ts, out);
             }
-            if self.markets[m].pos != before {
+            if (self.markets[m].pos, self.markets[m].short) != before {
                 changed_at = t;
             }
         }
@@ -288,8 +290,8 @@ impl SimExchange {
         self.liquidate_on_path(m, &path, changed_at, None, ts, out);
     }
 
-    /// Liquidates market `m` if the path reaches its liquidation price between `from` and
-    /// `until` (the end of the bar when `None`).
+    /// Liquidates market `m`'s positions (both sides in hedge mode) that the path reaches
+    /// between `from` and `until` (the end of the bar when `None`); true when one was.
     fn liquidate_on_path(
         &mut self,
         m: usize,
@@ -299,12 +301,30 @@ impl SimExchange {
         ts: i64,
         out: &mut Vec<Event>,
     ) -> bool {
-        let pos = self.markets[m].pos;
+        let first = self.markets[m].first_idx();
+        let long = self.liquidate_side_on_path(m, first, path, from, until, ts, out);
+        let short =
+            self.markets[m].hedge && self.liquidate_side_on_path(m, PositionIdx::Short, path, from, until, ts, out);
+        long || short
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn liquidate_side_on_path(
+        &mut self,
+        m: usize,
+        idx: PositionIdx,
+        path: &CandlePath,
+        from: i64,
+        until: Option<i64>,
+        ts: i64,
+        out: &mut Vec<Event>,
+    ) -> bool {
+        let pos = *self.markets[m].side(idx);
         let Some(liq) = pos.liq_price else { return false };
         let reach = if pos.size.is_positive() { Reach::Falling } else { Reach::Rising };
         match path.first_touch(liq, reach, false, from) {
             Some(t) if until.is_none_or(|u| t <= u) => {
-                self.liquidate(m, liq, ts, out);
+                self.liquidate(m, idx, liq, ts, out);
                 true
             }
             _ => false,
@@ -312,24 +332,31 @@ impl SimExchange {
     }
 
     fn liquidate_at_mark(&mut self, m: usize, ts: i64, out: &mut Vec<Event>) {
-        let mk = &self.markets[m];
-        let Some(liq) = mk.pos.liq_price else { return };
-        let mark = mk.mark_price;
-        let hit = if mk.pos.size.is_positive() { mark <= liq } else { mark >= liq };
-        if mark.is_positive() && hit {
-            self.liquidate(m, liq, ts, out);
+        let sides: &[PositionIdx] =
+            if self.markets[m].hedge { &[PositionIdx::Long, PositionIdx::Short] } else { &[PositionIdx::OneWay] };
+        for &idx in sides {
+            let mk = &self.markets[m];
+            let pos = mk.side(idx);
+            let Some(liq) = pos.liq_price else { continue };
+            let mark = mk.mark_price;
+            let hit = if pos.size.is_positive() { mark <= liq } else { mark >= liq };
+            if mark.is_positive() && hit {
+                self.liquidate(m, idx, liq, ts, out);
+            }
         }
     }
 
-    /// Cancels the symbol's orders and closes its position at `price` with a generated order.
-    fn liquidate(&mut self, m: usize, price: Price, ts: i64, out: &mut Vec<Event>) {
+    /// Cancels the orders of the symbol's position `idx` (all of them in one-way mode) and
+    /// closes that position at `price` with a generated order.
+    fn liquidate(&mut self, m: usize, idx: PositionIdx, price: Price, ts: i64, out: &mut Vec<Event>) {
         for i in 0..self.orders.len() {
-            if self.orders[i].market == m && self.orders[i].order.status.is_open() {
+            let o = &self.orders[i];
+            if o.market == m && o.order.status.is_open() && o.order.request.position_idx == idx {
                 self.cancel(i, Some(RejectReason::Liquidation), ts, out);
             }
         }
         let mk = &self.markets[m];
-        let size = mk.pos.size;
+        let size = mk.side(idx).size;
         if size.is_zero() {
             return;
         }
@@ -341,6 +368,7 @@ impl SimExchange {
         let Ok(cid) = ClientOrderId::new(seq_text(&mut buf, "sim-liq-", self.liq_seq)) else { return };
         let Ok(oid) = OrderId::new(seq_text(&mut buf, "sim-o-", self.order_seq)) else { return };
         let mut order = Order::new(OrderRequest {
+            position_idx: idx,
             client_order_id: cid,
             symbol: mk.inst.symbol,
             side,
@@ -361,7 +389,7 @@ impl SimExchange {
         let _ = order.apply(OrderEvent::Accepted, ts);
         let _ = order.apply_fill(price, qty, fee, ts);
         out.push(Event::Order(update_of(&order, Some(RejectReason::Liquidation))));
-        self.settle(m, side, cid, oid, price, qty, fee, rate, false, ts, out);
+        self.settle(m, idx, side, cid, oid, price, qty, fee, rate, false, ts, out);
         self.push_position(m, ts, out);
         self.push_balance(ts, out);
     }

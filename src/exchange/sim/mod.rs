@@ -1,7 +1,7 @@
 //! Simulated exchange for linear perpetuals: matching against the book, fees, slippage,
 //! funding, margin and liquidation; the paper account of the `demo` venue and of backtests.
 //!
-//! Bybit USDT perpetuals in one-way mode, deterministic (ids come from counters) and cheap per
+//! Bybit USDT perpetuals in one-way mode (or hedge mode per symbol, see below), deterministic (ids come from counters) and cheap per
 //! market event: markets and orders live in small vectors found by `Symbol`, and an event that
 //! touches no order allocates nothing.
 //!
@@ -55,6 +55,13 @@
 //!   per-instrument leverage limits (`leverage` applies to every symbol), liquidation fees beyond
 //!   the taker fee. Feed one candle interval per symbol: a bar that overlaps the previous one
 //!   (say a 5m bar after its 1m bars) is ignored rather than matched twice.
+//! - **Hedge position mode** (`switch_position_mode`, per symbol, only while it is flat with no
+//!   working orders): the symbol holds a long (`positionIdx` 1) and a short (2) with their own
+//!   entry, PnL, margin and liquidation price. An order must carry the idx of the mode (else it is
+//!   rejected like Bybit's 10001 "position idx not match position mode"); a Buy on idx 1 or a Sell
+//!   on idx 2 opens or adds, the opposite side closes that position (clipped to it, reduce-only or
+//!   not), and a reduce-only order of the opening side is rejected. Both sides are reported after
+//!   every change. Liquidating one side cancels only that side's orders.
 //! - **Funding** at every multiple of `funding_interval_ms` since the epoch (00:00/08:00/16:00 UTC)
 //!   crossed by event time: `mark × |size| × rate` paid by longs when the rate is positive
 //!   (received by shorts), rate from the latest ticker (default 0.0001).
@@ -70,6 +77,8 @@ mod tests;
 #[cfg(test)]
 mod tests_account;
 #[cfg(test)]
+mod tests_hedge;
+#[cfg(test)]
 mod tests_props;
 #[cfg(test)]
 mod tests_replay;
@@ -79,6 +88,7 @@ use crate::domain::{
     Action, Balance, ClientOrderId, Event, Instrument, Money, Order, OrderBook, OrderStatus, OrderUpdate, Position,
     Price, Qty, Rate, RejectReason, Symbol, TriggerDirection,
 };
+use crate::domain::{PositionIdx, PositionMode};
 use account::PosState;
 use std::collections::HashSet;
 
@@ -96,6 +106,8 @@ pub struct SimConfig {
     pub latency_ms: i64,
     /// Without a real book, walk a synthetic ladder sized from candle volume (see module docs).
     pub synthetic_depth: bool,
+    /// The position mode every symbol starts in (`switch_position_mode` changes one while flat).
+    pub position_mode: PositionMode,
 }
 
 impl Default for SimConfig {
@@ -109,6 +121,7 @@ impl Default for SimConfig {
             funding_interval_ms: 8 * 3_600_000,
             latency_ms: 0,
             synthetic_depth: false,
+            position_mode: PositionMode::OneWay,
         }
     }
 }
@@ -127,7 +140,11 @@ struct Market {
     /// Once a ticker carries a mark price, only tickers move the mark.
     mark_from_ticker: bool,
     funding_rate: Rate,
+    /// The one-way position, or in hedge mode the long side (idx 1, size >= 0).
     pos: PosState,
+    /// Hedge mode: the short side (idx 2, size <= 0). Flat in one-way mode.
+    short: PosState,
+    hedge: bool,
     /// Watch band: no active order or liquidation can be hit while prices stay strictly between
     /// `watch_down` and `watch_up` (raw units), so most events skip the order scan.
     watch_up: i64,
@@ -215,6 +232,8 @@ impl SimExchange {
             mark_from_ticker: false,
             funding_rate: DEFAULT_FUNDING_RATE,
             pos: PosState::default(),
+            short: PosState::default(),
+            hedge: self.config.position_mode == PositionMode::Hedge,
             watch_up: i64::MAX,
             watch_down: i64::MIN,
             pending: 0,
@@ -267,8 +286,8 @@ impl SimExchange {
         let mut unrealised = Money::ZERO;
         let mut used = Money::ZERO;
         for mk in &self.markets {
-            unrealised += mk.pos.unrealised(mk.mark_price);
-            used += mk.pos.margin(lev);
+            unrealised += mk.pos.unrealised(mk.mark_price) + mk.short.unrealised(mk.mark_price);
+            used += mk.pos.margin(lev) + mk.short.margin(lev);
         }
         used += self.order_margin();
         let available = (self.wallet + unrealised.min(Money::ZERO) - used).max(Money::ZERO);
@@ -282,26 +301,64 @@ impl SimExchange {
         }
     }
 
+    /// The symbol's position (in hedge mode the long side; see `position_of`).
     pub fn position(&self, symbol: Symbol) -> Position {
         match self.markets.iter().position(|mk| mk.inst.symbol == symbol) {
-            Some(m) => self.position_at(m, self.now_ms),
+            Some(m) => self.position_at(m, self.markets[m].first_idx(), self.now_ms),
             None => Position::flat(symbol),
         }
     }
 
-    fn position_at(&self, m: usize, ts_ms: i64) -> Position {
+    /// The symbol's position with `idx` (0 in one-way mode, 1 long / 2 short in hedge mode);
+    /// `None` for an unknown symbol or an idx of the other mode.
+    pub fn position_of(&self, symbol: Symbol, idx: PositionIdx) -> Option<Position> {
+        let m = self.markets.iter().position(|mk| mk.inst.symbol == symbol)?;
+        (idx.mode() == self.markets[m].mode()).then(|| self.position_at(m, idx, self.now_ms))
+    }
+
+    /// The symbol's position mode (one-way for an unknown symbol).
+    pub fn position_mode(&self, symbol: Symbol) -> PositionMode {
+        self.markets.iter().find(|mk| mk.inst.symbol == symbol).map_or(PositionMode::OneWay, Market::mode)
+    }
+
+    /// Switches `symbol` to `mode`, as Bybit's `/v5/position/switch-mode`: refused while the
+    /// symbol has a position (110024) or working orders (110028), or when it is already in
+    /// that mode (110025).
+    pub fn switch_position_mode(&mut self, symbol: Symbol, mode: PositionMode) -> Result<(), SwitchRefused> {
+        let m = self.markets.iter().position(|mk| mk.inst.symbol == symbol).ok_or(SwitchRefused::UnknownSymbol)?;
+        let mk = &self.markets[m];
+        if mk.mode() == mode {
+            return Err(SwitchRefused::NotModified);
+        }
+        if !mk.pos.is_flat() || !mk.short.is_flat() {
+            return Err(SwitchRefused::HasPosition);
+        }
+        if self.orders.iter().any(|o| o.market == m && o.order.status.is_open()) {
+            return Err(SwitchRefused::HasOrders);
+        }
+        let mk = &mut self.markets[m];
+        mk.hedge = mode == PositionMode::Hedge;
+        mk.pos = PosState::default();
+        mk.short = PosState::default();
+        mk.watch_stale = true;
+        Ok(())
+    }
+
+    fn position_at(&self, m: usize, idx: PositionIdx, ts_ms: i64) -> Position {
         let mk = &self.markets[m];
         let lev = self.config.leverage;
+        let pos = mk.side(idx);
         Position {
+            position_idx: idx,
             symbol: mk.inst.symbol,
-            size: mk.pos.size,
-            entry_value: mk.pos.entry_value,
+            size: pos.size,
+            entry_value: pos.entry_value,
             leverage: lev,
             mark_price: mk.mark_price,
-            unrealised_pnl: mk.pos.unrealised(mk.mark_price),
-            realised_pnl: mk.pos.realised,
-            margin: mk.pos.margin(lev),
-            liq_price: mk.pos.liq_price,
+            unrealised_pnl: pos.unrealised(mk.mark_price),
+            realised_pnl: pos.realised,
+            margin: pos.margin(lev),
+            liq_price: pos.liq_price,
             ts_ms,
         }
     }
@@ -321,8 +378,14 @@ impl SimExchange {
         self.fees_paid
     }
 
+    /// Reports market `m`'s position (both sides in hedge mode).
     fn push_position(&self, m: usize, ts_ms: i64, out: &mut Vec<Event>) {
-        out.push(Event::Position(self.position_at(m, ts_ms)));
+        if self.markets[m].hedge {
+            out.push(Event::Position(self.position_at(m, PositionIdx::Long, ts_ms)));
+            out.push(Event::Position(self.position_at(m, PositionIdx::Short, ts_ms)));
+        } else {
+            out.push(Event::Position(self.position_at(m, PositionIdx::OneWay, ts_ms)));
+        }
     }
 
     fn push_balance(&self, ts_ms: i64, out: &mut Vec<Event>) {
@@ -346,6 +409,68 @@ impl ExecutionVenue for SimExchange {
         }
         self.clean_up();
     }
+}
+
+/// Why `switch_position_mode` refused (Bybit's codes in the names' docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SwitchRefused {
+    #[error("unknown symbol")]
+    UnknownSymbol,
+    /// 110025.
+    #[error("position mode not modified")]
+    NotModified,
+    /// 110024.
+    #[error("cannot switch position mode: a position exists")]
+    HasPosition,
+    /// 110028.
+    #[error("cannot switch position mode: open orders exist")]
+    HasOrders,
+}
+
+impl Market {
+    fn mode(&self) -> PositionMode {
+        if self.hedge {
+            PositionMode::Hedge
+        } else {
+            PositionMode::OneWay
+        }
+    }
+    /// The idx of the position `position()` reports: 0, or the long side in hedge mode.
+    fn first_idx(&self) -> PositionIdx {
+        if self.hedge {
+            PositionIdx::Long
+        } else {
+            PositionIdx::OneWay
+        }
+    }
+    /// The position an order or report with `idx` is about (the short side only for idx 2).
+    #[inline]
+    fn side(&self, idx: PositionIdx) -> &PosState {
+        if idx == PositionIdx::Short {
+            &self.short
+        } else {
+            &self.pos
+        }
+    }
+    #[inline]
+    fn side_mut(&mut self, idx: PositionIdx) -> &mut PosState {
+        if idx == PositionIdx::Short {
+            &mut self.short
+        } else {
+            &mut self.pos
+        }
+    }
+}
+
+/// Whether an order closes its position whatever its reduce-only flag: in hedge mode a Sell on
+/// the long (idx 1) or a Buy on the short (idx 2).
+#[inline]
+fn closes(req: &crate::domain::OrderRequest) -> bool {
+    req.reduce_only
+        || matches!(
+            (req.position_idx, req.side),
+            (PositionIdx::Long, crate::domain::Side::Sell) | (PositionIdx::Short, crate::domain::Side::Buy)
+        )
 }
 
 /// The venue's report of an order's current state.

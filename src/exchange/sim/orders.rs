@@ -2,7 +2,7 @@
 //! fills (taker against the book or the last price, maker at the limit price) into the account.
 
 use super::matching::best_opposite;
-use super::{is_working, seq_text, update_of, SimExchange, SimOrder};
+use super::{closes, is_working, seq_text, update_of, SimExchange, SimOrder};
 use crate::domain::{
     ClientOrderId, Event, Money, Order, OrderEvent, OrderId, OrderRequest, OrderStatus, OrderType, Price, Qty,
     RejectReason, Side, Symbol, TimeInForce, TriggerDirection,
@@ -44,6 +44,18 @@ impl SimExchange {
         let mk = &self.markets[m];
         let inst = &mk.inst;
         let req = order.request;
+        if req.position_idx.mode() != mk.mode() {
+            return Err((
+                RejectReason::Other,
+                format!(
+                    "position idx not match position mode (idx {}, {} is in {} mode)",
+                    req.position_idx,
+                    inst.symbol,
+                    mk.mode()
+                ),
+            ));
+        }
+        let pos = mk.side(req.position_idx);
         let bad_price = |e: crate::domain::RuleViolation| (RejectReason::InvalidPrice, e.to_string());
         if let Some(tp) = req.trigger_price {
             inst.check_price(tp).map_err(bad_price)?;
@@ -85,8 +97,12 @@ impl SimExchange {
         let is_market = req.order_type == OrderType::Market;
         inst.check_qty(req.qty, ref_price, is_market, req.reduce_only)
             .map_err(|e| (RejectReason::InvalidQty, e.to_string()))?;
-        if req.reduce_only && !req.is_conditional() {
-            let size = mk.pos.size;
+        let reduce = closes(&req);
+        if mk.hedge && req.reduce_only && !closes(&OrderRequest { reduce_only: false, ..req }) {
+            return Err((RejectReason::ReduceOnlyWouldIncrease, "reduce-only order would open or grow".to_string()));
+        }
+        if reduce && !req.is_conditional() {
+            let size = pos.size;
             if !reduces(size, req.side) {
                 return Err((
                     RejectReason::ReduceOnlyWouldIncrease,
@@ -95,8 +111,8 @@ impl SimExchange {
             }
             order.qty = req.qty.min(size.abs());
         }
-        if !req.reduce_only {
-            let opening = opening_qty(mk.pos.size, req.side, order.qty);
+        if !reduce {
+            let opening = opening_qty(pos.size, req.side, order.qty);
             let required = (ref_price * opening).div_rate(self.config.leverage).unwrap_or(Money::MAX);
             let available = self.balance().available;
             if required > available {
@@ -114,12 +130,12 @@ impl SimExchange {
         let mut total = Money::ZERO;
         for so in &self.orders {
             let o = &so.order;
-            if o.request.reduce_only || !is_working(o.status) {
+            if closes(&o.request) || !is_working(o.status) {
                 continue;
             }
             let mk = &self.markets[so.market];
             let price = o.price.unwrap_or(mk.last_price);
-            let opening = opening_qty(mk.pos.size, o.side(), o.remaining());
+            let opening = opening_qty(mk.side(o.request.position_idx).size, o.side(), o.remaining());
             total += price * opening;
         }
         total.div_rate(self.config.leverage).unwrap_or(total)

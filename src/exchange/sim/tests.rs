@@ -41,6 +41,7 @@ pub(super) fn sim() -> SimExchange {
 
 pub(super) fn req(id: &str, side: Side, qty: &str, price: Option<&str>) -> OrderRequest {
     OrderRequest {
+        position_idx: Default::default(),
         client_order_id: ClientOrderId::new(id).unwrap(),
         symbol: btc(),
         side,

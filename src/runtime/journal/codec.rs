@@ -13,8 +13,8 @@
 
 use crate::domain::{
     Balance, BookUpdate, BookUpdateKind, Candle, ClientOrderId, Command, Event, ExecId, Fill, Instrument, Interval,
-    Level, Liquidation, ManualOrder, Money, OrderId, OrderStatus, OrderType, OrderUpdate, Position, Price, Qty, Rate,
-    RejectReason, Side, Symbol, Ticker, TimeInForce, Trade,
+    Level, Liquidation, ManualOrder, Money, OrderId, OrderStatus, OrderType, OrderUpdate, Position, PositionIdx, Price,
+    Qty, Rate, RejectReason, Side, Symbol, Ticker, TimeInForce, Trade,
 };
 
 /// Version of this record layout, stored with every chunk written in it.
@@ -410,18 +410,38 @@ record!(OrderUpdate {
     reason
 });
 record!(Fill { symbol, client_order_id, order_id, exec_id, side, price, qty, fee, fee_rate, is_maker, ts_ms });
-record!(Position {
-    symbol,
-    size,
-    entry_value,
-    leverage,
-    mark_price,
-    unrealised_pnl,
-    realised_pnl,
-    margin,
-    liq_price,
-    ts_ms
-});
+/// A position's fields in the original order; its `position_idx` is carried by the event tag
+/// (8: one-way, 13: hedge mode with the idx after the fields), so journals written before hedge
+/// mode existed decode unchanged.
+impl Codec for Position {
+    fn enc(&self, out: &mut Vec<u8>) {
+        self.symbol.enc(out);
+        self.size.enc(out);
+        self.entry_value.enc(out);
+        self.leverage.enc(out);
+        self.mark_price.enc(out);
+        self.unrealised_pnl.enc(out);
+        self.realised_pnl.enc(out);
+        self.margin.enc(out);
+        self.liq_price.enc(out);
+        self.ts_ms.enc(out);
+    }
+    fn dec(d: &mut Dec<'_>) -> Result<Self, JournalError> {
+        Ok(Position {
+            symbol: Codec::dec(d)?,
+            size: Codec::dec(d)?,
+            entry_value: Codec::dec(d)?,
+            leverage: Codec::dec(d)?,
+            mark_price: Codec::dec(d)?,
+            unrealised_pnl: Codec::dec(d)?,
+            realised_pnl: Codec::dec(d)?,
+            margin: Codec::dec(d)?,
+            liq_price: Codec::dec(d)?,
+            ts_ms: Codec::dec(d)?,
+            position_idx: PositionIdx::OneWay,
+        })
+    }
+}
 record!(Balance { wallet_balance, equity, available, used_margin, unrealised_pnl, ts_ms });
 record!(ManualOrder { symbol, side, order_type, qty, price, trigger_price, time_in_force, reduce_only });
 
@@ -517,7 +537,12 @@ impl Codec for Event {
             Event::Liquidation(v) => tagged!(5, v),
             Event::Order(v) => tagged!(6, v),
             Event::Fill(v) => tagged!(7, v),
-            Event::Position(v) => tagged!(8, v),
+            Event::Position(v) if v.position_idx == PositionIdx::OneWay => tagged!(8, v),
+            Event::Position(v) => {
+                out.push(13);
+                v.enc(out);
+                v.position_idx.code().enc(out);
+            }
             Event::Balance(v) => tagged!(9, v),
             Event::Timer { ts_ms } => tagged!(10, ts_ms),
             Event::Command(v) => tagged!(11, v),
@@ -536,6 +561,16 @@ impl Codec for Event {
             (6, _) => Event::Order(Codec::dec(d)?),
             (7, _) => Event::Fill(Codec::dec(d)?),
             (8, _) => Event::Position(Codec::dec(d)?),
+            (13, at) => {
+                let mut p: Position = Codec::dec(d)?;
+                let code: u8 = Codec::dec(d)?;
+                p.position_idx = PositionIdx::from_code(code.into()).ok_or(JournalError::BadTag {
+                    what: "position idx",
+                    tag: code.into(),
+                    at,
+                })?;
+                Event::Position(p)
+            }
             (9, _) => Event::Balance(Codec::dec(d)?),
             (10, _) => Event::Timer { ts_ms: Codec::dec(d)? },
             (11, _) => Event::Command(Codec::dec(d)?),

@@ -1,14 +1,15 @@
 //! The typed Bybit V5 endpoints the workstation uses, on top of [`RestClient`]'s request core.
 
 use super::{Query, RestClient, RestError, Retry};
-use crate::domain::{Candle, Interval, Symbol};
+use crate::domain::{Candle, Interval, PositionMode, Symbol};
 use crate::exchange::bybit::convert::candles_from_rows as convert_candles;
 use crate::exchange::bybit::error::ErrorKind;
 use crate::exchange::bybit::wire::{
     AmendOrderRequest, ApiKeyInfo, CancelAllRequest, CancelAllResult, CancelOrderRequest, Category, CreateOrderRequest,
     EmptyResult, ExecutionListResult, FundingHistoryResult, InstrumentInfo, InstrumentsResult, KlineResult,
     OpenInterestResult, OrderIdResult, OrderListResult, OrderbookResult, PositionListResult, RecentTradeResult,
-    ServerTime, SetLeverageRequest, TickersResult, TradingStopRequest, WalletBalanceResult, WireError,
+    ServerTime, SetLeverageRequest, SwitchModeRequest, TickersResult, TradingStopRequest, WalletBalanceResult,
+    WireError,
 };
 
 /// `GET /v5/market/kline` parameters.
@@ -306,6 +307,23 @@ impl RestClient {
         match self.post::<EmptyResult>(PATH, &body_of(PATH, req)?, Retry::Safe).await {
             Err(e) if e.api().is_some_and(|a| a.is_benign()) => Ok(()),
             r => r.map(|_| ()),
+        }
+    }
+
+    /// Switches `symbol` (linear) to `mode` (`/v5/position/switch-mode`). `Ok(true)` when it
+    /// switched, `Ok(false)` when it already was in that mode (110025). A symbol with a position
+    /// (110024) or open orders (110028) cannot switch: that comes back as the API error.
+    pub async fn switch_position_mode(&self, symbol: Symbol, mode: PositionMode) -> Result<bool, RestError> {
+        const PATH: &str = "/v5/position/switch-mode";
+        let req = SwitchModeRequest {
+            category: Category::Linear.as_str().into(),
+            symbol: Some(symbol),
+            coin: None,
+            mode: mode.code().into(),
+        };
+        match self.post::<EmptyResult>(PATH, &body_of(PATH, &req)?, Retry::Safe).await {
+            Err(e) if e.api().is_some_and(|a| a.code == 110025) => Ok(false),
+            r => r.map(|_| true),
         }
     }
 

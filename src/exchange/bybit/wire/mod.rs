@@ -21,8 +21,8 @@ pub use rest::{
 pub use ticker::TickerData;
 pub use trade::{
     AmendOrderRequest, ApiKeyInfo, CancelAllRequest, CancelAllResult, CancelOrderRequest, CreateOrderRequest,
-    ExecutionListResult, OrderIdResult, OrderListResult, PositionListResult, SetLeverageRequest, TradingStopRequest,
-    WalletBalanceResult,
+    ExecutionListResult, OrderIdResult, OrderListResult, PositionListResult, SetLeverageRequest, SwitchModeRequest,
+    TradingStopRequest, WalletBalanceResult,
 };
 pub use wallet::{WalletAccount, WalletCoin};
 pub use ws::{Category, Topic, WsRequest, WsResponse};

@@ -6,8 +6,8 @@ use super::public::de_symbol;
 use super::trade::{tif_str, trigger_direction_code};
 use super::WireError;
 use crate::domain::{
-    ClientOrderId, ExecId, Fill, Money, Order, OrderId, OrderStatus, OrderType, OrderUpdate, Position, Price, Qty,
-    Rate, RejectReason, Side, Symbol,
+    ClientOrderId, ExecId, Fill, Money, Order, OrderId, OrderStatus, OrderType, OrderUpdate, Position, PositionIdx,
+    Price, Qty, Rate, RejectReason, Side, Symbol,
 };
 use serde::{Deserialize, Serialize};
 
@@ -167,7 +167,7 @@ impl OrderItem {
             price: Some(o.price.unwrap_or(r.decision_price)),
             qty: o.qty,
             side: r.side,
-            position_idx: 0,
+            position_idx: r.position_idx.code().into(),
             order_status: o.status.as_str().to_string(),
             create_type: "CreateByUser".into(),
             cancel_type: cancel_type.into(),
@@ -364,7 +364,10 @@ impl PositionItem {
             Some(p) => p * self.size,
             None => self.position_value.unwrap_or(Money::ZERO),
         };
+        let position_idx = PositionIdx::from_code(self.position_idx)
+            .ok_or_else(|| WireError::value("positionIdx", format!("unknown `{}`", self.position_idx)))?;
         Ok(Position {
+            position_idx,
             symbol: self.symbol,
             size,
             entry_value,
@@ -383,7 +386,7 @@ impl PositionItem {
         let avg = p.entry_price();
         PositionItem {
             category: if ws { Some(category.to_string()) } else { None },
-            position_idx: 0,
+            position_idx: p.position_idx.code().into(),
             symbol: p.symbol,
             side: p.side().map(|s| s.as_str().to_string()).unwrap_or_default(),
             size: p.size.abs(),

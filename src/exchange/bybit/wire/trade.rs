@@ -9,8 +9,8 @@ use super::private::{ExecutionItem, OrderItem, PositionItem};
 use super::wallet::WalletAccount;
 use super::ws::Category;
 use crate::domain::{
-    Action, ClientOrderId, OrderOrigin, OrderRequest, OrderType, Price, Qty, Rate, Side, Symbol, TimeInForce,
-    TriggerDirection,
+    Action, ClientOrderId, OrderOrigin, OrderRequest, OrderType, PositionIdx, Price, Qty, Rate, Side, Symbol,
+    TimeInForce, TriggerDirection,
 };
 use crate::exchange::bybit::error::ApiError;
 use serde::{Deserialize, Serialize};
@@ -99,7 +99,8 @@ fn params_error(msg: impl std::fmt::Display) -> ApiError {
 }
 
 impl CreateOrderRequest {
-    /// The body for one of our orders (one-way mode, `positionIdx` 0). Market orders carry no
+    /// The body for one of our orders (`positionIdx` the request's: 0 one-way, 1/2 hedge mode's
+    /// long/short; none on spot). Market orders carry no
     /// price and no time in force; a trigger price makes it conditional with direction 1/2.
     pub fn from_request(r: &OrderRequest, category: Category) -> Self {
         let limit = r.order_type == OrderType::Limit;
@@ -111,7 +112,7 @@ impl CreateOrderRequest {
             qty: r.qty,
             price: if limit { r.price } else { None },
             time_in_force: if limit { Some(tif_str(r.time_in_force).into()) } else { None },
-            position_idx: if category == Category::Spot { None } else { Some(0) },
+            position_idx: if category == Category::Spot { None } else { Some(r.position_idx.code().into()) },
             order_link_id: Some(r.client_order_id.to_string()),
             reduce_only: if category == Category::Spot { None } else { Some(r.reduce_only) },
             close_on_trigger: None,
@@ -160,7 +161,11 @@ impl CreateOrderRequest {
             Some(id) => Some(ClientOrderId::new(id).map_err(|e| params_error(format_args!("orderLinkId: {e}")))?),
         };
         let placeholder = ClientOrderId::new("unassigned").map_err(params_error)?;
+        let code = self.position_idx.unwrap_or(0);
+        let position_idx =
+            PositionIdx::from_code(code).ok_or_else(|| params_error(format_args!("positionIdx invalid: {code}")))?;
         let req = OrderRequest {
+            position_idx,
             client_order_id: link.unwrap_or(placeholder),
             symbol: self.symbol,
             side: self.side,
@@ -286,6 +291,19 @@ pub struct SetLeverageRequest {
     pub symbol: Symbol,
     pub buy_leverage: Rate,
     pub sell_leverage: Rate,
+}
+
+/// `POST /v5/position/switch-mode` body: `mode` 0 one-way, 3 hedge ("both sides"), for one
+/// `symbol` (or every symbol of a settle `coin`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchModeRequest {
+    pub category: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<Symbol>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coin: Option<String>,
+    pub mode: i64,
 }
 
 /// `POST /v5/position/trading-stop` body (`"0"` removes a leg).
