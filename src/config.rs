@@ -385,6 +385,19 @@ mod tests {
     }
 
     #[test]
+    fn position_mode_defaults_to_one_way_and_is_checked() {
+        let c = Config::parse("", Path::new("c.toml")).unwrap();
+        assert_eq!(c.strategy.modes.hedge.position_mode, crate::domain::PositionMode::OneWay);
+        let c = Config::parse("[strategy.modes.hedge]\nposition_mode = \"hedge\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(c.strategy.modes.hedge.position_mode, crate::domain::PositionMode::Hedge);
+        let e = Config::parse("[strategy.modes.hedge]\nposition_mode = \"both\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("position_mode") || e.contains("unknown variant `both`"), "{e}");
+        assert!(e.contains("one-way") && e.contains("hedge"), "{e}");
+    }
+
+    #[test]
     fn key_bindings_are_checked_and_partial_tables_keep_defaults() {
         let e = Config::parse("[ui.keys]\nquit = \"ctrl-\"\n", Path::new("c.toml")).unwrap_err().to_string();
         assert!(e.contains("ui.keys: cannot read key `ctrl-`"), "{e}");

@@ -26,6 +26,8 @@ pub use snapshot::*;
 #[cfg(test)]
 mod tests_hedge;
 #[cfg(test)]
+mod tests_hedge_same;
+#[cfg(test)]
 mod tests_risk;
 #[cfg(test)]
 mod tests_support;

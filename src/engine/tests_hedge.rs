@@ -21,13 +21,13 @@ impl Noise {
 }
 
 /// Bar of the volatility spike; the BTC long is opened at bar `ENTRY`.
-const ENTRY: i64 = 70;
-const SPIKE: i64 = 90;
+pub(super) const ENTRY: i64 = 70;
+pub(super) const SPIKE: i64 = 90;
 
 /// Closes of both symbols, bar by bar: BTC noise (about ±0.05 %) pulled toward 29,700 before
 /// the spike and 29,400 after it; ETH follows BTC's level / 15 with a little noise of its own
 /// (return correlation near 0.9). The spike bar closes exactly at 29,400 and 1,961.
-fn closes(n: i64) -> Vec<(f64, f64)> {
+pub(super) fn closes(n: i64) -> Vec<(f64, f64)> {
     let mut noise = Noise(7);
     let mut btc = 29_700.0;
     let round = |x: f64| (x * 100.0).round() / 100.0;
@@ -44,7 +44,7 @@ fn closes(n: i64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn candle(symbol: &str, k: i64, open: f64, close: f64) -> Event {
+pub(super) fn candle(symbol: &str, k: i64, open: f64, close: f64) -> Event {
     let px = |x: f64| Price::from_f64(x).unwrap();
     let wick = if symbol == "BTCUSDT" { 3.0 } else { 0.2 };
     Event::Candle(Candle {
@@ -63,12 +63,18 @@ fn candle(symbol: &str, k: i64, open: f64, close: f64) -> Event {
 
 /// The volatility-hedging mode alone (the others off), hedging in `hedge_symbol`.
 fn engine(hedge_symbol: Option<&str>, risk: RiskConfig) -> Engine {
+    engine_in(hedge_symbol, risk, crate::domain::PositionMode::OneWay)
+}
+
+/// `engine` with the venue's position mode.
+pub(super) fn engine_in(hedge_symbol: Option<&str>, risk: RiskConfig, mode: crate::domain::PositionMode) -> Engine {
     let mut modes = ModesConfig::default();
     modes.trend.enabled = false;
     modes.range.enabled = false;
     modes.breakout.enabled = false;
     modes.reversal.enabled = false;
     modes.hedge.symbol = hedge_symbol.map(sym);
+    modes.hedge.position_mode = mode;
     let cfg = EngineConfig {
         interval: Interval::M1,
         trend: TrendConfig { enabled: false, timeframe: Interval::M1, ..TrendConfig::default() },
@@ -94,7 +100,7 @@ fn engine(hedge_symbol: Option<&str>, risk: RiskConfig) -> Engine {
     e
 }
 
-fn market(symbol: &str, side: Side, qty: &str) -> Event {
+pub(super) fn market(symbol: &str, side: Side, qty: &str) -> Event {
     Event::Command(Command::PlaceOrder(ManualOrder {
         symbol: sym(symbol),
         side,
@@ -108,7 +114,7 @@ fn market(symbol: &str, side: Side, qty: &str) -> Event {
 }
 
 /// The hedge mode's records among `actions`: (symbol, action, reason).
-fn records(actions: &[Action]) -> Vec<(String, String, String)> {
+pub(super) fn records(actions: &[Action]) -> Vec<(String, String, String)> {
     actions
         .iter()
         .filter_map(|a| match a {
@@ -121,35 +127,40 @@ fn records(actions: &[Action]) -> Vec<(String, String, String)> {
 }
 
 /// Runs bars `from..to` (ETH's bar first, then BTC's), returning every action per bar.
-struct Run {
-    e: Engine,
-    desk: Desk,
-    closes: Vec<(f64, f64)>,
+pub(super) struct Run {
+    pub e: Engine,
+    pub desk: Desk,
+    pub closes: Vec<(f64, f64)>,
 }
 
 impl Run {
     fn new(hedge_symbol: Option<&str>, risk: RiskConfig) -> Self {
         Self { e: engine(hedge_symbol, risk), desk: Desk::default(), closes: closes(400) }
     }
-    fn bar(&mut self, k: i64) -> Vec<Action> {
+    /// In hedge position mode (a same-symbol leg).
+    pub(super) fn hedge_mode(risk: RiskConfig) -> Self {
+        let e = engine_in(None, risk, crate::domain::PositionMode::Hedge);
+        Self { e, desk: Desk::default(), closes: closes(400) }
+    }
+    pub(super) fn bar(&mut self, k: i64) -> Vec<Action> {
         let (b, e) = self.closes[k as usize];
         let (b0, e0) = if k == 0 { (b, e) } else { self.closes[k as usize - 1] };
         let mut all = self.desk.feed(&mut self.e, &candle("ETHUSDT", k, e0, e));
         all.extend(self.desk.feed(&mut self.e, &candle("BTCUSDT", k, b0, b)));
         all
     }
-    fn bars(&mut self, from: i64, to: i64) -> Vec<(i64, Vec<Action>)> {
+    pub(super) fn bars(&mut self, from: i64, to: i64) -> Vec<(i64, Vec<Action>)> {
         (from..to).map(|k| (k, self.bar(k))).collect()
     }
-    fn feed(&mut self, ev: &Event) -> Vec<Action> {
+    pub(super) fn feed(&mut self, ev: &Event) -> Vec<Action> {
         self.desk.feed(&mut self.e, ev)
     }
-    fn pos(&self, symbol: &str) -> String {
+    pub(super) fn pos(&self, symbol: &str) -> String {
         self.e.position(sym(symbol)).to_string()
     }
     /// Warm-up, the BTC long of 0.1 at bar `ENTRY` (after `first`, if any), then bars up to
     /// the spike (excluded).
-    fn run_to_spike_after(&mut self, first: Option<Event>) {
+    pub(super) fn run_to_spike_after(&mut self, first: Option<Event>) {
         self.bars(0, ENTRY + 1);
         if let Some(ev) = first {
             self.feed(&ev);
@@ -159,7 +170,7 @@ impl Run {
         let quiet = self.bars(ENTRY + 1, SPIKE);
         assert!(quiet.iter().all(|(_, a)| records(a).is_empty()), "no hedge before the spike");
     }
-    fn run_to_spike(&mut self) {
+    pub(super) fn run_to_spike(&mut self) {
         self.run_to_spike_after(None)
     }
 }
@@ -291,7 +302,7 @@ fn the_kill_switch_leaves_nothing_open() {
     assert_eq!(closes, 2);
 }
 
-fn intent(mode: ModeId, kind: IntentKind) -> Intent {
+pub(super) fn intent(mode: ModeId, kind: IntentKind) -> Intent {
     Intent { mode, kind, reason: "test".into() }
 }
 

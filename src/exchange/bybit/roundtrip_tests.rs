@@ -309,3 +309,38 @@ fn legacy_liquidation_topic() {
     assert_eq!(dec.decode(text).unwrap(), PublicEvent::Liquidations(vec![want]));
     assert!(matches!(dec.decode(r#"{"topic":"greeks.BTC","ts":1,"data":{}}"#), Err(WireError::UnknownTopic(_))));
 }
+
+#[test]
+fn hedge_mode_idx_on_order_bodies_positions_and_the_switch() {
+    // A hedge-mode stop closing the long carries positionIdx 1, and reads back with it.
+    let r = OrderRequest { position_idx: PositionIdx::Long, ..stop_request() };
+    let body = CreateOrderRequest::from_request(&r, Category::Linear);
+    let json = serde_json::to_string(&body).unwrap();
+    assert!(json.contains(r#""positionIdx":1,"#), "{json}");
+    let (_, back) = body.to_order_request(1_000).unwrap();
+    assert_eq!(back.position_idx, PositionIdx::Long);
+    let mut bad = body.clone();
+    bad.position_idx = Some(3);
+    let e = bad.to_order_request(0).unwrap_err();
+    assert_eq!((e.code, e.msg.as_str()), (10001, "params error: positionIdx invalid: 3"));
+    // Spot bodies carry no idx.
+    assert_eq!(CreateOrderRequest::from_request(&r, Category::Spot).position_idx, None);
+    // A hedge-mode short entry of the position list: idx 2, size negative.
+    let item: PositionItem = serde_json::from_str(
+        r#"{"positionIdx":2,"symbol":"BTCUSDT","side":"Sell","size":"0.03","avgPrice":"60000","leverage":"10"}"#,
+    )
+    .unwrap();
+    let pos = item.to_position().unwrap();
+    assert_eq!((pos.position_idx, pos.size, pos.entry_value), (PositionIdx::Short, q("-0.03"), m("1800")));
+    assert_eq!(PositionItem::from_position(&pos, "linear", false, 1).position_idx, 2);
+    let odd: PositionItem =
+        serde_json::from_str(r#"{"positionIdx":7,"symbol":"BTCUSDT","side":"","size":"0"}"#).unwrap();
+    assert!(odd.to_position().unwrap_err().to_string().contains("positionIdx"));
+    // The switch body: mode 3 is hedge ("both sides").
+    let sw = SwitchModeRequest { category: "linear".into(), symbol: Some(sym()), coin: None, mode: 3 };
+    assert_eq!(serde_json::to_string(&sw).unwrap(), r#"{"category":"linear","symbol":"BTCUSDT","mode":3}"#);
+    assert_eq!(PositionMode::from_code(3), Some(PositionMode::Hedge));
+    assert_eq!(PositionMode::from_code(1), None);
+    assert_eq!(PositionIdx::for_order(PositionMode::Hedge, Side::Buy, true), PositionIdx::Short);
+    assert_eq!(PositionIdx::for_order(PositionMode::OneWay, Side::Buy, true), PositionIdx::OneWay);
+}

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{Balance, ManualOrder};
+use crate::domain::{Balance, ManualOrder, PositionIdx};
 
 fn sym(s: &str) -> Symbol {
     Symbol::new(s).unwrap()
@@ -91,6 +91,7 @@ pub(crate) fn every_kind() -> Vec<Event> {
             ts_ms: 5,
         }),
         Event::Position(Position { liq_price: Some(p("1000")), size: q("-0.25"), ..Position::flat(s) }),
+        Event::Position(Position { position_idx: PositionIdx::Short, size: q("-0.5"), ..Position::flat(s) }),
         Event::Balance(Balance {
             wallet_balance: m("10000"),
             equity: m("9999.5"),
@@ -281,4 +282,30 @@ proptest::proptest! {
         let mut out = Vec::new();
         let _ = decode_chunk(&data, &mut out);
     }
+}
+
+#[test]
+fn a_one_way_position_keeps_the_old_layout_and_a_hedge_side_adds_its_idx() {
+    let s = sym("BTCUSDT");
+    let one_way = Event::Position(Position { size: q("1"), ..Position::flat(s) });
+    let short = Event::Position(Position { position_idx: PositionIdx::Short, ..Position::flat(s) });
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    append_event(&mut a, &one_way);
+    append_event(&mut b, &short);
+    // Tag 8 (format of old journals) for one-way; tag 13 and the idx byte (2) last for hedge mode.
+    assert_eq!(a[1], 8);
+    assert_eq!((b[1], b[b.len() - 1]), (13, 2));
+    // The same fields, one byte longer.
+    assert_eq!(b.len(), encoded_len(&Event::Position(Position::flat(s))) + 1);
+    // An idx that is not 0, 1 or 2 is a typed error.
+    let last = b.len() - 1;
+    b[last] = 7;
+    let err = decode_chunk(&b, &mut Vec::new()).unwrap_err();
+    assert!(matches!(err, JournalError::BadTag { what: "position idx", tag: 7, .. }), "{err:?}");
+}
+
+fn encoded_len(e: &Event) -> usize {
+    let mut v = Vec::new();
+    append_event(&mut v, e);
+    v.len()
 }
