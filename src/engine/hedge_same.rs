@@ -223,6 +223,24 @@ impl Engine {
         })
     }
 
+    /// Among a venue's two-sided position list, slot `s`'s main position: the entry on the main
+    /// position's side when it is open there, else the first entry that is not flat and not a
+    /// leg's, else the first entry of the symbol.
+    pub(super) fn main_report<'a>(
+        &self,
+        s: usize,
+        positions: &'a [crate::domain::Position],
+    ) -> Option<&'a crate::domain::Position> {
+        let symbol = self.symbols[s].instrument.symbol;
+        let own = side_of(self.symbols[s].position.size()).map(|side| PositionIdx::hedge(side, false));
+        let mine = || positions.iter().filter(move |p| p.symbol == symbol);
+        let not_leg = |p: &&crate::domain::Position| !p.size.is_zero() && !self.is_leg_idx(s, p.position_idx);
+        mine()
+            .find(|p| Some(p.position_idx) == own && !p.size.is_zero())
+            .or_else(|| mine().find(not_leg))
+            .or_else(|| mine().next())
+    }
+
     /// Once a bar: forgets flat legs with nothing working on their idx, and closes legs whose
     /// hedged position is flat.
     pub(super) fn tend_same_legs(&mut self, ts_ms: i64, out: &mut Vec<Action>) {

@@ -203,3 +203,33 @@ fn against_the_simulator_in_hedge_mode_both_sides_match_and_the_kill_switch_empt
     assert_eq!((r.e.position(btc()), r.e.leg_position(btc())), (q("0"), q("0")));
     assert!(r.e.hedge_legs().is_empty());
 }
+
+#[test]
+fn reconciling_a_two_sided_list_keeps_the_main_position_and_the_leg_apart() {
+    let side = |idx: PositionIdx, size: &str, entry: i64| Position {
+        position_idx: idx,
+        size: q(size),
+        entry_value: Money::from_int(entry),
+        ..Position::flat(btc())
+    };
+    let account = |positions: Vec<Position>| crate::domain::VenueAccount {
+        ts_ms: T0 + (SPIKE + 1) * 60_000,
+        open_orders: Vec::new(),
+        positions,
+        fills: Vec::new(),
+        balance: None,
+    };
+    // A restart: nothing known; the venue lists a short of 0.2 (idx 2) and a long of 0.1 (idx 1).
+    let mut r = Run::hedge_mode(RiskConfig::default());
+    r.bars(0, ENTRY + 1);
+    let list = vec![side(PositionIdx::Long, "0.1", 2_970), side(PositionIdx::Short, "-0.2", 5_940)];
+    r.feed(&Event::Reconcile(Box::new(account(list))));
+    // The first side not flat is the main position, the other its leg.
+    assert_eq!((r.pos("BTCUSDT"), r.e.leg_position(btc())), ("0.1".to_string(), q("-0.2")));
+    // A reconnect of a running hedge (long 0.1 on idx 1, leg −0.05 on idx 2): the short side
+    // listed first is still the leg's, the long the main position's.
+    let mut r = hedged();
+    let list = vec![side(PositionIdx::Short, "-0.05", 1_470), side(PositionIdx::Long, "0.1", 2_970)];
+    r.feed(&Event::Reconcile(Box::new(account(list))));
+    assert_eq!((r.pos("BTCUSDT"), r.e.leg_position(btc())), ("0.1".to_string(), q("-0.05")));
+}

@@ -56,8 +56,12 @@ impl Engine {
                 Discrepancy::MissedFill(f) => {
                     if let Some(s) = self.slot(f.symbol) {
                         self.fills += 1;
-                        let origin = self.orders.get(&f.client_order_id).map(|o| o.request.origin);
-                        self.apply_fill(s, f, origin, false, out);
+                        let order =
+                            self.orders.get(&f.client_order_id).map(|o| (o.request.origin, o.request.position_idx));
+                        if !self.same_legs.is_empty() && self.leg_fill(s, f, order.map(|o| o.1), out) {
+                            continue;
+                        }
+                        self.apply_fill(s, f, order.map(|o| o.0), false, out);
                     }
                 }
                 _ => {}
@@ -67,7 +71,13 @@ impl Engine {
         }
         for s in 0..self.symbols.len() {
             let symbol = self.symbols[s].instrument.symbol;
-            let venue = account.positions.iter().find(|p| p.symbol == symbol);
+            // Hedge position mode lists both sides: the main position's is the one on its side
+            // (or the first one not flat); the other goes to the leg (`leg_report`) below.
+            let venue = if self.hedge_mode() {
+                self.main_report(s, &account.positions)
+            } else {
+                account.positions.iter().find(|p| p.symbol == symbol)
+            };
             let venue_size = venue.map(|p| p.size).unwrap_or(Qty::ZERO);
             let local = self.symbols[s].position.size();
             if local != venue_size {
@@ -82,6 +92,16 @@ impl Engine {
                 }
                 let a = d.alert(ts);
                 self.alert(ts, a.level, &a.kind, a.message, out);
+            }
+            if self.hedge_mode() {
+                let others: Vec<_> = account
+                    .positions
+                    .iter()
+                    .filter(|p| p.symbol == symbol && venue.is_none_or(|v| !std::ptr::eq(v, *p)))
+                    .collect();
+                for p in others {
+                    self.leg_report(s, p, out);
+                }
             }
             self.restore_stop(s, ts, out);
         }
