@@ -308,6 +308,11 @@ impl Config {
         }
         if self.strategy.engine == StrategyEngine::Modes {
             self.strategy.modes.hedge.check_symbol(&self.demo.symbols)?;
+        } else if self.strategy.modes.hedge.position_mode == crate::domain::PositionMode::Hedge {
+            // The venue would hold the symbols in hedge mode and the EMA follower's orders (idx 0) be refused.
+            return Err("strategy.modes.hedge.position_mode = \"hedge\" needs strategy.engine = \"modes\" \
+                        (the EMA follower trades one-way)"
+                .into());
         }
         if !(self.demo.initial_balance.is_finite() && self.demo.initial_balance > 0.0) {
             return Err(format!("demo.initial_balance must be positive, got {}", self.demo.initial_balance));
@@ -395,6 +400,10 @@ mod tests {
             .to_string();
         assert!(e.contains("position_mode") || e.contains("unknown variant `both`"), "{e}");
         assert!(e.contains("one-way") && e.contains("hedge"), "{e}");
+        let text = "[strategy]\nengine = \"ema\"\n[strategy.modes.hedge]\nposition_mode = \"hedge\"\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("position_mode = \"hedge\" needs strategy.engine = \"modes\""), "{e}");
+        println!("{e}");
     }
 
     #[test]

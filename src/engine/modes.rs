@@ -5,7 +5,7 @@
 //! One-way position mode: a `Hedge` intent opens a leg in a correlated symbol the engine trades
 //! (`super::hedge`) or, when that cannot be done, reduces the position by the hedge fraction with
 //! the reason recorded; `Unwind` closes the leg. A symbol carrying a leg refuses its own modes'
-//! orders.
+//! orders. Hedge position mode: the leg is the other side of the same symbol (`super::hedge_same`).
 
 use super::core::{side_of, Engine, MODE_NAMES};
 use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, Side, SignalRecord};

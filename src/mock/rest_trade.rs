@@ -1,5 +1,6 @@
 //! Signed REST endpoints: order create / amend / cancel / cancel-all / realtime / history,
-//! execution list, position list / set-leverage / trading-stop, wallet balance and the key's
+//! execution list, position list / set-leverage / trading-stop / switch-mode (one-way or hedge
+//! mode per symbol, `positionIdx` checked against it), wallet balance and the key's
 //! permissions. Orders go to the simulator; the resulting events become private pushes.
 
 use super::rest::{bad, ApiResult, Params};

@@ -3,9 +3,10 @@
 //! against the open position, it hedges (an opposite position in the same or a correlated
 //! symbol) or reduces; once volatility has been calm for a few bars it unwinds the hedge.
 //!
-//! One-way venues (ours) cannot hold an opposite position in the same symbol: the engine
-//! carries a `Hedge` out in the configured correlated `symbol` it also trades, or reduces the
-//! position when that is not possible (`engine::hedge`). Hedge position mode is not supported.
+//! In one-way position mode (the default) a venue cannot hold an opposite position in the same
+//! symbol: the engine carries a `Hedge` out in the configured correlated `symbol` it also trades,
+//! or reduces the position when that is not possible (`engine::hedge`). With `position_mode =
+//! "hedge"` (Bybit positionIdx 1/2) the hedge is the opposite side of the same symbol.
 
 use super::{check_positive, check_range, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
 use crate::domain::{PositionMode, Symbol};

@@ -2,9 +2,10 @@
 //! the limit price, stop triggers, reduce-only clipping, and booking each fill into the account.
 
 use super::account::slipped_price;
+use super::hedge::closes;
 use super::matching::{best_opposite, depth_within, walk_book, walk_synthetic};
 use super::orders::{crosses, opening_qty, reduces};
-use super::{closes, seq_text, update_of, SimExchange};
+use super::{seq_text, update_of, SimExchange};
 use crate::domain::{
     ClientOrderId, Event, ExecId, Fill, Money, OrderEvent, OrderId, OrderType, PositionIdx, Price, Qty, Rate,
     RejectReason, Rounding, Side, TimeInForce,

@@ -1,8 +1,9 @@
 //! The order path of the simulator: validation, acknowledgement, amend/cancel, and executing
 //! fills (taker against the book or the last price, maker at the limit price) into the account.
 
+use super::hedge::closes;
 use super::matching::best_opposite;
-use super::{closes, is_working, seq_text, update_of, SimExchange, SimOrder};
+use super::{is_working, seq_text, update_of, SimExchange, SimOrder};
 use crate::domain::{
     ClientOrderId, Event, Money, Order, OrderEvent, OrderId, OrderRequest, OrderStatus, OrderType, Price, Qty,
     RejectReason, Side, Symbol, TimeInForce, TriggerDirection,
