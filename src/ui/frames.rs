@@ -52,15 +52,15 @@ impl FrameLoop {
         self.next.area
     }
 
-    /// What the terminal shows after the last frame.
-    pub fn shown(&self) -> &Buffer {
-        &self.shown
+    /// What the terminal shows after the last frame (`None` after a clear, before the next).
+    pub fn shown(&self) -> Option<&Buffer> {
+        (!self.blank).then_some(&self.shown)
     }
 
     /// Clears the screen; the next frame writes every non-blank cell.
     pub fn clear<W: Write>(&mut self, backend: &mut AnsiBackend<W>) -> io::Result<()> {
         backend.clear_region(ClearType::All)?;
-        self.shown.reset();
+        // `shown` is not read while `blank` holds (the next frame replaces it): no reset needed.
         self.blank = true;
         Ok(())
     }
@@ -110,7 +110,11 @@ impl FrameLoop {
 /// The cells a frame is diffed against: the shown buffer, or all blank after a clear.
 trait Shown {
     fn at(&self, i: usize) -> &Cell;
-    fn row_equals(&self, start: usize, row: &[Cell]) -> bool;
+    /// True when `row` (starting at index `start`) can be passed over without a walk: every
+    /// cell equals the shown one, none is one ratatui always writes or has a forced width, and
+    /// no wide character reaches past the row's end (its covered columns, not diffed, would be
+    /// in the next row).
+    fn row_unchanged<'a>(&self, start: usize, row: &'a [Cell], widths: &mut Widths<'a>) -> bool;
 }
 
 impl Shown for [Cell] {
@@ -119,8 +123,10 @@ impl Shown for [Cell] {
         &self[i]
     }
     #[inline]
-    fn row_equals(&self, start: usize, row: &[Cell]) -> bool {
-        self[start..start + row.len()].iter().zip(row).all(|(a, b)| same(a, b))
+    fn row_unchanged<'a>(&self, start: usize, row: &'a [Cell], widths: &mut Widths<'a>) -> bool {
+        let w = row.len();
+        let shown = &self[start..start + w];
+        shown.iter().zip(row).enumerate().all(|(x, (a, b))| same(a, b) && plain_in_row(x, w, b, widths))
     }
 }
 
@@ -135,14 +141,43 @@ impl Shown for Blank {
         &BLANK
     }
     #[inline]
-    fn row_equals(&self, _: usize, row: &[Cell]) -> bool {
-        row.iter().all(|c| same(&BLANK, c))
+    fn row_unchanged<'a>(&self, _: usize, row: &'a [Cell], _: &mut Widths<'a>) -> bool {
+        // A blank cell is one column wide with no diff option: nothing to walk.
+        row.iter().all(is_blank)
+    }
+}
+
+/// Equal to `Cell::EMPTY` by ratatui's equality.
+#[inline(always)]
+#[allow(deprecated)] // `skip` takes part in ratatui's equality
+fn is_blank(c: &Cell) -> bool {
+    c.fg == Color::Reset
+        && c.bg == Color::Reset
+        && c.modifier.is_empty()
+        && c.underline_color == Color::Reset
+        && c.diff_option == CellDiffOption::None
+        && !c.skip
+        && c.symbol().as_bytes() == b" "
+}
+
+/// For a cell equal to the shown one at column `x` of a `w`-wide row: true when the diff would
+/// pass over it without writing it and without reaching into the next row.
+#[inline(always)]
+fn plain_in_row<'a>(x: usize, w: usize, c: &'a Cell, widths: &mut Widths<'a>) -> bool {
+    match c.diff_option {
+        CellDiffOption::AlwaysUpdate | CellDiffOption::ForcedWidth(_) => false,
+        CellDiffOption::Skip => true,
+        CellDiffOption::None => {
+            let n = c.symbol().len();
+            // A symbol of n bytes is at most 3n columns wide; look closer only near the end.
+            n == 1 || x + 3 * n <= w || is_skip(c) || x + widths.of(c) <= w
+        }
     }
 }
 
 /// Cell equality as ratatui's `PartialEq` (a missing symbol equals " "), inline and cheapest
 /// field first.
-#[inline]
+#[inline(always)]
 #[allow(deprecated)] // `skip` takes part in ratatui's equality
 fn same(a: &Cell, b: &Cell) -> bool {
     a.fg == b.fg
@@ -151,7 +186,17 @@ fn same(a: &Cell, b: &Cell) -> bool {
         && a.underline_color == b.underline_color
         && a.diff_option == b.diff_option
         && a.skip == b.skip
-        && a.symbol() == b.symbol()
+        && same_symbol(a.symbol().as_bytes(), b.symbol().as_bytes())
+}
+
+/// Byte equality with the one- to four-byte symbols (nearly all) compared without `memcmp`.
+#[inline(always)]
+fn same_symbol(a: &[u8], b: &[u8]) -> bool {
+    match (a, b) {
+        ([x], [y]) => x == y,
+        ([x0, x1, x2], [y0, y1, y2]) => x0 == y0 && x1 == y1 && x2 == y2,
+        _ => a == b,
+    }
 }
 
 /// A cell ratatui's diff passes over.
@@ -186,18 +231,6 @@ impl<'a> Widths<'a> {
     }
 }
 
-/// True when a row equal to the shown one still needs the cell-by-cell walk: it has a cell
-/// ratatui always writes or one with a forced width, or a wide character that reaches past the
-/// row's end (its covered columns, not diffed, would be in the next row).
-fn row_needs_walk<'a>(row: &'a [Cell], widths: &mut Widths<'a>) -> bool {
-    let w = row.len();
-    row.iter().enumerate().any(|(x, c)| {
-        matches!(c.diff_option, CellDiffOption::AlwaysUpdate | CellDiffOption::ForcedWidth(_))
-            // A symbol of n bytes is at most 3n columns wide; look closer only near the end.
-            || (c.symbol().len() > 1 && x + 3 * c.symbol().len() > w && !is_skip(c) && x + widths.of(c) > w)
-    })
-}
-
 /// Encodes the cells of `next` that differ from `shown` (both `width` wide, row-major, same
 /// length) by ratatui's diff rules, in its order.
 fn diff<S: Shown + ?Sized>(shown: &S, next: &[Cell], width: usize, area: Rect, enc: &mut Encoder<'_>) {
@@ -225,7 +258,7 @@ fn diff<S: Shown + ?Sized>(shown: &S, next: &[Cell], width: usize, area: Rect, e
             }
             let start = row_end - width;
             let row = &next[start..row_end.min(len)];
-            if i == start && shown.row_equals(start, row) && !row_needs_walk(row, &mut widths) {
+            if i == start && shown.row_unchanged(start, row, &mut widths) {
                 i = row_end;
                 continue;
             }

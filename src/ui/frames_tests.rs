@@ -73,7 +73,7 @@ impl Twin {
     /// The screen shows exactly the text of the buffer last drawn (wide characters' covered
     /// columns left out on both sides).
     fn assert_screen_shows_buffer(&self) {
-        let buf = self.frames.shown();
+        let buf = self.frames.shown().expect("a frame was drawn");
         for y in 0..buf.area.height {
             let mut text = String::new();
             let mut x = 0;
