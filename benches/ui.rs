@@ -5,12 +5,14 @@
 //!
 //! Besides criterion's means it prints percentiles of 2,000 single frames, both wall time and
 //! the thread's CPU time (on a shared machine the wall-time tail is the scheduler, not us), for
-//! a full redraw (buffers cleared: every cell diffed and written) and a diffed redraw (same
-//! snapshot: what ratatui does when little changed), each through both backends, plus an empty
-//! frame as the baseline, the application's own build+render into the frame buffer without
-//! any flush, and the backends alone (every cell of a rendered frame encoded and flushed).
+//! a full redraw (screen cleared: every non-blank cell written) and a diffed redraw (same
+//! snapshot: what happens when little changed), through the app's own frame loop
+//! (`FrameLoop` + `AnsiBackend`: what `autobot` runs), and for comparison through ratatui's
+//! `Terminal::draw` on `AnsiBackend` and on ratatui's `CrosstermBackend`; plus an empty frame
+//! as the baseline, the application's own build+render into a blank buffer without any flush,
+//! and the backends alone (every cell of a rendered frame encoded and flushed).
 
-use autobot::ui::{sample_snapshot, AnsiBackend, App, ColorDepth, Theme, UiConfig};
+use autobot::ui::{sample_snapshot, AnsiBackend, App, ColorDepth, FrameLoop, Theme, UiConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
@@ -119,11 +121,27 @@ where
     });
 }
 
+/// Our frame loop on our backend into the sink.
+fn our_frames() -> (AnsiBackend<io::Sink>, FrameLoop) {
+    let backend = AnsiBackend::with_size(io::sink(), AREA.as_size());
+    let frames = FrameLoop::new(&backend).expect("sink backend");
+    (backend, frames)
+}
+
 fn frames(c: &mut Criterion) {
     let snap = sample_snapshot();
     let mut ours = our_terminal();
     let mut theirs = crossterm_terminal();
+    let (mut backend, mut frames) = our_frames();
     percentiles("empty frame 200x60 full redraw", || {
+        frames.clear(&mut backend).expect("clear");
+        frames
+            .draw(&mut backend, |area, _| {
+                black_box(area);
+            })
+            .expect("draw");
+    });
+    percentiles("  Terminal: empty full redraw", || {
         ours.clear().expect("clear");
         ours.draw(|f: &mut Frame| {
             black_box(f.area());
@@ -144,14 +162,22 @@ fn frames(c: &mut Criterion) {
         app.handle_key(KeyEvent::new(KeyCode::Char(key), KeyModifiers::NONE), &snap);
         let mut ours = our_terminal();
         let mut theirs = crossterm_terminal();
-        // Build and render into the frame's buffer only: the application's own cost.
+        let (mut backend, mut frames) = our_frames();
+        // Build and render into a blank buffer only: the application's own cost.
+        let mut buf = Buffer::empty(AREA);
         percentiles(&format!("{name} 200x60 build+render"), || {
-            let mut frame = ours.get_frame();
-            frame.buffer_mut().reset();
-            app.draw(&mut frame, black_box(&snap));
-            black_box(frame.buffer_mut().content().len());
+            buf.reset();
+            app.render(AREA, &mut buf, black_box(&snap));
+            black_box(buf.content().len());
         });
-        redraws(&mut ours, &format!("{name} 200x60"), &mut app, &snap);
+        percentiles(&format!("{name} 200x60 full redraw"), || {
+            frames.clear(&mut backend).expect("clear");
+            frames.draw(&mut backend, |area, buf| app.render(area, buf, black_box(&snap))).expect("draw");
+        });
+        percentiles(&format!("{name} 200x60 diffed redraw"), || {
+            frames.draw(&mut backend, |area, buf| app.render(area, buf, black_box(&snap))).expect("draw");
+        });
+        redraws(&mut ours, "  Terminal:", &mut app, &snap);
         redraws(&mut theirs, "  crossterm:", &mut app, &snap);
         // The backends alone: every cell of the rendered frame encoded and flushed.
         let frame_buf: Buffer = {
@@ -172,6 +198,12 @@ fn frames(c: &mut Criterion) {
             Backend::flush(&mut their_backend).expect("flush");
         });
         group.bench_function(name, |b| {
+            b.iter(|| {
+                frames.clear(&mut backend).expect("clear");
+                frames.draw(&mut backend, |area, buf| app.render(area, buf, black_box(&snap))).expect("draw");
+            })
+        });
+        group.bench_function(format!("{name}_terminal"), |b| {
             b.iter(|| {
                 ours.clear().expect("clear");
                 ours.draw(|f| app.draw(f, black_box(&snap))).expect("draw");

@@ -9,7 +9,9 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::params::{EditorOutcome, ParamEditor};
 use crate::ui::widgets::ticket::{Ticket, TicketOutcome};
 use crate::ui::{chrome, tabs, UiConfig};
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
 use ratatui::Frame;
 
 /// The four screens.
@@ -387,39 +389,44 @@ impl App {
         self.detail = false;
     }
 
-    /// Draws the whole screen for `snap`.
+    /// Draws the whole screen for `snap` into a ratatui `Frame` (tests, benches, `Terminal`).
     pub fn draw(&mut self, frame: &mut Frame, snap: &Snapshot) {
         let area = frame.area();
+        self.render(area, frame.buffer_mut(), snap);
+    }
+
+    /// Draws the whole screen for `snap` into `area` of `buf` (the frame loop's own buffer).
+    pub fn render(&mut self, area: Rect, buf: &mut Buffer, snap: &Snapshot) {
         if area.width == 0 || area.height == 0 {
             return;
         }
         let layout = chrome::split(area);
-        chrome::draw_tabs(self, frame, layout.tabs, snap);
+        chrome::draw_tabs(self, buf, layout.tabs, snap);
         match self.tab {
-            Tab::Overview => tabs::overview::draw(self, frame, layout.body, snap),
-            Tab::Strategies => tabs::strategies::draw(self, frame, layout.body, snap),
-            Tab::Execution => tabs::execution::draw(self, frame, layout.body, snap),
-            Tab::Risk => tabs::risk::draw(self, frame, layout.body, snap),
+            Tab::Overview => tabs::overview::draw(self, buf, layout.body, snap),
+            Tab::Strategies => tabs::strategies::draw(self, buf, layout.body, snap),
+            Tab::Execution => tabs::execution::draw(self, buf, layout.body, snap),
+            Tab::Risk => tabs::risk::draw(self, buf, layout.body, snap),
         }
-        chrome::draw_log(self, frame, layout.log, snap);
-        chrome::draw_status(self, frame, layout.status, snap);
+        chrome::draw_log(self, buf, layout.log, snap);
+        chrome::draw_status(self, buf, layout.status, snap);
         if self.detail {
-            chrome::draw_detail(self, frame, area, snap);
+            chrome::draw_detail(self, buf, area, snap);
         }
         if let Some(editor) = &self.editor {
             if let Some(mode) = snap.strategy.modes.iter().find(|m| m.name == editor.mode) {
-                editor.draw(frame, area, &self.theme, mode, &self.keymap);
+                editor.draw(buf, area, &self.theme, mode, &self.keymap);
             }
         }
         if let Some(ticket) = &self.ticket {
             let info = chrome::ticket_info(self, snap, ticket);
-            ticket.draw(frame, area, &self.theme, &snap.venue, snap.live, &info);
+            ticket.draw(buf, area, &self.theme, &snap.venue, snap.live, &info);
         }
         if self.help {
-            chrome::draw_help(self, frame, area);
+            chrome::draw_help(self, buf, area);
         }
         if let Some(confirm) = &self.confirm {
-            chrome::draw_confirm(&self.theme, frame, area, confirm, &snap.venue, snap.live);
+            chrome::draw_confirm(&self.theme, buf, area, confirm, &snap.venue, snap.live);
         }
     }
 }

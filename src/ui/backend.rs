@@ -214,6 +214,62 @@ fn push_sgr(buf: &mut Vec<u8>, pen: Pen, to: Pen) {
     buf.push(b'm');
 }
 
+/// The state of one draw: the pen in force and where the last cell went. Cells come in as
+/// ratatui's diff yields them (row-major); the queue is the backend's.
+pub(crate) struct Encoder<'a> {
+    buf: &'a mut Vec<u8>,
+    pen: Pen,
+    last: Option<(u16, u16)>,
+    colors: bool,
+}
+
+impl Encoder<'_> {
+    /// Queues `cell` at `(x, y)`: a cursor move unless it follows the previous cell, the SGR
+    /// change if its style differs from the pen, then its symbol.
+    #[inline]
+    pub(crate) fn cell(&mut self, x: u16, y: u16, cell: &Cell) {
+        let buf = &mut *self.buf;
+        // Same rule as crossterm: move unless this cell is right after the previous one.
+        if !matches!(self.last, Some((lx, ly)) if ly == y && lx.checked_add(1) == Some(x)) {
+            buf.extend_from_slice(b"\x1b[");
+            push_u16(buf, y.saturating_add(1));
+            buf.push(b';');
+            push_u16(buf, x.saturating_add(1));
+            buf.push(b'H');
+        }
+        self.last = Some((x, y));
+        let want = if self.colors {
+            Pen { fg: cell.fg, bg: cell.bg, underline: cell.underline_color, modifier: cell.modifier }
+        } else {
+            Pen { modifier: cell.modifier, ..DEFAULT_PEN }
+        };
+        if want != self.pen {
+            push_sgr(buf, self.pen, want);
+            self.pen = want;
+        }
+        match cell.symbol().as_bytes() {
+            [b] => buf.push(*b),
+            bytes => buf.extend_from_slice(bytes),
+        }
+    }
+}
+
+impl<W: Write> AnsiBackend<W> {
+    /// Runs one draw: `cells` queues cells through the encoder; afterwards the pen is reset and
+    /// the cursor is known to be after the last cell (as `Backend::draw` leaves it).
+    pub(crate) fn encode(&mut self, cells: impl FnOnce(&mut Encoder<'_>)) {
+        let mut enc = Encoder { buf: &mut self.buf, pen: DEFAULT_PEN, last: None, colors: self.colors };
+        cells(&mut enc);
+        let (pen, last) = (enc.pen, enc.last);
+        if pen != DEFAULT_PEN {
+            self.buf.extend_from_slice(b"\x1b[0m");
+        }
+        if let Some((x, y)) = last {
+            self.cursor = Position { x: x.saturating_add(1), y };
+        }
+    }
+}
+
 impl<W: Write> Backend for AnsiBackend<W> {
     type Error = io::Error;
 
@@ -221,36 +277,11 @@ impl<W: Write> Backend for AnsiBackend<W> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        let buf = &mut self.buf;
-        let mut pen = DEFAULT_PEN;
-        let mut last: Option<(u16, u16)> = None;
-        for (x, y, cell) in content {
-            // Same rule as crossterm: move unless this cell is right after the previous one.
-            if !matches!(last, Some((lx, ly)) if ly == y && lx.checked_add(1) == Some(x)) {
-                buf.extend_from_slice(b"\x1b[");
-                push_u16(buf, y.saturating_add(1));
-                buf.push(b';');
-                push_u16(buf, x.saturating_add(1));
-                buf.push(b'H');
+        self.encode(|enc| {
+            for (x, y, cell) in content {
+                enc.cell(x, y, cell);
             }
-            last = Some((x, y));
-            let want = if self.colors {
-                Pen { fg: cell.fg, bg: cell.bg, underline: cell.underline_color, modifier: cell.modifier }
-            } else {
-                Pen { modifier: cell.modifier, ..DEFAULT_PEN }
-            };
-            if want != pen {
-                push_sgr(buf, pen, want);
-                pen = want;
-            }
-            buf.extend_from_slice(cell.symbol().as_bytes());
-        }
-        if pen != DEFAULT_PEN {
-            buf.extend_from_slice(b"\x1b[0m");
-        }
-        if let Some((x, y)) = last {
-            self.cursor = Position { x: x.saturating_add(1), y };
-        }
+        });
         Ok(())
     }
 

@@ -7,14 +7,15 @@ use crate::ui::app::{App, Confirm, Tab};
 use crate::ui::fmt;
 use crate::ui::keymap::Action;
 use crate::ui::paint;
+use crate::ui::paint::Draw;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::ticket::Ticket;
 use crate::ui::widgets::{block, block_line, centered, ruled, venue_badge, VenueKind};
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
-use ratatui::Frame;
 
 pub struct Areas {
     pub tabs: Rect,
@@ -47,7 +48,7 @@ pub fn split(area: Rect) -> Areas {
     }
 }
 
-pub fn draw_tabs(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw_tabs(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height == 0 {
         return;
     }
@@ -64,7 +65,7 @@ pub fn draw_tabs(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         spans.push(Span::styled(format!("{} {} ", m.symbol, iv), t.text));
     }
     spans.push(Span::styled(format!("{} help", app.keymap.hint(Action::Help)), t.dim));
-    paint::line_at(frame.buffer_mut(), area, &Line::from(spans));
+    paint::line_at(buf, area, &Line::from(spans));
 }
 
 fn level_label(level: AlertLevel, t: &Theme) -> Span<'static> {
@@ -89,7 +90,7 @@ pub fn alert_line<'a>(a: &'a crate::domain::Alert, t: &Theme) -> Line<'a> {
     ])
 }
 
-pub fn draw_log(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw_log(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height < 2 {
         return;
     }
@@ -105,11 +106,11 @@ pub fn draw_log(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     }
     lines.truncate(rows);
     let title = format!("Alerts & log ({})", snap.alerts.len());
-    let inner = ruled(frame, area, &title, t);
-    paint::lines(frame.buffer_mut(), inner, &lines);
+    let inner = ruled(buf, area, &title, t);
+    paint::lines(buf, inner, &lines);
 }
 
-pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw_status(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height == 0 {
         return;
     }
@@ -174,10 +175,10 @@ pub fn draw_status(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         spans.push(sep());
         spans.push(Span::styled(flash.as_str(), t.key));
     }
-    paint::line_at(frame.buffer_mut(), area, &Line::from(spans));
+    paint::line_at(buf, area, &Line::from(spans));
 }
 
-pub fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
+pub fn draw_help(app: &App, buf: &mut Buffer, area: Rect) {
     let t = &app.theme;
     let entries = app.keymap.help_lines();
     let key_w = entries.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(4);
@@ -227,13 +228,13 @@ pub fn draw_help(app: &App, frame: &mut Frame, area: Rect) {
     let widest = lines.iter().map(|l| l.width()).max().unwrap_or(0);
     let w = (cols * (key_w + 2 + desc_w)).max(widest) as u16 + 2;
     let popup = centered(area, w, lines.len() as u16 + 2);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block("Keys", t)), popup);
+    buf.render_widget(Clear, popup);
+    buf.render_widget(Paragraph::new(lines).block(block("Keys", t)), popup);
 }
 
-pub fn draw_confirm(t: &Theme, frame: &mut Frame, area: Rect, confirm: &Confirm, venue: &str, live: bool) {
+pub fn draw_confirm(t: &Theme, buf: &mut Buffer, area: Rect, confirm: &Confirm, venue: &str, live: bool) {
     let popup = centered(area, 60, 7);
-    frame.render_widget(Clear, popup);
+    buf.render_widget(Clear, popup);
     let mut title = vec![Span::styled(format!(" Confirm: {} ", confirm.title), t.warn)];
     if live {
         title.push(venue_badge(venue, live, t));
@@ -248,7 +249,7 @@ pub fn draw_confirm(t: &Theme, frame: &mut Frame, area: Rect, confirm: &Confirm,
             Span::styled(" cancel", t.text),
         ]),
     ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block_line(Line::from(title), t)), popup);
+    buf.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block_line(Line::from(title), t)), popup);
 }
 
 /// Extra lines in the ticket: last price, notional estimate, the last risk rejection.
@@ -273,7 +274,7 @@ pub fn ticket_info(app: &App, snap: &Snapshot, ticket: &Ticket) -> Vec<Line<'sta
 }
 
 /// Details of the selected row of the current tab (Enter), closed with Esc.
-pub fn draw_detail(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw_detail(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     let t = &app.theme;
     let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<14}"), t.dim), Span::styled(v, t.text)]);
     let (title, lines): (String, Vec<Line>) = match app.tab() {
@@ -362,10 +363,10 @@ pub fn draw_detail(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         },
     };
     let popup = centered(area, 64, lines.len() as u16 + 3);
-    frame.render_widget(Clear, popup);
+    buf.render_widget(Clear, popup);
     let mut lines = lines;
     lines.push(Line::from(Span::styled("Esc closes", t.dim)));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(&title, t)), popup);
+    buf.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(&title, t)), popup);
 }
 
 fn on(b: bool, yes: &'static str, no: &'static str) -> &'static str {

@@ -6,6 +6,7 @@ mod app;
 pub mod backend;
 mod chrome;
 pub mod fmt;
+pub mod frames;
 pub mod keymap;
 pub(crate) mod paint;
 mod sample;
@@ -21,6 +22,7 @@ mod tests;
 
 pub use app::{App, Confirm, Tab};
 pub use backend::AnsiBackend;
+pub use frames::FrameLoop;
 pub use keymap::{Action, Key, Keymap, KeymapError};
 pub use sample::sample_snapshot;
 pub use terminal::run;

@@ -7,6 +7,27 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{StatefulWidget, Widget};
+
+/// `Frame`'s two drawing calls on a bare buffer, so the app renders into any `Buffer` (the frame
+/// loop's own, a test's) without a `Terminal`.
+pub trait Draw {
+    /// Renders `widget` into `area`.
+    fn render_widget<W: Widget>(&mut self, widget: W, area: Rect);
+    /// Renders a stateful `widget` into `area` with its `state`.
+    fn render_stateful_widget<W: StatefulWidget>(&mut self, widget: W, area: Rect, state: &mut W::State);
+}
+
+impl Draw for Buffer {
+    #[inline]
+    fn render_widget<W: Widget>(&mut self, widget: W, area: Rect) {
+        widget.render(area, self);
+    }
+    #[inline]
+    fn render_stateful_widget<W: StatefulWidget>(&mut self, widget: W, area: Rect, state: &mut W::State) {
+        widget.render(area, self, state);
+    }
+}
 
 /// Draws a plain box border with `title` (spans) after the top-left corner; returns the inside.
 pub fn boxed(buf: &mut Buffer, area: Rect, title: &[Span], border: Style) -> Rect {

@@ -2,18 +2,18 @@
 //! path (return, error, panic via a chained hook), and the event loop. Input polling, the tick
 //! (checking the snapshot and the stop flag) and frames are separate: the loop blocks in
 //! `event::poll` for at most one tick, and draws only when the snapshot changed or input
-//! arrived, at most `max_fps` times a second. Frames go out through `AnsiBackend` (one write
-//! per frame).
+//! arrived, at most `max_fps` times a second. Frames are drawn by our `FrameLoop` (the app
+//! renders into its buffer, the changes go out through `AnsiBackend`, one write per frame).
 
 use crate::domain::Command;
 use crate::engine::Snapshot;
 use crate::ui::app::App;
 use crate::ui::backend::AnsiBackend;
+use crate::ui::frames::FrameLoop;
 use crate::ui::UiConfig;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use ratatui::crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
-use ratatui::Terminal;
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Once};
@@ -45,13 +45,14 @@ fn install_panic_hook() {
 struct Guard;
 
 impl Guard {
-    fn enter() -> io::Result<(Guard, Terminal<AnsiBackend<Stdout>>)> {
+    fn enter() -> io::Result<(Guard, AnsiBackend<Stdout>, FrameLoop)> {
         install_panic_hook();
         enable_raw_mode()?;
         let guard = Guard; // from here on, Drop restores
         execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-        let terminal = Terminal::new(AnsiBackend::new(io::stdout()))?;
-        Ok((guard, terminal))
+        let backend = AnsiBackend::new(io::stdout());
+        let frames = FrameLoop::new(&backend)?;
+        Ok((guard, backend, frames))
     }
 }
 
@@ -69,13 +70,13 @@ pub fn run(
     stop: Arc<AtomicBool>,
     config: UiConfig,
 ) -> io::Result<()> {
-    let (_guard, mut terminal) = Guard::enter()?;
+    let (_guard, mut backend, mut frames) = Guard::enter()?;
     let mut app = App::new(&config);
-    event_loop(&mut terminal, &mut app, snapshots, &commands, &stop, config.max_fps)
+    event_loop((&mut backend, &mut frames), &mut app, snapshots, &commands, &stop, config.max_fps)
 }
 
 fn event_loop(
-    terminal: &mut Terminal<AnsiBackend<Stdout>>,
+    (backend, frames): (&mut AnsiBackend<Stdout>, &mut FrameLoop),
     app: &mut App,
     mut snapshots: tokio::sync::watch::Receiver<Arc<Snapshot>>,
     commands: &mpsc::Sender<Command>,
@@ -100,7 +101,7 @@ fn event_loop(
         let now = Instant::now();
         let due = last_frame.map_or(Duration::ZERO, |t| frame_gap.saturating_sub(now - t));
         if dirty && due.is_zero() {
-            terminal.draw(|f| app.draw(f, &snap))?;
+            frames.draw(backend, |area, buf| app.render(area, buf, &snap))?;
             app.frame_us = now.elapsed().as_secs_f64() * 1e6;
             last_frame = Some(now);
             dirty = false;
@@ -120,7 +121,7 @@ fn event_loop(
                         dirty = true;
                     }
                     TermEvent::Resize(..) => {
-                        terminal.autoresize()?;
+                        frames.autoresize(backend)?;
                         dirty = true;
                     }
                     _ => {}

@@ -6,14 +6,15 @@ use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
 use crate::ui::paint;
+use crate::ui::paint::Draw;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::boxed;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
-use ratatui::Frame;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height == 0 {
         return;
     }
@@ -27,8 +28,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let title =
         format!("Working orders ({}) · c cancel · C cancel all · o ticket · Enter details", snap.open_orders.len());
     let mut state = TableState::default().with_selected(app.selected(Tab::Execution, snap.open_orders.len()));
-    let inner = boxed(frame, orders, &title, t);
-    frame.render_stateful_widget(orders_table(snap, t, wide), inner, &mut state);
+    let inner = boxed(buf, orders, &title, t);
+    buf.render_stateful_widget(orders_table(snap, t, wide), inner, &mut state);
 
     let rows = snap.recent_fills.iter().map(|f| {
         let (pd, qd) = decimals(snap, f.symbol);
@@ -66,26 +67,26 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let fees: f64 = snap.recent_fills.iter().map(|f| f.fee.to_f64()).sum();
     let title = format!("Recent fills ({}) · fees {}", snap.recent_fills.len(), fmt::amount(fees, 2));
     let table = Table::new(rows, widths).header(header_aligned(&cols, &right, t));
-    let inner = boxed(frame, fills, &title, t);
+    let inner = boxed(buf, fills, &title, t);
     if snap.recent_fills.is_empty() {
-        paint::lines(frame.buffer_mut(), inner, &[Line::from(Span::styled("no fills yet", t.dim))]);
+        paint::lines(buf, inner, &[Line::from(Span::styled("no fills yet", t.dim))]);
     } else {
-        frame.render_widget(table, inner);
+        buf.render_widget(table, inner);
     }
 
     match app.symbol_index(snap).map(|i| &snap.markets[i]) {
-        Some(m) => draw_ladder(t, frame, ladder, m, decimals(snap, m.symbol)),
+        Some(m) => draw_ladder(t, buf, ladder, m, decimals(snap, m.symbol)),
         None => {
-            let inner = boxed(frame, ladder, "Depth", t);
-            paint::lines(frame.buffer_mut(), inner, &[Line::from("no book yet")]);
+            let inner = boxed(buf, ladder, "Depth", t);
+            paint::lines(buf, inner, &[Line::from("no book yet")]);
         }
     }
 }
 
 /// Asks above (highest first), spread line, bids below; bars sized by quantity.
-fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView, (pd, qd): (usize, usize)) {
+fn draw_ladder(t: &Theme, buf: &mut Buffer, area: Rect, m: &MarketView, (pd, qd): (usize, usize)) {
     let title = format!("Depth {}", m.symbol);
-    let inner = boxed(frame, area, &title, t);
+    let inner = boxed(buf, area, &title, t);
     if inner.height == 0 || inner.width < 8 {
         return;
     }
@@ -129,5 +130,5 @@ fn draw_ladder(t: &Theme, frame: &mut Frame, area: Rect, m: &MarketView, (pd, qd
     if asks.is_empty() && bids.is_empty() {
         lines.push(Line::from(Span::styled("no book levels yet", t.dim)));
     }
-    paint::lines(frame.buffer_mut(), inner, &lines);
+    paint::lines(buf, inner, &lines);
 }

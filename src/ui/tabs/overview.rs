@@ -6,15 +6,16 @@ use crate::engine::{MarketView, Snapshot};
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
 use crate::ui::paint;
+use crate::ui::paint::Draw;
 use crate::ui::widgets::candles::{aggregate, CandleChart, PatternMarker, PriceLevel};
 use crate::ui::widgets::{boxed, boxed_line, ruled};
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, TableState};
-use ratatui::Frame;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height == 0 {
         return;
     }
@@ -22,7 +23,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let summary_h = area.height.min(2);
     let [summary, main] = Layout::vertical([Constraint::Length(summary_h), Constraint::Min(0)]).areas(area);
     let market = app.symbol_index(snap).map(|i| &snap.markets[i]);
-    paint::lines(frame.buffer_mut(), summary, &summary_lines(app, snap, market, area.width >= 140));
+    paint::lines(buf, summary, &summary_lines(app, snap, market, area.width >= 140));
     if main.height < 3 {
         return;
     }
@@ -46,31 +47,31 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         (c, p, o)
     };
     if let Some(e) = equity_area {
-        draw_equity(app, frame, e, snap);
+        draw_equity(app, buf, e, snap);
     }
 
     match market {
-        Some(m) => draw_chart(app, frame, chart_area, snap, m),
+        Some(m) => draw_chart(app, buf, chart_area, snap, m),
         None => {
-            let inner = boxed(frame, chart_area, "Chart", t);
-            paint::lines(frame.buffer_mut(), inner, &[Line::from("waiting for market data…")]);
+            let inner = boxed(buf, chart_area, "Chart", t);
+            paint::lines(buf, inner, &[Line::from("waiting for market data…")]);
         }
     }
 
     let mut state = TableState::default().with_selected(app.selected(Tab::Overview, snap.positions.len()));
     let title = format!("Positions ({}) · F flatten", snap.positions.len());
-    let section = |frame: &mut Frame, area: Rect, title: &str| {
+    let section = |buf: &mut Buffer, area: Rect, title: &str| {
         if wide {
-            boxed(frame, area, title, t)
+            boxed(buf, area, title, t)
         } else {
-            ruled(frame, area, title, t)
+            ruled(buf, area, title, t)
         }
     };
-    let inner = section(frame, pos_area, &title);
-    frame.render_stateful_widget(positions_table(snap, t, wide), inner, &mut state);
+    let inner = section(buf, pos_area, &title);
+    buf.render_stateful_widget(positions_table(snap, t, wide), inner, &mut state);
     let title = format!("Active orders ({})", snap.open_orders.len());
-    let inner = section(frame, ord_area, &title);
-    frame.render_widget(orders_table(snap, t, wide), inner);
+    let inner = section(buf, ord_area, &title);
+    buf.render_widget(orders_table(snap, t, wide), inner);
 }
 
 fn summary_lines(app: &App, snap: &Snapshot, market: Option<&MarketView>, wide: bool) -> Vec<Line<'static>> {
@@ -126,7 +127,7 @@ fn summary_lines(app: &App, snap: &Snapshot, market: Option<&MarketView>, wide: 
     vec![line1, line2]
 }
 
-fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &MarketView) {
+fn draw_chart(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot, m: &MarketView) {
     let t = &app.theme;
     let mut candles_buf;
     let overlays_buf: Vec<(String, Vec<f64>)>;
@@ -215,7 +216,7 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
         Span::styled(ohlc, t.text),
         Span::styled("s symbol · i interval ", t.dim),
     ]);
-    let inner = boxed_line(frame, area, &title, t);
+    let inner = boxed_line(buf, area, &title, t);
     if inner.height == 0 {
         return;
     }
@@ -223,12 +224,12 @@ fn draw_chart(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot, m: &Mar
     let legend_lines = if max_legend > 0 { chart.legend(inner.width, max_legend) } else { Vec::new() };
     let legend_h = legend_lines.len() as u16;
     let [legend, plot] = Layout::vertical([Constraint::Length(legend_h), Constraint::Min(0)]).areas(inner);
-    paint::lines(frame.buffer_mut(), legend, &legend_lines);
-    frame.render_widget(&chart, plot);
+    paint::lines(buf, legend, &legend_lines);
+    buf.render_widget(&chart, plot);
 }
 
 /// Equity curve (braille line) with start, low, high and last in the title.
-fn draw_equity(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+fn draw_equity(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     let t = &app.theme;
     let curve = &snap.account.equity_curve;
     if area.height < 5 || curve.len() < 2 {
@@ -248,7 +249,7 @@ fn draw_equity(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     ]);
     let style = if last >= first { t.up } else { t.down };
     let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(&points);
-    let inner = boxed_line(frame, area, &title, t);
+    let inner = boxed_line(buf, area, &title, t);
     let chart = Chart::new(vec![dataset])
         .x_axis(
             Axis::default()
@@ -262,5 +263,5 @@ fn draw_equity(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
                 .labels([Span::styled(fmt::amount(lo, 0), t.dim), Span::styled(fmt::amount(hi, 0), t.dim)])
                 .style(t.border),
         );
-    frame.render_widget(chart, inner);
+    buf.render_widget(chart, inner);
 }

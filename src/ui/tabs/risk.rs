@@ -6,14 +6,15 @@ use crate::ui::app::{App, Tab};
 use crate::ui::chrome::alert_line;
 use crate::ui::fmt;
 use crate::ui::paint;
+use crate::ui::paint::Draw;
 use crate::ui::widgets::boxed;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, List, ListItem, ListState};
-use ratatui::Frame;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height == 0 {
         return;
     }
@@ -64,8 +65,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             ])
         })
         .collect();
-    let inner = boxed(frame, gauges, "Limits", t);
-    paint::lines(frame.buffer_mut(), inner, &lines);
+    let inner = boxed(buf, gauges, "Limits", t);
+    paint::lines(buf, inner, &lines);
 
     let ks = if r.kill_switch { Span::styled(" ENGAGED ", t.critical) } else { Span::styled("off", t.ok) };
     let ts_style = match r.trading_state.as_str() {
@@ -101,8 +102,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             None => Line::from(vec![Span::styled("Daily loss ", t.dim), Span::styled("no limit set", t.dim)]),
         },
     ];
-    let inner = boxed(frame, state, "State", t);
-    paint::lines(frame.buffer_mut(), inner, &lines);
+    let inner = boxed(buf, state, "State", t);
+    paint::lines(buf, inner, &lines);
 
     let total: f64 = r.exposure.iter().map(|(_, v)| v.abs()).sum();
     let bar_w = exposure.width.saturating_sub(36) as f64;
@@ -147,12 +148,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         }
     }
     let title = format!("Exposure by symbol · gross {} USDT", fmt::amount(total, 0));
-    let inner = boxed(frame, exposure, &title, t);
-    paint::lines(frame.buffer_mut(), inner, &lines);
+    let inner = boxed(buf, exposure, &title, t);
+    paint::lines(buf, inner, &lines);
 
     let chart_h = if right.height >= 20 { right.height / 2 } else { right.height / 2 + 1 };
     let [dd_area, lower] = Layout::vertical([Constraint::Length(chart_h), Constraint::Min(0)]).areas(right);
-    draw_drawdown(app, frame, dd_area, snap);
+    draw_drawdown(app, buf, dd_area, snap);
     let rej_h = (r.rejections.len().max(1) as u16 + 2).min(lower.height / 2);
     let [rej, alerts] = Layout::vertical([Constraint::Length(rej_h), Constraint::Min(0)]).areas(lower);
     let lines: Vec<Line> = r
@@ -163,19 +164,19 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         })
         .collect();
     let lines = if lines.is_empty() { vec![Line::from(Span::styled("none yet", t.dim))] } else { lines };
-    let inner = boxed(frame, rej, "Risk rejections", t);
-    paint::lines(frame.buffer_mut(), inner, &lines);
+    let inner = boxed(buf, rej, "Risk rejections", t);
+    paint::lines(buf, inner, &lines);
     let mut items: Vec<ListItem> = snap.alerts.iter().map(|a| ListItem::new(alert_line(a, t))).collect();
     if items.is_empty() {
         items.push(ListItem::new(Span::styled("none yet", t.dim)));
     }
     let mut state = ListState::default().with_selected(app.selected(Tab::Risk, snap.alerts.len()));
     let title = format!("Alert history ({})", snap.alerts.len());
-    let inner = boxed(frame, alerts, &title, t);
-    frame.render_stateful_widget(List::new(items).highlight_style(t.selected), inner, &mut state);
+    let inner = boxed(buf, alerts, &title, t);
+    buf.render_stateful_widget(List::new(items).highlight_style(t.selected), inner, &mut state);
 }
 
-fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+fn draw_drawdown(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     let t = &app.theme;
     let curve = &snap.risk.drawdown_curve;
     let title = format!(
@@ -183,9 +184,9 @@ fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         fmt::drawdown_pct(snap.account.drawdown),
         fmt::drawdown_pct(snap.account.max_drawdown)
     );
-    let inner = boxed(frame, area, &title, t);
+    let inner = boxed(buf, area, &title, t);
     if curve.len() < 2 || area.height < 4 {
-        paint::lines(frame.buffer_mut(), inner, &[Line::from("no drawdown data yet")]);
+        paint::lines(buf, inner, &[Line::from("no drawdown data yet")]);
         return;
     }
     let points: Vec<(f64, f64)> = curve.iter().map(|&(ts, dd)| (ts as f64, -dd * 100.0)).collect();
@@ -205,5 +206,5 @@ fn draw_drawdown(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
                 .labels([Span::styled(format!("{:.2}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)])
                 .style(t.border),
         );
-    frame.render_widget(chart, inner);
+    buf.render_widget(chart, inner);
 }

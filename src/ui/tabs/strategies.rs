@@ -7,13 +7,14 @@ use crate::engine::Snapshot;
 use crate::ui::app::{App, Tab};
 use crate::ui::fmt;
 use crate::ui::paint;
+use crate::ui::paint::Draw;
 use crate::ui::widgets::boxed;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
-use ratatui::Frame;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+pub fn draw(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     if area.height == 0 {
         return;
     }
@@ -68,8 +69,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
         .column_spacing(if wide { 2 } else { 1 })
         .row_highlight_style(t.selected);
     let mut state = TableState::default().with_selected(app.selected(Tab::Strategies, modes.len()));
-    let inner = boxed(frame, top, &title, t);
-    frame.render_stateful_widget(table, inner, &mut state);
+    let inner = boxed(buf, top, &title, t);
+    buf.render_stateful_widget(table, inner, &mut state);
     if bottom.height < 3 {
         return;
     }
@@ -103,16 +104,16 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let switches_h = snap.strategy.switches.len().max(1) as u16 + 3;
     let sw = if timeline.height >= switches_h + 5 {
         let [sw, params] = Layout::vertical([Constraint::Length(switches_h), Constraint::Min(0)]).areas(timeline);
-        draw_params(app, frame, params, snap);
+        draw_params(app, buf, params, snap);
         sw
     } else {
         timeline
     };
-    let inner = boxed(frame, sw, "Mode switches", t);
+    let inner = boxed(buf, sw, "Mode switches", t);
     if snap.strategy.switches.is_empty() {
-        paint::lines(frame.buffer_mut(), inner, &[Line::from(Span::styled("none yet", t.dim))]);
+        paint::lines(buf, inner, &[Line::from(Span::styled("none yet", t.dim))]);
     } else {
-        frame.render_widget(table, inner);
+        buf.render_widget(table, inner);
     }
 
     let mut lines: Vec<Line> = Vec::new();
@@ -144,12 +145,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
             lines.push(Line::from(vec![Span::styled("reason ", t.dim), Span::styled(reason.clone(), t.text)]));
         }
     }
-    let inner = boxed(frame, right, "Regime & inputs", t);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+    let inner = boxed(buf, right, "Regime & inputs", t);
+    buf.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
 /// Parameters of every mode, one row each, the selected mode highlighted.
-fn draw_params(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
+fn draw_params(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     let t = &app.theme;
     let selected = app.selected(Tab::Strategies, snap.strategy.modes.len());
     let rows = snap.strategy.modes.iter().enumerate().map(|(i, m)| {
@@ -160,6 +161,6 @@ fn draw_params(app: &App, frame: &mut Frame, area: Rect, snap: &Snapshot) {
     });
     let table =
         Table::new(rows, [Constraint::Length(15), Constraint::Min(10)]).header(header(&["Mode", "Parameters"], t));
-    let inner = boxed(frame, area, "Parameters (running · Enter edits · w saves to the config)", t);
-    frame.render_widget(table, inner);
+    let inner = boxed(buf, area, "Parameters (running · Enter edits · w saves to the config)", t);
+    buf.render_widget(table, inner);
 }

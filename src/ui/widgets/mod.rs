@@ -41,20 +41,20 @@ pub fn block_line<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
 
 /// Draws a bordered box titled ` {title} ` (as `block` looks) straight into the frame's buffer and
 /// returns the inside: the cheap way for every-frame panels (see `ui::paint`).
-pub fn boxed(frame: &mut ratatui::Frame, area: Rect, title: &str, theme: &Theme) -> Rect {
+pub fn boxed(buf: &mut ratatui::buffer::Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
     let title = [Span::styled(" ", theme.title), Span::styled(title, theme.title), Span::styled(" ", theme.title)];
-    crate::ui::paint::boxed(frame.buffer_mut(), area, &title, theme.border)
+    crate::ui::paint::boxed(buf, area, &title, theme.border)
 }
 
 /// `boxed` with a title made of several styled parts.
-pub fn boxed_line(frame: &mut ratatui::Frame, area: Rect, title: &Line, theme: &Theme) -> Rect {
-    crate::ui::paint::boxed(frame.buffer_mut(), area, &title.spans, theme.border)
+pub fn boxed_line(buf: &mut ratatui::buffer::Buffer, area: Rect, title: &Line, theme: &Theme) -> Rect {
+    crate::ui::paint::boxed(buf, area, &title.spans, theme.border)
 }
 
 /// Like `top_block`: a top rule with the title; returns the area under it.
-pub fn ruled(frame: &mut ratatui::Frame, area: Rect, title: &str, theme: &Theme) -> Rect {
+pub fn ruled(buf: &mut ratatui::buffer::Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
     let title = [Span::styled(" ", theme.title), Span::styled(title, theme.title), Span::styled(" ", theme.title)];
-    crate::ui::paint::rule(frame.buffer_mut(), area, &title, theme.border)
+    crate::ui::paint::rule(buf, area, &title, theme.border)
 }
 
 /// A `w` × `h` rectangle centred in `area`, shrunk to fit.

@@ -8,13 +8,14 @@ use crate::domain::Command;
 use crate::engine::ModeView;
 use crate::ui::fmt;
 use crate::ui::keymap::{Action, Keymap};
+use crate::ui::paint::Draw;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::centered;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
-use ratatui::Frame;
 
 /// Editor state: which mode, which row, the text being typed, the last error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,14 +117,14 @@ impl ParamEditor {
     }
 
     /// The popup over `area` for `mode` (its state line, then one row per parameter).
-    pub fn draw(&self, frame: &mut Frame, area: Rect, t: &Theme, mode: &ModeView, keymap: &Keymap) {
+    pub fn draw(&self, buf: &mut Buffer, area: Rect, t: &Theme, mode: &ModeView, keymap: &Keymap) {
         let key_w = mode.params.iter().map(|(k, _)| k.len()).max().unwrap_or(8).max(8);
         let h = mode.params.len() as u16 + 6;
         let popup = centered(area, 64.max(key_w as u16 + 30), h);
         if popup.height < 3 {
             return;
         }
-        frame.render_widget(Clear, popup);
+        buf.render_widget(Clear, popup);
         let rows = (popup.height as usize).saturating_sub(6);
         // Keep the selected row in view on short screens.
         let first = self.row.saturating_sub(rows.saturating_sub(1));
@@ -171,7 +172,7 @@ impl ParamEditor {
             .border_style(t.border_focus)
             .title(Span::styled(format!(" Parameters: {} ", mode.name), t.title));
         // No trimming: the rows' leading marks keep the columns aligned; a long error wraps.
-        frame.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }).block(block), popup);
+        buf.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }).block(block), popup);
     }
 }
 

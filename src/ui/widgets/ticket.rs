@@ -2,13 +2,14 @@
 //! (typed text → `Qty`/`Price` without floats), and its popup. A parse error stays in the ticket.
 
 use crate::domain::{ManualOrder, OrderType, ParseDecimalError, Price, Qty, Side, Symbol, TimeInForce};
+use crate::ui::paint::Draw;
 use crate::ui::theme::Theme;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use ratatui::Frame;
 use std::str::FromStr;
 
 /// Market, limit, or stop (conditional; market or, with a price, limit once triggered).
@@ -283,11 +284,11 @@ impl Ticket {
     }
 
     /// Draws the popup centred in `area`. `venue` is shown in the title, red with LIVE when live.
-    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, venue: &str, live: bool, info: &[Line<'static>]) {
+    pub fn draw(&self, buf: &mut Buffer, area: Rect, theme: &Theme, venue: &str, live: bool, info: &[Line<'static>]) {
         let w = area.width.min(56);
         let h = area.height.min(14 + info.len() as u16);
         let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-        frame.render_widget(Clear, popup);
+        buf.render_widget(Clear, popup);
         let venue_span = super::venue_badge(venue, live, theme);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -339,10 +340,7 @@ impl Ticket {
             lines.push(Line::from(Span::styled("Tab/↑↓ field · type/space edit · Enter send · Esc close", theme.dim)));
         }
         lines.extend(info.iter().cloned());
-        frame.render_widget(
-            Paragraph::new(lines).block(block).style(Style::default()).wrap(Wrap { trim: false }),
-            popup,
-        );
+        buf.render_widget(Paragraph::new(lines).block(block).style(Style::default()).wrap(Wrap { trim: false }), popup);
     }
 }
 
