@@ -30,7 +30,8 @@
 //! indicators, analysis, the modes, risk and the order manager; "Kline-other" are the rest
 //! (decode and aggregation). The kline p99 sits inside the bar frames' distribution, so that
 //! line says what the target hinges on. `F2D_REPORT_ONLY=1` prints the report without the
-//! criterion runs (quicker, and a clean loop for `perf record`).
+//! criterion runs (quicker, and a clean loop for `perf record`). `F2D_SLOW=N` also lists the N
+//! slowest bar-closing frames (least of the passes) with the actions each decision emitted.
 
 use autobot::config::Config;
 use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
@@ -520,7 +521,8 @@ fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: u
     if let Some(k) = slow {
         // The slowest bar-closing frames and what their decisions asked for.
         let bar_ms = Config::default().strategy.trend.timeframe.duration_ms().unwrap_or(60_000);
-        let mut bars: Vec<usize> = (0..measured.len()).filter(|&i| closes_bar(measured[i].0, &measured[i].1, bar_ms)).collect();
+        let mut bars: Vec<usize> =
+            (0..measured.len()).filter(|&i| closes_bar(measured[i].0, &measured[i].1, bar_ms)).collect();
         bars.sort_by_key(|&i| std::cmp::Reverse(best[i]));
         for &i in bars.iter().take(k) {
             println!("slow bar frame #{i}: {} ns: {}", best[i], notes[i]);
