@@ -104,7 +104,7 @@ mod tests {
         assert_eq!(client_order_id("ab", 35, 1, "tp").as_str(), "ab-z-1-tp");
         assert_eq!(client_order_id("ab", 36, 7, "s").as_str(), "ab-10-7-s");
         // Negative time counts as zero; the tag keeps four alphanumerics.
-        assert_eq!(client_order_id("bot1", -5, 0, "t-r_a.ilx").as_str(), "bot1-0-0-tral");
+        assert_eq!(client_order_id("bot1", -5, 0, "t-r_a.ilx").as_str(), "bot1-0-0-trai");
         assert_eq!(client_order_id("ab", 0, 9, "").as_str(), "ab-0-9-");
     }
 
