@@ -30,11 +30,12 @@
 //! indicators, analysis, the modes, risk and the order manager; "Kline-other" are the rest
 //! (decode and aggregation). The kline p99 sits inside the bar frames' distribution, so that
 //! line says what the target hinges on. `F2D_REPORT_ONLY=1` prints the report without the
-//! criterion runs (quicker, and a clean loop for `perf record`).
+//! criterion runs (quicker, and a clean loop for `perf record`). `F2D_SLOW=N` also lists the N
+//! slowest bar-closing frames (least of the passes) with the actions each decision emitted.
 
 use autobot::config::Config;
 use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
-use autobot::domain::{BookUpdateKind, Event, Interval, Money, OrderBook, Symbol};
+use autobot::domain::{Action, BookUpdateKind, Event, Interval, Money, OrderBook, Symbol};
 use autobot::engine::Engine;
 use autobot::exchange::bybit::{PublicDecoder, PublicEvent};
 use autobot::exchange::sim::SimExchange;
@@ -182,6 +183,8 @@ struct Receiver {
     decoder: PublicDecoder,
     books: HashMap<Symbol, OrderBook>,
     pipeline: Pipeline,
+    /// When set, what each decision asked for (`F2D_SLOW`), appended outside the timed spans.
+    trace: Option<String>,
 }
 
 impl Receiver {
@@ -197,7 +200,7 @@ impl Receiver {
         let balance = pipeline.venue.balance();
         pipeline.inform(&Event::Balance(balance), &mut NoSink);
         let books = instruments.iter().map(|i| (i.symbol, OrderBook::new(i.symbol))).collect();
-        Receiver { decoder: PublicDecoder::new(), books, pipeline }
+        Receiver { decoder: PublicDecoder::new(), books, pipeline, trace: None }
     }
 
     /// One text frame all the way to the engine's decision and the venue's answers; returns
@@ -217,7 +220,7 @@ impl Receiver {
             PublicEvent::Trades(ts) => {
                 let n = ts.len();
                 for tr in ts {
-                    deliver(&mut self.pipeline, clock, &Event::Trade(*tr), &mut t, &mut spent);
+                    deliver(&mut self.pipeline, &mut self.trace, clock, &Event::Trade(*tr), &mut t, &mut spent);
                 }
                 n
             }
@@ -227,22 +230,22 @@ impl Receiver {
                 if book.apply(&up).is_err() {
                     return (0, clock.now() - t);
                 }
-                deliver(&mut self.pipeline, clock, &Event::Book(up), &mut t, &mut spent);
+                deliver(&mut self.pipeline, &mut self.trace, clock, &Event::Book(up), &mut t, &mut spent);
                 1
             }
             PublicEvent::Candles(cs) => {
                 for c in &cs {
-                    deliver(&mut self.pipeline, clock, &Event::Candle(*c), &mut t, &mut spent);
+                    deliver(&mut self.pipeline, &mut self.trace, clock, &Event::Candle(*c), &mut t, &mut spent);
                 }
                 cs.len()
             }
             PublicEvent::Ticker(tk) => {
-                deliver(&mut self.pipeline, clock, &Event::Ticker(tk), &mut t, &mut spent);
+                deliver(&mut self.pipeline, &mut self.trace, clock, &Event::Ticker(tk), &mut t, &mut spent);
                 1
             }
             PublicEvent::Liquidations(ls) => {
                 for l in &ls {
-                    deliver(&mut self.pipeline, clock, &Event::Liquidation(*l), &mut t, &mut spent);
+                    deliver(&mut self.pipeline, &mut self.trace, clock, &Event::Liquidation(*l), &mut t, &mut spent);
                 }
                 ls.len()
             }
@@ -256,14 +259,40 @@ impl Receiver {
 /// One event through the pipeline: the clock runs from `t` to the venue's first step, and
 /// again for the engine's decision; `t` restarts after the venue's answers.
 #[inline]
-fn deliver<C: Clock>(pipeline: &mut Pipeline, clock: &mut C, event: &Event, t: &mut u64, spent: &mut u64) {
+fn deliver<C: Clock>(
+    pipeline: &mut Pipeline,
+    trace: &mut Option<String>,
+    clock: &mut C,
+    event: &Event,
+    t: &mut u64,
+    spent: &mut u64,
+) {
     *spent += clock.now() - *t;
     pipeline.venue_first(event, &mut NoSink);
     let start = clock.now();
     black_box(pipeline.decide(event, &mut NoSink));
     *spent += clock.now() - start;
+    if let Some(trace) = trace {
+        for a in pipeline.waiting() {
+            let _ = write!(trace, "{} ", action_word(a));
+        }
+    }
     pipeline.settle(&mut NoSink);
     *t = clock.now();
+}
+
+/// A short name of an action, for the `F2D_SLOW` listing.
+fn action_word(a: &Action) -> String {
+    match a {
+        Action::PlaceOrder(r) => format!("place({})", r.client_order_id),
+        Action::AmendOrder { .. } => "amend".into(),
+        Action::CancelOrder { .. } => "cancel".into(),
+        Action::CancelAll { .. } => "cancel_all".into(),
+        Action::RecordOrder(_) => "rec_order".into(),
+        Action::RecordSignal(r) => format!("signal({}/{})", r.mode, r.action),
+        Action::RecordModeSwitch(_) => "switch".into(),
+        Action::Alert(a) => format!("alert({}: {})", a.kind, a.message),
+    }
 }
 
 /// A clock in nanoseconds.
@@ -468,17 +497,38 @@ fn latency_report(warm: &[(Kind, String)], measured: &[(Kind, String)]) {
 /// since that rarely strikes the same frame in every pass.
 fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: usize) {
     let mut best = vec![u64::MAX; measured.len()];
-    for _ in 0..passes {
+    let slow = std::env::var("F2D_SLOW").ok().and_then(|v| v.parse::<usize>().ok());
+    let mut notes = vec![String::new(); if slow.is_some() { measured.len() } else { 0 }];
+    for pass in 0..passes {
         let mut rx = Receiver::new();
         for (_, f) in warm {
             rx.on_frame(f);
         }
         let mut wall = Wall(Instant::now());
         let overhead = pair_overhead(&mut wall);
-        for ((_, f), b) in measured.iter().zip(best.iter_mut()) {
+        let tracing = slow.is_some() && pass + 1 == passes;
+        for (i, ((_, f), b)) in measured.iter().zip(best.iter_mut()).enumerate() {
+            if tracing {
+                rx.trace = Some(std::mem::take(&mut notes[i]));
+            }
             let (n, ns) = rx.on_frame_timed(black_box(f), &mut wall);
             *b = (*b).min(ns.saturating_sub(overhead * spans(n)));
+            if let Some(t) = rx.trace.take() {
+                notes[i] = t;
+            }
         }
+    }
+    if let Some(k) = slow {
+        // The slowest bar-closing frames and what their decisions asked for.
+        let bar_ms = Config::default().strategy.trend.timeframe.duration_ms().unwrap_or(60_000);
+        let mut bars: Vec<usize> =
+            (0..measured.len()).filter(|&i| closes_bar(measured[i].0, &measured[i].1, bar_ms)).collect();
+        bars.sort_by_key(|&i| std::cmp::Reverse(best[i]));
+        for &i in bars.iter().take(k) {
+            println!("slow bar frame #{i}: {} ns: {}", best[i], notes[i]);
+        }
+        let with: Vec<u64> = bars.iter().filter(|&&i| !notes[i].is_empty()).map(|&i| best[i]).collect();
+        println!("bar frames with actions: {} of {}", with.len(), bars.len());
     }
     let clock = format!("wall-min{passes}");
     for k in KINDS {

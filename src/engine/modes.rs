@@ -7,7 +7,7 @@
 //! the reason recorded; `Unwind` closes the leg. A symbol carrying a leg refuses its own modes'
 //! orders. Hedge position mode: the leg is the other side of the same symbol (`super::hedge_same`).
 
-use super::core::{side_of, Engine, MODE_NAMES};
+use super::core::{set_text, side_of, Engine, MODE_NAMES};
 use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, Side, SignalRecord};
 use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Signal};
 
@@ -64,9 +64,10 @@ impl Engine {
         let price = self.symbols[s].last_price;
         let mode_on = self.modes[ix as usize].enabled && self.locked_mode.is_none_or(|m| m == ix);
         {
+            // The buffers of the last signal are reused: no allocation once they have grown.
             let m = &mut self.modes[ix as usize];
-            m.last_signal = Some(intent.action().to_string());
-            m.last_reason = Some(intent.reason.clone());
+            set_text(&mut m.last_signal, intent.action());
+            set_text(&mut m.last_reason, &intent.reason);
         }
         if let Some(h) = self.hedging(s) {
             // A hedge leg: its own modes neither open, add to, nor exit it.
@@ -84,8 +85,7 @@ impl Engine {
         }
         match intent.kind {
             IntentKind::Enter { direction, stop, .. } => {
-                let signal =
-                    Signal { direction, stop_distance: (price.to_f64() - stop).abs(), reason: intent.reason.clone() };
+                let signal = Signal { direction, stop_distance: (price.to_f64() - stop).abs(), reason: intent.reason };
                 self.act_on_signal_for(ix, s, signal, mode_on, ts_ms, out);
             }
             IntentKind::Exit => {

@@ -6,6 +6,7 @@
 
 mod book;
 mod costs;
+mod ids;
 mod kill;
 mod rebalance;
 mod reconcile;
@@ -13,6 +14,7 @@ mod timeouts;
 
 pub use book::PositionBook;
 pub use costs::{ExecCosts, FillCost};
+pub use ids::client_order_id;
 pub use kill::{flatten_all, kill_switch};
 pub use rebalance::{hedge_order, rebalance, Holding, RebalanceOrder};
 pub use reconcile::{Discrepancy, VenueSnapshot};
@@ -30,6 +32,10 @@ use timeouts::Inflight;
 #[derive(Debug, Default)]
 pub struct OrderManager {
     orders: HashMap<ClientOrderId, Order>,
+    /// Ids of the orders not yet retired (every open order is here; a terminal one until it is
+    /// retired), so the working quantities and open lists look at a handful of orders instead
+    /// of walking the terminal ones kept for display. Order does not matter.
+    live: Vec<ClientOrderId>,
     /// Terminal orders, oldest first, kept for display and then forgotten.
     finished: VecDeque<ClientOrderId>,
     next_seq: u64,
@@ -92,7 +98,7 @@ impl OrderManager {
         for o in orders {
             let id = o.client_order_id();
             let terminal = o.status.is_terminal();
-            m.orders.insert(id, o);
+            m.insert(id, o);
             if terminal {
                 m.retire_if_done(id);
             }
@@ -108,22 +114,14 @@ impl OrderManager {
     /// Deterministic for a given event stream, unique across restarts through the time part.
     pub fn next_client_id(&mut self, ts_ms: i64, tag: &str) -> ClientOrderId {
         self.next_seq += 1;
-        let mut t = ts_ms.max(0) as u64;
-        let mut digits = Vec::new();
-        loop {
-            let d = (t % 36) as u8;
-            digits.push(if d < 10 { b'0' + d } else { b'a' + d - 10 });
-            t /= 36;
-            if t == 0 {
-                break;
-            }
+        ids::client_order_id(&self.prefix, ts_ms, self.next_seq, tag)
+    }
+
+    /// Tracks a new order (and its id among the live ones).
+    fn insert(&mut self, id: ClientOrderId, order: Order) {
+        if self.orders.insert(id, order).is_none() {
+            self.live.push(id);
         }
-        digits.reverse();
-        let time = String::from_utf8_lossy(&digits);
-        let tag: String = tag.chars().filter(|c| c.is_ascii_alphanumeric()).take(4).collect();
-        let text = format!("{}-{}-{}-{}", self.prefix, time, self.next_seq, tag);
-        // Only ASCII alphanumerics and '-' are used and the length stays under 36.
-        ClientOrderId::new(&text).unwrap_or_else(|_| ClientOrderId::new("ab-overflow").expect("static id is valid"))
     }
 
     /// Registers an approved request and emits the action that sends it. A request whose client
@@ -142,7 +140,7 @@ impl OrderManager {
         let order = Order::new(request);
         out.push(Action::PlaceOrder(request));
         out.push(Action::RecordOrder(Box::new(order.clone())));
-        self.orders.insert(id, order);
+        self.insert(id, order);
         self.inflight.insert(id, Inflight::new(RequestKind::Place, request.symbol, request.ts_ms));
         Ok(())
     }
@@ -208,7 +206,7 @@ impl OrderManager {
 
     /// Orders still working, in creation order (stable for display and tests).
     pub fn open_orders(&self) -> Vec<&Order> {
-        let mut v: Vec<&Order> = self.orders.values().filter(|o| o.status.is_open()).collect();
+        let mut v: Vec<&Order> = self.live_orders().filter(|o| o.status.is_open()).collect();
         v.sort_by(|a, b| {
             (a.created_ms, a.client_order_id().as_str()).cmp(&(b.created_ms, b.client_order_id().as_str()))
         });
@@ -216,11 +214,16 @@ impl OrderManager {
     }
 
     pub fn open_orders_for(&self, symbol: Symbol) -> impl Iterator<Item = &Order> {
-        self.orders.values().filter(move |o| o.status.is_open() && o.symbol() == symbol)
+        self.live_orders().filter(move |o| o.status.is_open() && o.symbol() == symbol)
     }
 
     pub fn open_count(&self) -> usize {
-        self.orders.values().filter(|o| o.status.is_open()).count()
+        self.live_orders().filter(|o| o.status.is_open()).count()
+    }
+
+    /// The orders not yet retired (every open one among them), in no particular order.
+    fn live_orders(&self) -> impl Iterator<Item = &Order> {
+        self.live.iter().filter_map(|id| self.orders.get(id))
     }
 
     /// Remaining buy and sell quantity of `symbol`'s working orders that can add to a position
@@ -407,6 +410,9 @@ impl OrderManager {
 
     fn retire_if_done(&mut self, id: ClientOrderId) {
         if self.orders.get(&id).is_some_and(|o| o.status.is_terminal()) {
+            if let Some(i) = self.live.iter().position(|l| *l == id) {
+                self.live.swap_remove(i);
+            }
             self.inflight.remove(&id);
             self.lost.remove(&id);
             self.finished.push_back(id);

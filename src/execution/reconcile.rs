@@ -153,7 +153,7 @@ impl OrderManager {
             venue.open_orders.iter().filter(|v| !self.orders.contains_key(&v.client_order_id())).collect();
         unknown.sort_by(|a, b| a.client_order_id().as_str().cmp(b.client_order_id().as_str()));
         for v in unknown {
-            self.orders.insert(v.client_order_id(), v.clone());
+            self.insert(v.client_order_id(), v.clone());
             out.push(Action::RecordOrder(Box::new(v.clone())));
             diffs.push(Discrepancy::UnknownVenueOrder {
                 client_order_id: v.client_order_id(),

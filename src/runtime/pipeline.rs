@@ -120,6 +120,11 @@ impl Pipeline {
         }
     }
 
+    /// The engine's actions waiting for `settle` (what `decide` returned).
+    pub fn waiting(&self) -> &[Action] {
+        &self.actions
+    }
+
     fn engine_now(&self) -> i64 {
         self.engine.now_ms()
     }
