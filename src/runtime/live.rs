@@ -107,7 +107,15 @@ pub fn run(opts: RunOptions) -> anyhow::Result<RunSummary> {
             Some(_) => {
                 let mode = opts.config.strategy.modes.hedge.position_mode;
                 if conn.access == crate::exchange::bybit::keys::AccessMode::Trade {
-                    live_start::position_mode(&conn.rest, &symbols, mode).await?;
+                    let switched = live_start::position_mode(&conn.rest, &symbols, mode).await?;
+                    if mode == crate::domain::PositionMode::Hedge {
+                        let switched: Vec<&str> = switched.iter().map(|s| s.as_str()).collect();
+                        tracing::info!(
+                            mode = "hedge",
+                            switched = switched.join(",").as_str(),
+                            "position mode: every traded symbol runs hedge mode (switched now: the listed ones)"
+                        );
+                    }
                 }
                 live_start::account(&conn.rest, &symbols).await?
             }
