@@ -12,12 +12,16 @@
 //! as the baseline, the application's own build+render into a blank buffer without any flush,
 //! and the backends alone (every cell of a rendered frame encoded and flushed).
 
+use autobot::ui::widgets::curve;
 use autobot::ui::{sample_snapshot, AnsiBackend, App, ColorDepth, FrameLoop, Theme, UiConfig};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Position, Rect, Size};
+use ratatui::symbols::Marker;
+use ratatui::text::Span;
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
 use std::hint::black_box;
 use std::io;
@@ -156,6 +160,7 @@ fn frames(c: &mut Criterion) {
             })
             .expect("draw");
     });
+    long_curve(&snap);
     let mut group = c.benchmark_group("ui_frame_200x60");
     for (key, name) in [('1', "overview"), ('2', "strategies"), ('3', "execution"), ('4', "risk")] {
         let mut app = App::with_theme(&UiConfig::default(), Theme::new(ColorDepth::Indexed256));
@@ -217,6 +222,45 @@ fn frames(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// A long-running account: the Overview with a 10,000-point equity curve, and the equity
+/// chart alone fed every point (as before `curve::thin_for_braille`) or the thinned points.
+fn long_curve(snap: &autobot::engine::Snapshot) {
+    let mut long = snap.clone();
+    let t0 = long.account.equity_curve[0].0;
+    long.account.equity_curve =
+        (0..10_000).map(|i| (t0 + i * 60_000, 10_000.0 + 0.03 * i as f64 - 150.0 * (i as f64 / 150.0).sin())).collect();
+    let mut app = App::with_theme(&UiConfig::default(), Theme::new(ColorDepth::Indexed256));
+    let mut buf = Buffer::empty(AREA);
+    percentiles("overview 200x60 build+render, 10,000-point equity curve", || {
+        buf.reset();
+        app.render(AREA, &mut buf, black_box(&long));
+        black_box(buf.content().len());
+    });
+    let points: Vec<(f64, f64)> = long.account.equity_curve.iter().map(|&(t, e)| (t as f64, e)).collect();
+    let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
+    let xb = [points[0].0, points[points.len() - 1].0];
+    let area = Rect::new(0, 0, 96, 14);
+    let chart = |data: &[(f64, f64)], buf: &mut Buffer| {
+        let ds = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).data(data);
+        let chart = Chart::new(vec![ds])
+            .x_axis(Axis::default().bounds(xb).labels(["00:00", "23:59"]))
+            .y_axis(Axis::default().bounds([lo, hi]).labels(["9850", "10450"]));
+        chart.render(area, buf);
+    };
+    let mut cbuf = Buffer::empty(area);
+    percentiles("  equity chart 96x14, all 10,000 points", || {
+        cbuf.reset();
+        chart(black_box(&points), &mut cbuf);
+    });
+    percentiles("  equity chart 96x14, thinned (incl. thinning)", || {
+        cbuf.reset();
+        let y = [Span::raw("9850"), Span::raw("10450")];
+        let w = curve::chart_graph_width(area.width, &y, &Span::raw("00:00"));
+        let thin = curve::thin_for_braille(black_box(&points), xb, [lo, hi], w);
+        chart(&thin, &mut cbuf);
+    });
 }
 
 criterion_group!(benches, frames);

@@ -8,6 +8,7 @@ use crate::ui::fmt;
 use crate::ui::paint;
 use crate::ui::paint::Draw;
 use crate::ui::widgets::candles::{aggregate, CandleChart, PatternMarker, PriceLevel};
+use crate::ui::widgets::curve::{chart_graph_width, thin_for_braille};
 use crate::ui::widgets::{boxed, boxed_line, ruled};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -248,20 +249,15 @@ fn draw_equity(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
         Span::styled(format!("low {} high {} ", fmt::amount(lo, 2), fmt::amount(hi, 2)), t.dim),
     ]);
     let style = if last >= first { t.up } else { t.down };
-    let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(&points);
     let inner = boxed_line(buf, area, &title, t);
+    let x_bounds = [x0, x1.max(x0 + 1.0)];
+    let x_labels = [Span::styled(fmt::utc_time(x0 as i64), t.dim), Span::styled(fmt::utc_time(x1 as i64), t.dim)];
+    let y_labels = [Span::styled(fmt::amount(lo, 0), t.dim), Span::styled(fmt::amount(hi, 0), t.dim)];
+    let graph_w = chart_graph_width(inner.width, &y_labels, &x_labels[0]);
+    let points = thin_for_braille(&points, x_bounds, [lo, hi], graph_w);
+    let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(&points);
     let chart = Chart::new(vec![dataset])
-        .x_axis(
-            Axis::default()
-                .bounds([x0, x1.max(x0 + 1.0)])
-                .labels([Span::styled(fmt::utc_time(x0 as i64), t.dim), Span::styled(fmt::utc_time(x1 as i64), t.dim)])
-                .style(t.border),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([lo, hi])
-                .labels([Span::styled(fmt::amount(lo, 0), t.dim), Span::styled(fmt::amount(hi, 0), t.dim)])
-                .style(t.border),
-        );
+        .x_axis(Axis::default().bounds(x_bounds).labels(x_labels).style(t.border))
+        .y_axis(Axis::default().bounds([lo, hi]).labels(y_labels).style(t.border));
     buf.render_widget(chart, inner);
 }

@@ -8,6 +8,7 @@ use crate::ui::fmt;
 use crate::ui::paint;
 use crate::ui::paint::Draw;
 use crate::ui::widgets::boxed;
+use crate::ui::widgets::curve::{chart_graph_width, thin_for_braille};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -192,19 +193,15 @@ fn draw_drawdown(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
     let points: Vec<(f64, f64)> = curve.iter().map(|&(ts, dd)| (ts as f64, -dd * 100.0)).collect();
     let (x0, x1) = (points[0].0, points[points.len() - 1].0);
     let worst = points.iter().map(|p| p.1).fold(0.0, f64::min).min(-0.01);
+    let x_bounds = [x0, x1.max(x0 + 1.0)];
+    let y_bounds = [worst * 1.1, 0.0];
+    let x_labels = [Span::styled(fmt::utc_time(x0 as i64), t.dim), Span::styled(fmt::utc_time(x1 as i64), t.dim)];
+    let y_labels = [Span::styled(format!("{:.2}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)];
+    let graph_w = chart_graph_width(inner.width, &y_labels, &x_labels[0]);
+    let points = thin_for_braille(&points, x_bounds, y_bounds, graph_w);
     let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.down).data(&points);
     let chart = Chart::new(vec![dataset])
-        .x_axis(
-            Axis::default()
-                .bounds([x0, x1.max(x0 + 1.0)])
-                .labels([Span::styled(fmt::utc_time(x0 as i64), t.dim), Span::styled(fmt::utc_time(x1 as i64), t.dim)])
-                .style(t.border),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([worst * 1.1, 0.0])
-                .labels([Span::styled(format!("{:.2}%", worst * 1.1), t.dim), Span::styled("0%", t.dim)])
-                .style(t.border),
-        );
+        .x_axis(Axis::default().bounds(x_bounds).labels(x_labels).style(t.border))
+        .y_axis(Axis::default().bounds(y_bounds).labels(y_labels).style(t.border));
     buf.render_widget(chart, inner);
 }

@@ -2,6 +2,7 @@
 //! blocks and the venue badge.
 
 pub mod candles;
+pub mod curve;
 pub mod params;
 pub mod ticket;
 
