@@ -7,14 +7,17 @@ use autobot::domain::{
     ClientOrderId, Event, Interval, OrderBook, OrderOrigin, OrderRequest, OrderStatus, OrderType, Price, Qty, Side,
     Symbol, TimeInForce,
 };
-use autobot::exchange::bybit::rest::{OrderListQuery, RestClient, RestConfig};
+use autobot::exchange::bybit::rest::{OrderListQuery, RestClient};
 use autobot::exchange::bybit::rules::fetch_rules;
 use autobot::exchange::bybit::sign::Credentials;
 use autobot::exchange::bybit::wire::{AmendOrderRequest, CancelOrderRequest, Category, CreateOrderRequest, Topic};
 use autobot::exchange::bybit::ws::{
     PrivateStream, PrivateStreamConfig, PublicStream, PublicStreamConfig, WsConfig, WsNotice,
 };
-use autobot::mock::{self, MockConfig, MockHandle};
+
+use loopback::{client, start_mock};
+
+mod loopback;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -23,19 +26,6 @@ const SECS: Duration = Duration::from_secs(5);
 
 fn sym() -> Symbol {
     Symbol::new("BTCUSDT").unwrap()
-}
-
-async fn start_mock() -> MockHandle {
-    let cfg = MockConfig { minute_ms: 200, history_minutes: 120, rate_limits: true, ..MockConfig::default() };
-    mock::start(cfg).await.expect("mock starts")
-}
-
-fn client(m: &MockHandle) -> RestClient {
-    let mut cfg = RestConfig::new(m.rest_url());
-    cfg.timeout = Duration::from_secs(2);
-    cfg.backoff_base = Duration::from_millis(10);
-    cfg.backoff_max = Duration::from_millis(50);
-    RestClient::new(cfg, Some(Credentials::new("MOCKKEY", "MOCKSECRET"))).expect("client")
 }
 
 fn order(id: &str, side: Side, order_type: OrderType, qty: &str, price: Option<Price>) -> CreateOrderRequest {
@@ -74,7 +64,7 @@ async fn next_event(rx: &mut mpsc::Receiver<Event>) -> Event {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_market_data_rules_and_order_life_cycle() {
-    let m = start_mock().await;
+    let m = start_mock(120).await;
     let c = client(&m);
     timeout(Duration::from_secs(10), async {
         let t = c.server_time().await.expect("server time");
@@ -170,7 +160,7 @@ async fn rest_market_data_rules_and_order_life_cycle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_stream_events_and_book_equals_mock_book() {
-    let m = start_mock().await;
+    let m = start_mock(120).await;
     let c = client(&m);
     let mut ws = WsConfig::new(m.ws_public_url());
     ws.backoff_min = Duration::from_millis(20);
@@ -248,7 +238,7 @@ async fn public_stream_events_and_book_equals_mock_book() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_stream_reports_order_and_fill() {
-    let m = start_mock().await;
+    let m = start_mock(120).await;
     let c = client(&m);
     let cfg = PrivateStreamConfig::new(
         WsConfig::new(m.ws_private_url()),

@@ -8,11 +8,14 @@ use autobot::domain::{
     ClientOrderId, Event, OrderOrigin, OrderRequest, OrderType, PositionIdx, PositionMode, Price, Qty, Side, Symbol,
     TimeInForce,
 };
-use autobot::exchange::bybit::rest::{RestClient, RestConfig};
+use autobot::exchange::bybit::rest::RestClient;
 use autobot::exchange::bybit::sign::Credentials;
 use autobot::exchange::bybit::wire::{Category, CreateOrderRequest};
 use autobot::exchange::bybit::ws::{PrivateStream, PrivateStreamConfig, WsConfig};
-use autobot::mock::{self, MockConfig, MockHandle};
+
+use loopback::{client, start_mock};
+
+mod loopback;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -23,19 +26,6 @@ fn sym() -> Symbol {
 
 fn q(s: &str) -> Qty {
     s.parse().unwrap()
-}
-
-async fn start_mock() -> MockHandle {
-    let cfg = MockConfig { minute_ms: 200, history_minutes: 30, rate_limits: true, ..MockConfig::default() };
-    mock::start(cfg).await.expect("mock starts")
-}
-
-fn client(m: &MockHandle) -> RestClient {
-    let mut cfg = RestConfig::new(m.rest_url());
-    cfg.timeout = Duration::from_secs(2);
-    cfg.backoff_base = Duration::from_millis(10);
-    cfg.backoff_max = Duration::from_millis(50);
-    RestClient::new(cfg, Some(Credentials::new("MOCKKEY", "MOCKSECRET"))).expect("client")
 }
 
 fn order(
@@ -96,7 +86,7 @@ async fn wait_positions(c: &RestClient, want: &[(PositionIdx, Qty)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hedge_mode_round_trip_against_the_mock() {
-    let m = start_mock().await;
+    let m = start_mock(30).await;
     let c = client(&m);
     let mut ws = WsConfig::new(m.ws_private_url());
     ws.backoff_min = Duration::from_millis(20);
