@@ -240,13 +240,16 @@ impl Engine {
                 }
             }
             Event::Balance(b) => self.on_balance(b),
-            Event::Timer { ts_ms } => self.roll_day(*ts_ms),
+            Event::Timer { ts_ms } => {
+                // The day follows market time; the timer's own time is the runtime's clock, which
+                // alone ages the requests the venue has not answered (see execution::timeouts).
+                self.roll_day(self.now_ms);
+                if self.orders.inflight_count() > 0 {
+                    self.check_timeouts(*ts_ms, out);
+                }
+            }
             Event::Command(c) => self.on_command(c, out),
             Event::Reconcile(account) => self.reconcile(account, out),
-        }
-        // Every event's time drives the timeouts of requests the venue has not answered.
-        if self.orders.inflight_count() > 0 {
-            self.check_timeouts(out);
         }
     }
 

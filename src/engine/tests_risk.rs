@@ -128,6 +128,8 @@ fn an_unacknowledged_order_is_cancelled_then_marked_lost_with_alerts() {
     let t = e.now_ms();
     let acts = desk.feed(&mut e, &manual("BTCUSDT", Side::Buy, "1", Some("99")));
     let id = placed(&acts)[0].client_order_id;
+    // The runtime's first tick after sending stamps the request.
+    assert!(e.on_event(&Event::Timer { ts_ms: t }).is_empty());
     assert!(e.on_event(&Event::Timer { ts_ms: t + 4_999 }).is_empty());
     for attempt in 1..=3 {
         let acts = e.on_event(&Event::Timer { ts_ms: t + 5_000 * attempt });
@@ -146,6 +148,32 @@ fn an_unacknowledged_order_is_cancelled_then_marked_lost_with_alerts() {
     desk.feed(&mut e, &bar("BTCUSDT", 0, p("100")));
     desk.feed(&mut e, &manual("BTCUSDT", Side::Buy, "1", Some("99")));
     assert!(e.on_event(&Event::Timer { ts_ms: t + 60_000 }).is_empty());
+}
+
+/// An accelerated venue (`mock-exchange --speed 50`): market time runs hours ahead while the
+/// venue takes a wall-clock moment to answer. Market data never ages a request; only the
+/// runtime's timer does.
+#[test]
+fn market_time_racing_ahead_does_not_time_out_requests() {
+    let mut e = engine(RiskConfig::default(), &["BTCUSDT"]);
+    let mut desk = Desk { silent: true, ..Desk::default() };
+    desk.feed(&mut e, &bar("BTCUSDT", 0, p("100")));
+    let wall = 1_000_000;
+    assert!(e.on_event(&Event::Timer { ts_ms: wall }).is_empty());
+    let acts = desk.feed(&mut e, &manual("BTCUSDT", Side::Buy, "1", Some("99")));
+    let id = placed(&acts)[0].client_order_id;
+    // Three hours of market time go by in a wall-clock second.
+    for k in 1..=180 {
+        let acts = e.on_event(&bar("BTCUSDT", k, p("100")));
+        assert!(!acts.iter().any(|a| matches!(a, Action::CancelOrder { .. })), "minute {k}: {acts:?}");
+    }
+    assert!(e.on_event(&Event::Timer { ts_ms: wall + 1_000 }).is_empty());
+    assert!(e.on_event(&Event::Timer { ts_ms: wall + 5_999 }).is_empty());
+    // Five seconds on the runtime's clock after the first tick that saw it: re-queried.
+    let acts = e.on_event(&Event::Timer { ts_ms: wall + 6_000 });
+    assert!(matches!(acts[0], Action::CancelOrder { client_order_id, .. } if client_order_id == id), "{acts:?}");
+    // The day still follows market time, not the timer.
+    assert_eq!(e.now_ms(), super::tests_support::T0 + 180 * 60_000);
 }
 
 fn stranger(symbol: &str) -> Order {

@@ -11,11 +11,11 @@ use crate::domain::{Action, AlertLevel, Qty, Symbol, VenueAccount};
 use crate::execution::{Discrepancy, RequestKind, TimeoutAction, VenueSnapshot};
 
 impl Engine {
-    /// Requests unanswered past the order manager's `ack_timeout_ms` (driven by every event's
-    /// time, timers included).
-    pub(super) fn check_timeouts(&mut self, out: &mut Vec<Action>) {
+    /// Requests unanswered past the order manager's `ack_timeout_ms`, on the runtime's clock
+    /// (`clock_ms`, a timer event's time); alerts carry market time.
+    pub(super) fn check_timeouts(&mut self, clock_ms: i64, out: &mut Vec<Action>) {
         let now = self.now_ms;
-        for t in self.orders.on_time(now) {
+        for t in self.orders.on_time(clock_ms) {
             match t {
                 TimeoutAction::Requery { symbol, client_order_id, kind, attempt } => {
                     let what = match kind {

@@ -33,7 +33,7 @@ pub fn flatten_all(
     out.push(Action::CancelAll { symbol: None });
     let working: Vec<_> = orders.open_orders().iter().map(|o| (o.client_order_id(), o.symbol())).collect();
     for (id, symbol) in working {
-        orders.inflight.insert(id, super::timeouts::Inflight::new(RequestKind::Cancel, symbol, ts_ms));
+        orders.inflight.insert(id, super::timeouts::Inflight::new(RequestKind::Cancel, symbol));
     }
     let total_exposure: Money = holdings.iter().map(|h| h.price * h.position.abs()).sum();
     let open_positions = holdings.iter().filter(|h| !h.position.is_zero()).count();

@@ -141,7 +141,7 @@ impl OrderManager {
         out.push(Action::PlaceOrder(request));
         out.push(Action::RecordOrder(Box::new(order.clone())));
         self.insert(id, order);
-        self.inflight.insert(id, Inflight::new(RequestKind::Place, request.symbol, request.ts_ms));
+        self.inflight.insert(id, Inflight::new(RequestKind::Place, request.symbol));
         Ok(())
     }
 
@@ -180,15 +180,15 @@ impl OrderManager {
             return Err(ExecError::NothingToAmend(id));
         }
         out.push(Action::AmendOrder { symbol: r.symbol, client_order_id: id, qty, price, trigger_price });
-        self.inflight.insert(id, Inflight::new(RequestKind::Amend, r.symbol, r.ts_ms));
+        self.inflight.insert(id, Inflight::new(RequestKind::Amend, r.symbol));
         Ok(())
     }
 
     /// Asks the venue to cancel a working order.
-    pub fn cancel(&mut self, id: ClientOrderId, ts_ms: i64, out: &mut Vec<Action>) -> Result<(), ExecError> {
+    pub fn cancel(&mut self, id: ClientOrderId, out: &mut Vec<Action>) -> Result<(), ExecError> {
         let symbol = self.working(id)?.symbol();
         out.push(Action::CancelOrder { symbol, client_order_id: id });
-        self.inflight.insert(id, Inflight::new(RequestKind::Cancel, symbol, ts_ms));
+        self.inflight.insert(id, Inflight::new(RequestKind::Cancel, symbol));
         Ok(())
     }
 

@@ -112,12 +112,12 @@ fn amend_and_cancel_go_through_risk_and_idempotent_ids() {
     m.on_update(&up(id, OrderStatus::New, "0.3", 49_900, 4), &mut out);
     assert_eq!((m.get(&id).unwrap().qty, m.inflight_count()), (q("0.3"), 0));
     out.clear();
-    m.cancel(id, 5, &mut out).unwrap();
+    m.cancel(id, &mut out).unwrap();
     assert_eq!(out, [Action::CancelOrder { symbol: sym("BTCUSDT"), client_order_id: id }]);
     m.on_update(&up(id, OrderStatus::Cancelled, "0.3", 49_900, 6), &mut out);
-    assert_eq!(m.cancel(id, 7, &mut out), Err(ExecError::NotWorking { id, status: OrderStatus::Cancelled }));
+    assert_eq!(m.cancel(id, &mut out), Err(ExecError::NotWorking { id, status: OrderStatus::Cancelled }));
     let ghost = ClientOrderId::new("ghost").unwrap();
-    assert_eq!(m.cancel(ghost, 7, &mut out), Err(ExecError::UnknownOrder(ghost)));
+    assert_eq!(m.cancel(ghost, &mut out), Err(ExecError::UnknownOrder(ghost)));
 }
 
 #[test]
@@ -129,19 +129,21 @@ fn unanswered_requests_are_requeried_then_lost() {
     let r = limit(&mut m, "0.1", 1);
     let id = r.client_order_id;
     m.submit(risk.check(r, &ctx(&inst)).unwrap(), &mut out);
+    // The first tick after sending stamps the request: its age counts from there.
     assert!(m.on_time(500).is_empty());
+    assert!(m.on_time(1_499).is_empty());
     let requery = |attempt| TimeoutAction::Requery {
         symbol: sym("BTCUSDT"),
         client_order_id: id,
         kind: RequestKind::Place,
         attempt,
     };
-    assert_eq!(m.on_time(1_001), [requery(1)]);
-    assert!(m.on_time(1_500).is_empty());
-    assert_eq!(m.on_time(2_001), [requery(2)]);
-    let lost = m.on_time(3_001);
+    assert_eq!(m.on_time(1_500), [requery(1)]);
+    assert!(m.on_time(2_499).is_empty());
+    assert_eq!(m.on_time(2_501), [requery(2)]);
+    let lost = m.on_time(3_501);
     assert_eq!(lost, [TimeoutAction::Lost { symbol: sym("BTCUSDT"), client_order_id: id, kind: RequestKind::Place }]);
-    assert!(lost[0].alert(3_001).unwrap().message.contains("order marked lost"));
+    assert!(lost[0].alert(3_501).unwrap().message.contains("order marked lost"));
     assert_eq!(m.lost().count(), 1);
     assert!(m.on_time(10_000).is_empty());
     // A late acknowledgement settles it.

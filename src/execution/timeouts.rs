@@ -1,5 +1,12 @@
 //! Timeouts for requests the venue has not answered: re-query the order, and after a few tries
 //! give up on it (mark it lost and alert) until a report or reconciliation settles it.
+//!
+//! A request's age is measured on the runtime's clock, which reaches the engine only through
+//! timer events (`Event::Timer`, once a second in live runs), never on market-data time: a replay
+//! or an accelerated venue (`mock-exchange --speed 50`) runs market time far faster than the
+//! venue answers, and a timeout in market time would cancel good orders. A request is stamped by
+//! the first tick after it was sent, so it is given up on no earlier than `ack_timeout_ms` after
+//! it left (and at most one tick later). Recorded timer events make replays exact.
 
 use super::OrderManager;
 use crate::domain::{Alert, AlertLevel, ClientOrderId, Symbol};
@@ -9,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExecConfig {
-    /// A request unanswered this long is re-queried.
+    /// A request unanswered this long (on the runtime's clock, see the module doc) is re-queried.
     pub ack_timeout_ms: i64,
     /// Re-queries before the request is given up on (order marked lost, critical alert).
     pub max_requeries: u32,
@@ -33,13 +40,14 @@ pub enum RequestKind {
 pub(super) struct Inflight {
     pub kind: RequestKind,
     pub symbol: Symbol,
-    pub sent_ms: i64,
+    /// The runtime clock's time of the first tick after the request was sent (`None` until then).
+    pub sent_ms: Option<i64>,
     pub requeries: u32,
 }
 
 impl Inflight {
-    pub fn new(kind: RequestKind, symbol: Symbol, sent_ms: i64) -> Self {
-        Self { kind, symbol, sent_ms, requeries: 0 }
+    pub fn new(kind: RequestKind, symbol: Symbol) -> Self {
+        Self { kind, symbol, sent_ms: None, requeries: 0 }
     }
 }
 
@@ -69,20 +77,35 @@ impl TimeoutAction {
 }
 
 impl OrderManager {
-    /// Checks unanswered requests against the clock; call on every timer event. Answers are in
-    /// client-id order (deterministic).
+    /// Checks unanswered requests against the runtime's clock; call on every timer event with its
+    /// time. Requests sent since the last tick are stamped with `now_ms`; answers are in client-id
+    /// order (deterministic). Allocates nothing when nothing is due.
     pub fn on_time(&mut self, now_ms: i64) -> Vec<TimeoutAction> {
         let timeout = self.config.ack_timeout_ms;
         let max = self.config.max_requeries;
-        let mut due: Vec<ClientOrderId> =
-            self.inflight.iter().filter(|(_, f)| now_ms - f.sent_ms >= timeout).map(|(id, _)| *id).collect();
+        let mut any_due = false;
+        for f in self.inflight.values_mut() {
+            match f.sent_ms {
+                None => f.sent_ms = Some(now_ms),
+                Some(sent) => any_due |= now_ms - sent >= timeout,
+            }
+        }
+        if !any_due {
+            return Vec::new();
+        }
+        let mut due: Vec<ClientOrderId> = self
+            .inflight
+            .iter()
+            .filter(|(_, f)| f.sent_ms.is_some_and(|sent| now_ms - sent >= timeout))
+            .map(|(id, _)| *id)
+            .collect();
         due.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         let mut actions = Vec::with_capacity(due.len());
         for id in due {
             let Some(f) = self.inflight.get_mut(&id) else { continue };
             if f.requeries < max {
                 f.requeries += 1;
-                f.sent_ms = now_ms;
+                f.sent_ms = Some(now_ms);
                 actions.push(TimeoutAction::Requery {
                     symbol: f.symbol,
                     client_order_id: id,

@@ -177,10 +177,11 @@ impl LiveCore {
         }
     }
 
-    /// The once-a-second timer (order timeouts, day roll).
+    /// The once-a-second timer (order timeouts, day roll). `now_ms` is the runtime's clock (the
+    /// venue's server time): request timeouts are measured on it, never on market-data time, which
+    /// an accelerated venue runs far ahead (the engine's day still follows market time).
     pub fn tick(&mut self, now_ms: i64) {
-        let ts_ms = now_ms.max(self.engine.now_ms());
-        self.process(&Event::Timer { ts_ms });
+        self.process(&Event::Timer { ts_ms: now_ms });
     }
 
     pub fn command(&mut self, cmd: Command) {

@@ -286,7 +286,7 @@ impl Harness {
             return;
         }
         let mut acts = Vec::new();
-        self.orders.cancel(open[nth % open.len()], self.now, &mut acts).unwrap();
+        self.orders.cancel(open[nth % open.len()], &mut acts).unwrap();
         self.exec(acts);
     }
 
