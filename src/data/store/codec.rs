@@ -4,8 +4,8 @@
 //! corrupt row surfaces as a typed error with the offending value, never a panic.
 
 use crate::domain::{
-    AlertLevel, ClientOrderId, ExecId, OrderId, OrderOrigin, OrderStatus, OrderType, Side, Symbol, TimeInForce,
-    TriggerDirection,
+    AlertLevel, ClientOrderId, ExecId, OrderId, OrderOrigin, OrderStatus, OrderType, PositionIdx, Side, Symbol,
+    TimeInForce, TriggerDirection,
 };
 use rusqlite::types::Type;
 use rusqlite::Row;
@@ -149,6 +149,12 @@ pub(crate) fn alert_level(row: &Row<'_>, idx: usize) -> rusqlite::Result<AlertLe
         .into_iter()
         .find(|l| l.as_str() == s)
         .ok_or_else(|| bad(idx, "alert level", &s))
+}
+
+/// Bybit's `positionIdx` number (0, 1 or 2).
+pub(crate) fn position_idx(r: &Row<'_>, idx: usize) -> rusqlite::Result<PositionIdx> {
+    let code: i64 = r.get(idx)?;
+    PositionIdx::from_code(code).ok_or_else(|| bad(idx, "positionIdx", &code.to_string()))
 }
 
 #[cfg(test)]

@@ -152,3 +152,5 @@ impl Store {
 mod tests;
 #[cfg(test)]
 mod tests_candles;
+#[cfg(test)]
+mod tests_hedge;

@@ -187,12 +187,13 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT client_order_id, order_id, symbol, side, order_type, time_in_force, reduce_only, origin,
                request_qty, qty, price, trigger_price, trigger_direction, decision_price, status, filled_qty,
-               filled_value, fees, request_ts_ms, created_ms, updated_ms, reason, request_price, request_trigger
+               filled_value, fees, request_ts_ms, created_ms, updated_ms, reason, request_price, request_trigger,
+               position_idx
              FROM orders WHERE session_id = ?1 ORDER BY created_ms, client_order_id",
         )?;
         let rows = stmt.query_map([session], |r| {
             let request = OrderRequest {
-                position_idx: Default::default(),
+                position_idx: codec::position_idx(r, 24)?,
                 client_order_id: codec::client_order_id(r, 0)?,
                 symbol: codec::symbol(r, 2)?,
                 side: codec::side(r, 3)?,
@@ -228,12 +229,12 @@ impl Store {
     /// Position snapshots of a session, in time order.
     pub fn positions(&self, session: i64) -> Result<Vec<Position>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT symbol, size, entry_value, leverage, mark_price, upnl, rpnl, margin, liq_price, ts_ms
+            "SELECT symbol, size, entry_value, leverage, mark_price, upnl, rpnl, margin, liq_price, ts_ms, position_idx
              FROM positions WHERE session_id = ?1 ORDER BY ts_ms, id",
         )?;
         let rows = stmt.query_map([session], |r| {
             Ok(Position {
-                position_idx: Default::default(),
+                position_idx: codec::position_idx(r, 10)?,
                 symbol: codec::symbol(r, 0)?,
                 size: qty(r, 1)?,
                 entry_value: money(r, 2)?,

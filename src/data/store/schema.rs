@@ -241,8 +241,16 @@ ALTER TABLE sessions ADD COLUMN engine_config TEXT;   -- JSON of the engine sett
 ALTER TABLE sessions ADD COLUMN ended_ms INTEGER;
 ";
 
+/// Version 4: Bybit's `positionIdx` of orders and position snapshots (0 one-way, 1 the long and
+/// 2 the short side in hedge position mode); rows written before it are one-way.
+const V4: &str = "
+ALTER TABLE orders ADD COLUMN position_idx INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE positions ADD COLUMN position_idx INTEGER NOT NULL DEFAULT 0;
+";
+
 /// All migrations, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration::Sql(V1), Migration::Code(v2), Migration::Sql(V3)];
+pub(crate) const MIGRATIONS: &[Migration] =
+    &[Migration::Sql(V1), Migration::Code(v2), Migration::Sql(V3), Migration::Sql(V4)];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

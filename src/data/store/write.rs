@@ -70,9 +70,9 @@ pub(crate) fn order(conn: &Connection, session_id: i64, o: &Order) -> rusqlite::
     conn.prepare_cached(
         "INSERT INTO orders (client_order_id, session_id, order_id, symbol, side, order_type, time_in_force,
            reduce_only, origin, request_qty, request_price, request_trigger, qty, price, trigger_price, trigger_direction, decision_price, status,
-           filled_qty, filled_value, avg_price, fees, request_ts_ms, created_ms, updated_ms, reason)
+           filled_qty, filled_value, avg_price, fees, request_ts_ms, created_ms, updated_ms, reason, position_idx)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-           ?22, ?23, ?24, ?25, ?26)
+           ?22, ?23, ?24, ?25, ?26, ?27)
          ON CONFLICT (client_order_id) DO UPDATE SET order_id = excluded.order_id, qty = excluded.qty,
            price = excluded.price, trigger_price = excluded.trigger_price, status = excluded.status,
            filled_qty = excluded.filled_qty, filled_value = excluded.filled_value, avg_price = excluded.avg_price,
@@ -105,6 +105,7 @@ pub(crate) fn order(conn: &Connection, session_id: i64, o: &Order) -> rusqlite::
         o.created_ms,
         o.updated_ms,
         o.reject_reason.as_deref(),
+        r.position_idx.code(),
     ])
 }
 
@@ -133,7 +134,7 @@ pub(crate) fn fill(conn: &Connection, session_id: i64, f: &Fill) -> rusqlite::Re
 pub(crate) fn position(conn: &Connection, session_id: i64, p: &Position) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "INSERT INTO positions (session_id, symbol, ts_ms, size, entry_value, leverage, mark_price, upnl, rpnl,
-           margin, liq_price) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           margin, liq_price, position_idx) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         session_id,
@@ -147,6 +148,7 @@ pub(crate) fn position(conn: &Connection, session_id: i64, p: &Position) -> rusq
         p.realised_pnl.raw(),
         p.margin.raw(),
         p.liq_price.map(|x| x.raw()),
+        p.position_idx.code(),
     ])
 }
 
