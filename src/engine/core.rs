@@ -200,6 +200,9 @@ impl Engine {
             Event::Order(up) => {
                 self.orders.on_update(up, out);
                 if let Some(s) = self.slot(up.symbol) {
+                    if !self.same_legs.is_empty() {
+                        self.leg_order_report(s, up);
+                    }
                     self.resync_stop(s, up, out);
                     let st = &mut self.symbols[s];
                     if st.stop.is_some_and(|stop| stop.client_order_id == up.client_order_id)

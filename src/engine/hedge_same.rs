@@ -28,6 +28,8 @@ pub(crate) struct SameLeg {
     pub slot: usize,
     pub idx: PositionIdx,
     pub book: PositionBook,
+    /// The leg's own stop on the venue, at the hedged position's trigger (`hedge_stop`).
+    pub stop: Option<super::symbol::StopState>,
 }
 
 impl Engine {
@@ -80,7 +82,7 @@ impl Engine {
         let mut request = self.market_request(symbol, order.side, order.qty, false, origin, price, ts_ms, "h");
         request.position_idx = idx;
         // Known as a leg before the check, so the check sees the leg's (flat) book.
-        self.same_legs.push(SameLeg { slot: s, idx, book: PositionBook::new(symbol) });
+        self.same_legs.push(SameLeg { slot: s, idx, book: PositionBook::new(symbol), stop: None });
         match self.check_risk(request, Qty::ZERO, None) {
             Some(Ok(approved)) => {
                 self.orders.submit(approved, out);
@@ -134,7 +136,7 @@ impl Engine {
     }
 
     /// Whether any order is working on slot `s`'s side `idx`.
-    fn leg_working(&self, s: usize, idx: PositionIdx) -> bool {
+    pub(super) fn leg_working(&self, s: usize, idx: PositionIdx) -> bool {
         let symbol = self.symbols[s].instrument.symbol;
         self.orders.open_orders_for(symbol).any(|o| o.request.position_idx == idx)
     }
@@ -154,11 +156,14 @@ impl Engine {
             self.book_closed_trade(trade, fill.ts_ms, out);
         }
         if after.is_zero() {
+            self.drop_leg_stop(s, fill.client_order_id, out);
             if !self.leg_working(s, idx) {
                 self.same_legs.retain(|l| l.slot != s);
             }
         } else if self.symbols[s].position.size().is_zero() {
             self.close_same_leg(s, OrderOrigin::Strategy(HEDGE_MODE), false, fill.ts_ms, out);
+        } else {
+            self.guard_same_leg(s, fill.ts_ms, out);
         }
         true
     }
@@ -192,7 +197,7 @@ impl Engine {
                 if !p.size.is_zero() {
                     let mut book = PositionBook::new(p.symbol);
                     book.adopt(p.size, p.entry_value, p.ts_ms);
-                    self.same_legs.push(SameLeg { slot: s, idx, book });
+                    self.same_legs.push(SameLeg { slot: s, idx, book, stop: None });
                     let msg =
                         format!("{}: {} on positionIdx {idx} adopted as the position's hedge leg", p.symbol, p.size);
                     self.alert(p.ts_ms, AlertLevel::Info, "reconcile", msg, out);
@@ -208,6 +213,7 @@ impl Engine {
     pub(super) fn leg_views(&self) -> impl Iterator<Item = super::PositionView> + '_ {
         self.same_legs.iter().filter(|l| !l.book.size().is_zero()).map(|l| {
             let st = &self.symbols[l.slot];
+            let stop_price = l.stop.map(|w| w.price);
             let mut p = crate::domain::Position::flat(st.instrument.symbol);
             p.position_idx = l.idx;
             p.size = l.book.size();
@@ -216,7 +222,7 @@ impl Engine {
             p.unrealised_pnl = l.book.unrealised(st.price());
             super::PositionView {
                 position: p,
-                stop_price: None,
+                stop_price,
                 target_price: None,
                 mode: Some(format!("hedge for {}", st.instrument.symbol)),
             }
@@ -253,6 +259,9 @@ impl Engine {
             }
             if !size.is_zero() && self.symbols[s].position.size().is_zero() {
                 self.close_same_leg(s, OrderOrigin::Strategy(HEDGE_MODE), false, ts_ms, out);
+            } else if !size.is_zero() {
+                // A stop forgotten (rejected, cancelled) or never known (a restart): guard it.
+                self.guard_same_leg(s, ts_ms, out);
             }
             i += 1;
         }

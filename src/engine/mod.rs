@@ -7,6 +7,7 @@ mod core;
 mod fills;
 mod hedge;
 mod hedge_same;
+mod hedge_stop;
 mod market;
 mod modes;
 mod orders;
@@ -27,6 +28,8 @@ pub use snapshot::*;
 mod tests_hedge;
 #[cfg(test)]
 mod tests_hedge_same;
+#[cfg(test)]
+mod tests_hedge_stop;
 #[cfg(test)]
 mod tests_risk;
 #[cfg(test)]

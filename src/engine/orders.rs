@@ -183,6 +183,9 @@ impl Engine {
         let id = request.client_order_id;
         if self.submit_checked(request, size, out) {
             self.symbols[s].stop = Some(StopState { client_order_id: id, price: stop_px });
+            if !self.same_legs.is_empty() {
+                self.guard_same_leg(s, ts_ms, out);
+            }
         }
     }
 }

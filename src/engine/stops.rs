@@ -181,6 +181,10 @@ impl Engine {
                 if let Some(t) = trigger {
                     working.price = t;
                     self.symbols[s].stop = Some(working);
+                    // A same-symbol leg's stop follows the hedged position's trigger.
+                    if !self.same_legs.is_empty() {
+                        self.guard_same_leg(s, ts_ms, out);
+                    }
                 }
                 true
             }

@@ -18,7 +18,7 @@ fn btc() -> crate::domain::Symbol {
 }
 
 /// The long of 0.1 (idx 1), then the spike bar: the leg is a short of 0.05 on idx 2.
-fn hedged() -> Run {
+pub(super) fn hedged() -> Run {
     let mut r = Run::hedge_mode(RiskConfig::default());
     r.run_to_spike();
     let rec = records(&r.bar(SPIKE));
@@ -32,7 +32,8 @@ fn hedged() -> Run {
 #[test]
 fn a_spike_opens_the_opposite_side_of_the_same_symbol_until_calm() {
     let mut r = hedged();
-    // Every order carries its side's idx: the entry and its stop idx 1, the leg idx 2.
+    // Every order carries its side's idx: the entry and its stop idx 1, the leg and its stop
+    // (at the long's trigger, see hedge_stop) idx 2.
     let placed: Vec<(Side, bool, bool, PositionIdx)> =
         r.desk.placed.iter().map(|o| (o.side, o.reduce_only, o.trigger_price.is_some(), o.position_idx)).collect();
     assert_eq!(
@@ -41,6 +42,7 @@ fn a_spike_opens_the_opposite_side_of_the_same_symbol_until_calm() {
             (Side::Buy, false, false, PositionIdx::Long),
             (Side::Sell, true, true, PositionIdx::Long),
             (Side::Sell, false, false, PositionIdx::Short),
+            (Side::Buy, true, true, PositionIdx::Short),
         ]
     );
     assert_eq!((r.pos("BTCUSDT"), r.e.leg_position(btc())), ("0.1".to_string(), q("-0.05")));
@@ -148,58 +150,81 @@ fn venue_reports_go_by_idx_and_a_restart_recognises_the_leg() {
     assert_eq!(r.pos("BTCUSDT"), "0.1");
 }
 
-#[test]
-fn against_the_simulator_in_hedge_mode_both_sides_match_and_the_kill_switch_empties_them() {
+/// The simulator in hedge position mode as the venue: orders are executed and a trade at
+/// `price` brings them in (and triggers stops).
+pub(super) struct SimVenue {
+    pub sim: SimExchange,
+    pub price: crate::domain::Price,
+    pub ts: i64,
+}
+
+impl SimVenue {
+    /// Runs `first` through the simulator, then the engine's answers, until quiet (at least one
+    /// trade at `price` goes in).
+    pub(super) fn pump(&mut self, r: &mut Run, first: Vec<Action>, k: i64) {
+        let mut todo = first;
+        for round in 0..8 {
+            if todo.is_empty() && round > 0 {
+                break;
+            }
+            let at = self.ts + k * 10 + round;
+            let mut events = Vec::new();
+            for a in &todo {
+                self.sim.execute(a, at, &mut events);
+            }
+            let t =
+                Trade { symbol: btc(), ts_ms: at, price: self.price, qty: q("5"), taker_side: Side::Buy, trade_id: 1 };
+            self.sim.on_market(&Event::Trade(t), &mut events);
+            todo = events.iter().flat_map(|e| r.e.on_event(e)).collect();
+        }
+    }
+
+    pub(super) fn sides(&self) -> (crate::domain::Qty, crate::domain::Qty) {
+        let size = |idx| self.sim.position_of(btc(), idx).map_or(crate::domain::Qty::ZERO, |p| p.size);
+        (size(PositionIdx::Long), size(PositionIdx::Short))
+    }
+}
+
+/// A BTC long of 0.1 (idx 1) and its leg of 0.05 (idx 2), traded on the simulator.
+pub(super) fn sim_hedged() -> (Run, SimVenue) {
     let mut r = Run::hedge_mode(RiskConfig::default());
     let cfg = SimConfig { position_mode: PositionMode::Hedge, ..SimConfig::default() };
-    let mut sim = SimExchange::new(cfg, &[inst("BTCUSDT"), inst("ETHUSDT")], Money::from_int(10_000));
+    let sim = SimExchange::new(cfg, &[inst("BTCUSDT"), inst("ETHUSDT")], Money::from_int(10_000));
     r.bars(0, ENTRY + 1);
     let ts = T0 + (ENTRY + 1) * 60_000;
     let price = p(&format!("{:.2}", r.closes[ENTRY as usize].0));
-    // Runs `actions` through the simulator (a trade at `price` brings the orders in) until quiet.
-    let pump = |r: &mut Run, sim: &mut SimExchange, first: Vec<Action>, k: i64| {
-        let mut todo = first;
-        for round in 0..8 {
-            if todo.is_empty() {
-                break;
-            }
-            let mut events = Vec::new();
-            for a in &todo {
-                sim.execute(a, ts + k * 10 + round, &mut events);
-            }
-            let t = Trade {
-                symbol: btc(),
-                ts_ms: ts + k * 10 + round,
-                price,
-                qty: q("5"),
-                taker_side: Side::Buy,
-                trade_id: 1,
-            };
-            sim.on_market(&Event::Trade(t), &mut events);
-            todo = events.iter().flat_map(|e| r.e.on_event(e)).collect();
-        }
-    };
+    let mut v = SimVenue { sim, price, ts };
     let t0 = Trade { symbol: btc(), ts_ms: ts - 1, price, qty: q("5"), taker_side: Side::Buy, trade_id: 0 };
-    sim.on_market(&Event::Trade(t0), &mut Vec::new());
-    let b = sim.balance();
+    v.sim.on_market(&Event::Trade(t0), &mut Vec::new());
+    let b = v.sim.balance();
     r.e.on_event(&Event::Balance(Balance { ts_ms: ts, ..b }));
     let first = r.e.on_event(&market("BTCUSDT", Side::Buy, "0.1"));
-    pump(&mut r, &mut sim, first, 0);
+    v.pump(&mut r, first, 0);
     let mut out = Vec::new();
     let kind = IntentKind::Hedge { fraction: 0.5, symbol: None };
     r.e.carry_out(0, intent(ModeId::Hedge, kind), ts, &mut out);
-    pump(&mut r, &mut sim, out, 1);
-    let (long, short) =
-        (sim.position_of(btc(), PositionIdx::Long).unwrap(), sim.position_of(btc(), PositionIdx::Short).unwrap());
-    assert_eq!((long.size, short.size), (q("0.1"), q("-0.05")));
-    assert_eq!((r.e.position(btc()), r.e.leg_position(btc())), (long.size, short.size));
-    assert!(sim.open_orders().all(|o| o.request.position_idx == PositionIdx::Long), "the long's stop on idx 1");
+    v.pump(&mut r, out, 1);
+    assert_eq!(v.sides(), (q("0.1"), q("-0.05")));
+    assert_eq!((r.e.position(btc()), r.e.leg_position(btc())), v.sides());
+    (r, v)
+}
+
+#[test]
+fn against_the_simulator_in_hedge_mode_both_sides_match_and_the_kill_switch_empties_them() {
+    let (mut r, mut v) = sim_hedged();
+    // The long's stop on idx 1, the leg's on idx 2 at the same trigger.
+    let stops: Vec<(PositionIdx, Side, Option<crate::domain::Price>)> =
+        v.sim.open_orders().map(|o| (o.request.position_idx, o.request.side, o.request.trigger_price)).collect();
+    assert_eq!(stops.len(), 2, "{stops:?}");
+    assert_eq!(
+        (stops[0].0, stops[0].1, stops[1].0, stops[1].1),
+        (PositionIdx::Long, Side::Sell, PositionIdx::Short, Side::Buy)
+    );
+    assert_eq!(stops[0].2, stops[1].2);
     let first = r.e.on_event(&Event::Command(Command::KillSwitch { engage: true }));
-    pump(&mut r, &mut sim, first, 2);
-    let (long, short) =
-        (sim.position_of(btc(), PositionIdx::Long).unwrap(), sim.position_of(btc(), PositionIdx::Short).unwrap());
-    assert_eq!((long.size, short.size), (q("0"), q("0")));
-    assert_eq!(sim.open_orders().count(), 0);
+    v.pump(&mut r, first, 2);
+    assert_eq!(v.sides(), (q("0"), q("0")));
+    assert_eq!(v.sim.open_orders().count(), 0);
     assert_eq!((r.e.position(btc()), r.e.leg_position(btc())), (q("0"), q("0")));
     assert!(r.e.hedge_legs().is_empty());
 }
