@@ -42,10 +42,36 @@ use autobot::exchange::sim::SimExchange;
 use autobot::runtime::pipeline::{NoSink, Pipeline};
 use autobot::runtime::{engine_config, sim_config};
 use criterion::{criterion_group, Criterion, Throughput};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+/// The system allocator, counting allocations (and reallocations) so the report can say how
+/// many the decisions make (`F2D_ALLOC=1`). Counting is one relaxed atomic add per call.
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is passed on to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Kind {
@@ -269,9 +295,12 @@ fn deliver<C: Clock>(
 ) {
     *spent += clock.now() - *t;
     pipeline.venue_first(event, &mut NoSink);
+    let allocs = ALLOCS.load(Ordering::Relaxed);
     let start = clock.now();
     black_box(pipeline.decide(event, &mut NoSink));
     *spent += clock.now() - start;
+    DECISION_ALLOCS.fetch_add(ALLOCS.load(Ordering::Relaxed) - allocs, Ordering::Relaxed);
+    DECISION_ACTIONS.fetch_add(pipeline.waiting().len() as u64, Ordering::Relaxed);
     if let Some(trace) = trace {
         for a in pipeline.waiting() {
             let _ = write!(trace, "{} ", action_word(a));
@@ -280,6 +309,11 @@ fn deliver<C: Clock>(
     pipeline.settle(&mut NoSink);
     *t = clock.now();
 }
+
+/// Allocations made inside the engine's decisions (read around each `decide`).
+static DECISION_ALLOCS: AtomicU64 = AtomicU64::new(0);
+/// Actions the engine's decisions emitted.
+static DECISION_ACTIONS: AtomicU64 = AtomicU64::new(0);
 
 /// A short name of an action, for the `F2D_SLOW` listing.
 fn action_word(a: &Action) -> String {
@@ -330,23 +364,32 @@ impl Clock for ThreadCpu {
     }
 }
 
-/// `minutes` of generated market as wire frames, in arrival order.
-fn frames(seed: u64, minutes: usize) -> Vec<(Kind, String)> {
+/// One generated market as wire frames in arrival order: its first `warm` minutes (the warm-up)
+/// and the `measured` minutes that follow them, so time runs on from warm-up to measurement as
+/// in a live session.
+fn market(seed: u64, warm: usize, measured: usize) -> (Vec<(Kind, String)>, Vec<(Kind, String)>) {
     let mut generator = MarketGenerator::new(GeneratorConfig { seed, ..GeneratorConfig::default() });
     let mut events = Vec::new();
-    let mut out = Vec::new();
-    for _ in 0..minutes {
-        events.clear();
-        generator.next_minute(&mut events);
-        out.extend(events.iter().filter_map(frame));
-    }
-    out
+    let mut minutes = |n: usize| {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            events.clear();
+            generator.next_minute(&mut events);
+            out.extend(events.iter().filter_map(frame));
+        }
+        out
+    };
+    let w = minutes(warm);
+    (w, minutes(measured))
 }
 
 fn bench(c: &mut Criterion) {
     // Warm-up market (indicators and analysis need history) and the measured market.
-    let warm = frames(7, 3_000);
-    let measured = frames(7, 6_000);
+    let (mut warm, mut measured) = market(7, 3_000, 6_000);
+    if std::env::var("F2D_KONLY").is_ok() {
+        warm.retain(|(k, _)| *k == Kind::Kline || *k == Kind::Ticker);
+        measured.retain(|(k, _)| *k == Kind::Kline || *k == Kind::Ticker);
+    }
     if std::env::var("F2D_PEEK").is_ok() {
         for (k, f) in measured.iter().filter(|(k, _)| *k == Kind::Book).take(2) {
             println!("{k:?} {f}");
@@ -499,6 +542,9 @@ fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: u
     let mut best = vec![u64::MAX; measured.len()];
     let slow = std::env::var("F2D_SLOW").ok().and_then(|v| v.parse::<usize>().ok());
     let mut notes = vec![String::new(); if slow.is_some() { measured.len() } else { 0 }];
+    // Allocations and actions of each frame's decisions in the last pass.
+    let mut allocs = vec![0u64; measured.len()];
+    let mut acts = vec![0u64; measured.len()];
     for pass in 0..passes {
         let mut rx = Receiver::new();
         for (_, f) in warm {
@@ -511,8 +557,11 @@ fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: u
             if tracing {
                 rx.trace = Some(std::mem::take(&mut notes[i]));
             }
+            let (a0, x0) = (DECISION_ALLOCS.load(Ordering::Relaxed), DECISION_ACTIONS.load(Ordering::Relaxed));
             let (n, ns) = rx.on_frame_timed(black_box(f), &mut wall);
             *b = (*b).min(ns.saturating_sub(overhead * spans(n)));
+            allocs[i] = DECISION_ALLOCS.load(Ordering::Relaxed) - a0;
+            acts[i] = DECISION_ACTIONS.load(Ordering::Relaxed) - x0;
             if let Some(t) = rx.trace.take() {
                 notes[i] = t;
             }
@@ -530,6 +579,30 @@ fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: u
         let with: Vec<u64> = bars.iter().filter(|&&i| !notes[i].is_empty()).map(|&i| best[i]).collect();
         println!("bar frames with actions: {} of {}", with.len(), bars.len());
     }
+    // Allocations inside the decisions: on bar-closing frames that emitted actions (orders,
+    // records, alerts), on the other bar-closing frames, and on every other frame.
+    let bar_ms = Config::default().strategy.trend.timeframe.duration_ms().unwrap_or(60_000);
+    let (mut acting, mut quiet, mut rest) = ((0u64, 0u64, 0u64), (0u64, 0u64), (0u64, 0u64));
+    for (i, (k, f)) in measured.iter().enumerate() {
+        if closes_bar(*k, f, bar_ms) {
+            if acts[i] > 0 {
+                acting = (acting.0 + allocs[i], acting.1 + 1, acting.2.max(allocs[i]));
+            } else {
+                quiet = (quiet.0 + allocs[i], quiet.1 + 1);
+            }
+        } else {
+            rest = (rest.0 + allocs[i], rest.1 + 1);
+        }
+    }
+    let per = |a: u64, n: u64| if n == 0 { 0.0 } else { a as f64 / n as f64 };
+    println!(
+        "frame_to_decision allocations per decision: acting bar frames {:.2} (max {}, n={}), quiet bar frames {:.2}, other frames {:.4}",
+        per(acting.0, acting.1),
+        acting.2,
+        acting.1,
+        per(quiet.0, quiet.1),
+        per(rest.0, rest.1)
+    );
     let clock = format!("wall-min{passes}");
     for k in KINDS {
         let mut v: Vec<u64> = measured.iter().zip(&best).filter(|((kk, _), _)| *kk == k).map(|(_, b)| *b).collect();

@@ -40,7 +40,7 @@ impl Sink for Recorder {
                 }
             }
             Action::RecordModeSwitch(m) => self.switches.push(m.clone()),
-            Action::RecordSignal(s) => self.signals.push((s.mode.clone(), s.action.clone())),
+            Action::RecordSignal(s) => self.signals.push((s.mode.to_string(), s.action.to_string())),
             _ => {}
         }
     }

@@ -67,10 +67,7 @@ fn timeline_matches_the_engine() {
     let recent = p.engine.snapshot().strategy.switches;
     assert_eq!(recent.len(), out.switches.len().min(100));
     for (r, s) in recent.iter().zip(out.switches.iter().rev()) {
-        assert_eq!(
-            (r.0, r.2.as_str(), r.3.as_str(), r.4.as_str()),
-            (s.ts_ms, s.from.as_str(), s.to.as_str(), s.reason.as_str())
-        );
+        assert_eq!((r.0, r.2.as_str(), r.3.as_str(), r.4.as_str()), (s.ts_ms, &*s.from, &*s.to, s.reason.as_str()));
     }
     let csv = switches_csv(&out.switches);
     let rows: Vec<&str> = csv.lines().skip(1).collect();
@@ -78,7 +75,7 @@ fn timeline_matches_the_engine() {
     for (row, s) in rows.iter().zip(&out.switches) {
         let cols: Vec<&str> = row.splitn(6, ',').collect();
         assert_eq!(cols[0], s.ts_ms.to_string());
-        assert_eq!((cols[3], cols[4]), (s.from.as_str(), s.to.as_str()));
+        assert_eq!((cols[3], cols[4]), (&*s.from, &*s.to));
     }
     // Switches alternate consistently: each starts where the previous ended.
     for w in out.switches.windows(2) {

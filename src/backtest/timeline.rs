@@ -97,7 +97,13 @@ mod tests {
     use super::*;
 
     fn sw(ts_ms: i64, sym: &str, from: &str, to: &str, reason: &str) -> ModeSwitch {
-        ModeSwitch { ts_ms, symbol: Symbol::new(sym).unwrap(), from: from.into(), to: to.into(), reason: reason.into() }
+        ModeSwitch {
+            ts_ms,
+            symbol: Symbol::new(sym).unwrap(),
+            from: from.to_string().into(),
+            to: to.to_string().into(),
+            reason: reason.into(),
+        }
     }
 
     #[test]

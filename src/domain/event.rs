@@ -5,6 +5,7 @@ use super::{
     OrderStatus, OrderType, Position, Price, Qty, Side, Symbol, Ticker, TimeInForce, Trade,
 };
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The venue's report of an order's state (Bybit `order` stream / REST order objects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,8 +175,9 @@ impl AlertLevel {
 pub struct Alert {
     pub ts_ms: i64,
     pub level: AlertLevel,
-    /// Short machine-friendly kind (`entry`, `exit`, `risk`, `order`, `disconnect`, ...).
-    pub kind: String,
+    /// Short machine-friendly kind (`entry`, `exit`, `risk`, `order`, `disconnect`, ...): a
+    /// static word when raised, owned text when read back from the database.
+    pub kind: Cow<'static, str>,
     pub message: String,
 }
 
@@ -184,9 +186,11 @@ pub struct Alert {
 pub struct SignalRecord {
     pub ts_ms: i64,
     pub symbol: Symbol,
-    pub mode: String,
-    /// `enter_long`, `enter_short`, `exit`, `stop_moved`, `rejected`, ...
-    pub action: String,
+    /// The mode's name: a static word when the engine records it (no allocation on the
+    /// decision path), owned text when read back from the database.
+    pub mode: Cow<'static, str>,
+    /// `enter_long`, `enter_short`, `exit`, `stop_moved`, `rejected`, ... (as `mode`)
+    pub action: Cow<'static, str>,
     pub price: Price,
     pub reason: String,
 }
@@ -196,8 +200,9 @@ pub struct SignalRecord {
 pub struct ModeSwitch {
     pub ts_ms: i64,
     pub symbol: Symbol,
-    pub from: String,
-    pub to: String,
+    /// Mode names: static words from the engine, owned text from the database.
+    pub from: Cow<'static, str>,
+    pub to: Cow<'static, str>,
     pub reason: String,
 }
 

@@ -90,23 +90,49 @@ pub fn parse_raw(s: &str) -> Result<i64, ParseDecimalError> {
 }
 
 /// Writes raw 1e-8 units as a plain decimal with trailing zeros dropped (`61837.63`).
+/// The text is built in a stack buffer: printing a price or quantity allocates nothing.
 pub fn format_raw(raw: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let neg = raw < 0;
-    let abs = (raw as i128).unsigned_abs();
-    let int = abs / SCALE as u128;
-    let frac = abs % SCALE as u128;
-    if neg {
-        f.write_str("-")?;
-    }
-    if frac == 0 {
-        write!(f, "{int}")
-    } else {
-        let mut frac_s = format!("{frac:08}");
-        while frac_s.ends_with('0') {
-            frac_s.pop();
+    let mut buf = [0u8; RAW_TEXT_MAX];
+    f.write_str(raw_text(raw, &mut buf))
+}
+
+/// The longest text of raw units: a sign, 11 integer digits, the point and 8 decimals.
+const RAW_TEXT_MAX: usize = 24;
+
+/// The text of `raw` (as `format_raw` writes it), right-aligned in `buf`.
+fn raw_text(raw: i64, buf: &mut [u8; RAW_TEXT_MAX]) -> &str {
+    let abs = raw.unsigned_abs();
+    let mut int = abs / SCALE as u64;
+    let mut frac = abs % SCALE as u64;
+    let mut i = RAW_TEXT_MAX;
+    if frac != 0 {
+        let mut digits = DECIMALS;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
         }
-        write!(f, "{int}.{frac_s}")
+        for _ in 0..digits {
+            i -= 1;
+            buf[i] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        i -= 1;
+        buf[i] = b'.';
     }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (int % 10) as u8;
+        int /= 10;
+        if int == 0 {
+            break;
+        }
+    }
+    if raw < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // Only ASCII digits, '.' and '-' were written.
+    std::str::from_utf8(&buf[i..]).unwrap_or_default()
 }
 
 /// Rounds `raw` to a multiple of `step` (both raw units, `step > 0`).
@@ -422,6 +448,43 @@ impl Price {
 
 #[cfg(test)]
 mod tests {
+
+    /// The text of raw units, worked out the slow way (decimal arithmetic on strings).
+    fn raw_text_reference(raw: i64) -> String {
+        let abs = (raw as i128).unsigned_abs();
+        let frac = format!("{:08}", abs % SCALE as u128);
+        let frac = frac.trim_end_matches('0');
+        let sign = if raw < 0 { "-" } else { "" };
+        let int = abs / SCALE as u128;
+        if frac.is_empty() {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        }
+    }
+
+    #[test]
+    fn raw_text_matches_the_reference_at_the_edges_and_across_magnitudes() {
+        let mut cases =
+            vec![0, 1, -1, 5, -5, 10, 100_000_000, -100_000_000, 123_456_789, i64::MAX, i64::MIN, i64::MIN + 1];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            // xorshift: values of every magnitude, both signs, with and without trailing zeros.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> (x % 60)) as i64;
+            let v = if x & 1 == 1 { -v } else { v };
+            cases.push(v);
+            cases.push(v / 1000 * 1000);
+        }
+        for raw in cases {
+            let mut buf = [0u8; RAW_TEXT_MAX];
+            assert_eq!(raw_text(raw, &mut buf), raw_text_reference(raw), "raw {raw}");
+        }
+        assert_eq!(Price::from_raw(6_183_763_000_000).to_string(), "61837.63");
+        assert_eq!(Qty::from_raw(-1_000).to_string(), "-0.00001");
+    }
     use super::*;
 
     #[test]

@@ -96,7 +96,12 @@ impl Engine {
     }
 
     /// An alert from outside the engine (the runtime saying where it wrote the config).
-    pub fn notify(&mut self, level: AlertLevel, kind: &str, message: String) -> Vec<Action> {
+    pub fn notify(
+        &mut self,
+        level: AlertLevel,
+        kind: impl Into<std::borrow::Cow<'static, str>>,
+        message: String,
+    ) -> Vec<Action> {
         let mut out = Vec::new();
         self.alert(self.now_ms, level, kind, message, &mut out);
         out
@@ -134,7 +139,7 @@ impl Engine {
                 if let Some(set) = st.mode_set.as_deref_mut() {
                     // Checked above with the same validation, so this does not fail in practice.
                     match set.set_config(modes.clone(), ts) {
-                        Ok(events) => switches.extend(events.into_iter().map(|e| e.to_record(symbol))),
+                        Ok(events) => switches.extend(events.into_iter().map(|e| e.into_record(symbol))),
                         Err(e) => refused = Some(e),
                     }
                 }

@@ -344,8 +344,15 @@ impl Engine {
         }
     }
 
-    pub(crate) fn alert(&mut self, ts_ms: i64, level: AlertLevel, kind: &str, message: String, out: &mut Vec<Action>) {
-        let alert = Alert { ts_ms, level, kind: kind.to_string(), message };
+    pub(crate) fn alert(
+        &mut self,
+        ts_ms: i64,
+        level: AlertLevel,
+        kind: impl Into<std::borrow::Cow<'static, str>>,
+        message: String,
+        out: &mut Vec<Action>,
+    ) {
+        let alert = Alert { ts_ms, level, kind: kind.into(), message };
         if self.alerts.len() == RECENT {
             self.alerts.pop_back();
         }

@@ -260,13 +260,20 @@ impl Engine {
     }
 
     /// A signal record of the hedge mode on slot `s`.
-    pub(super) fn hedge_record(&mut self, s: usize, action: &str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+    pub(super) fn hedge_record(
+        &mut self,
+        s: usize,
+        action: &'static str,
+        reason: String,
+        ts_ms: i64,
+        out: &mut Vec<Action>,
+    ) {
         let st = &self.symbols[s];
         out.push(Action::RecordSignal(crate::domain::SignalRecord {
             ts_ms,
             symbol: st.instrument.symbol,
-            mode: MODE_NAMES[HEDGE_MODE as usize].to_string(),
-            action: action.to_string(),
+            mode: MODE_NAMES[HEDGE_MODE as usize].into(),
+            action: action.into(),
             price: st.last_price,
             reason,
         }));

@@ -145,12 +145,12 @@ impl Engine {
         // The buffers of the last signal are reused: no allocation once they have grown.
         set_text(&mut mode.last_signal, word);
         set_text(&mut mode.last_reason, &signal.reason);
-        let record = |action: &str, reason: String, out: &mut Vec<Action>| {
+        let record = |action: &'static str, reason: String, out: &mut Vec<Action>| {
             out.push(Action::RecordSignal(SignalRecord {
                 ts_ms,
                 symbol,
-                mode: MODE_NAMES[mode_ix as usize].to_string(),
-                action: action.to_string(),
+                mode: MODE_NAMES[mode_ix as usize].into(),
+                action: action.into(),
                 price,
                 reason,
             }))

@@ -44,7 +44,7 @@ impl Engine {
         let active = set.active();
         let symbol = st.instrument.symbol;
         if let Some(sw) = switch {
-            self.note_switch(sw.to_record(symbol), out);
+            self.note_switch(sw.into_record(symbol), out);
         }
         if let Some(m) = active {
             let n = self.symbols.len().max(1) as i64;
@@ -116,13 +116,13 @@ impl Engine {
         }
     }
 
-    fn record(&mut self, s: usize, ix: u8, action: &str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+    fn record(&mut self, s: usize, ix: u8, action: &'static str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
         out.push(Action::RecordSignal(SignalRecord {
             ts_ms,
             symbol: st.instrument.symbol,
-            mode: MODE_NAMES[ix as usize].to_string(),
-            action: action.to_string(),
+            mode: MODE_NAMES[ix as usize].into(),
+            action: action.into(),
             price: st.last_price,
             reason,
         }));
@@ -150,7 +150,7 @@ impl Engine {
         s: usize,
         ix: u8,
         fraction: f64,
-        action: &str,
+        action: &'static str,
         reason: String,
         ts_ms: i64,
         out: &mut Vec<Action>,
@@ -227,7 +227,7 @@ impl Engine {
             let symbol = st.instrument.symbol;
             if let Some(set) = st.mode_set.as_deref_mut() {
                 match set.apply_command(command, ts) {
-                    Ok(Some(sw)) => switches.push(sw.to_record(symbol)),
+                    Ok(Some(sw)) => switches.push(sw.into_record(symbol)),
                     Ok(None) => {}
                     Err(e) => errors.push(e.to_string()),
                 }

@@ -89,19 +89,30 @@ impl Engine {
         let st = &self.symbols[s];
         let position = if request.reduce_only { held } else { position_override };
         let (open_buy, open_sell) = self.orders.working_qty_except(request.symbol, except);
-        let others: Vec<(Symbol, Money)> = if self.symbols.len() > 1 {
-            self.symbols
-                .iter()
-                .filter(|x| x.instrument.symbol != request.symbol && !x.position.size().is_zero())
-                .map(|x| {
-                    let size = x.position.size();
-                    let notional = x.price() * size.abs();
-                    (x.instrument.symbol, if size.is_negative() { -notional } else { notional })
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        // The other positions' signed notionals: on the stack for up to `INLINE` symbols, so a
+        // decision's risk check allocates nothing.
+        const INLINE: usize = 16;
+        let mut inline = [(request.symbol, Money::ZERO); INLINE];
+        let mut spilled: Vec<(Symbol, Money)> = Vec::new();
+        let mut n = 0;
+        for x in &self.symbols {
+            let size = x.position.size();
+            if x.instrument.symbol == request.symbol || size.is_zero() {
+                continue;
+            }
+            let notional = x.price() * size.abs();
+            let entry = (x.instrument.symbol, if size.is_negative() { -notional } else { notional });
+            if n < INLINE {
+                inline[n] = entry;
+            } else {
+                if spilled.is_empty() {
+                    spilled.extend_from_slice(&inline);
+                }
+                spilled.push(entry);
+            }
+            n += 1;
+        }
+        let others: &[(Symbol, Money)] = if n <= INLINE { &inline[..n] } else { &spilled };
         let ctx = RiskContext {
             instrument: &st.instrument,
             position,
@@ -109,7 +120,7 @@ impl Engine {
             mark_price: st.mark_price,
             open_buy,
             open_sell,
-            others: &others,
+            others,
             equity: self.equity(),
             total_exposure: self.exposure() - st.price() * held.abs() + st.price() * position.abs(),
             // Other symbols' positions, plus this one as it will stand when the order goes in.

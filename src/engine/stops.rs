@@ -111,14 +111,14 @@ impl Engine {
         }
     }
 
-    fn stop_record(&mut self, s: usize, action: &str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+    fn stop_record(&mut self, s: usize, action: &'static str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
         let mode = st.position.mode().unwrap_or(TREND_MODE) as usize;
         out.push(Action::RecordSignal(SignalRecord {
             ts_ms,
             symbol: st.instrument.symbol,
-            mode: MODE_NAMES.get(mode).copied().unwrap_or("trend").to_string(),
-            action: action.to_string(),
+            mode: MODE_NAMES.get(mode).copied().unwrap_or("trend").into(),
+            action: action.into(),
             price: st.last_price,
             reason,
         }));

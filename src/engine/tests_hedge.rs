@@ -119,7 +119,7 @@ pub(super) fn records(actions: &[Action]) -> Vec<(String, String, String)> {
         .iter()
         .filter_map(|a| match a {
             Action::RecordSignal(SignalRecord { symbol, mode, action, reason, .. }) if mode == "hedge" => {
-                Some((symbol.to_string(), action.clone(), reason.clone()))
+                Some((symbol.to_string(), action.to_string(), reason.clone()))
             }
             _ => None,
         })

@@ -31,7 +31,7 @@ impl Engine {
                 }
                 TimeoutAction::Lost { .. } => {
                     if let Some(a) = t.alert(now) {
-                        self.alert(a.ts_ms, a.level, &a.kind, a.message, out);
+                        self.alert(a.ts_ms, a.level, a.kind, a.message, out);
                     }
                 }
             }
@@ -67,7 +67,7 @@ impl Engine {
                 _ => {}
             }
             let a = d.alert(ts);
-            self.alert(ts, a.level, &a.kind, a.message, out);
+            self.alert(ts, a.level, a.kind, a.message, out);
         }
         for s in 0..self.symbols.len() {
             let symbol = self.symbols[s].instrument.symbol;
@@ -91,7 +91,7 @@ impl Engine {
                     None => st.position.adopt(Qty::ZERO, crate::domain::Money::ZERO, ts),
                 }
                 let a = d.alert(ts);
-                self.alert(ts, a.level, &a.kind, a.message, out);
+                self.alert(ts, a.level, a.kind, a.message, out);
             }
             if self.hedge_mode() {
                 let others: Vec<_> = account

@@ -198,7 +198,7 @@ impl Engine {
                     .recent_switches
                     .iter()
                     .rev()
-                    .map(|s| (s.ts_ms, s.symbol.to_string(), s.from.clone(), s.to.clone(), s.reason.clone()))
+                    .map(|s| (s.ts_ms, s.symbol.to_string(), s.from.to_string(), s.to.to_string(), s.reason.clone()))
                     .collect(),
             },
             risk: RiskView {

@@ -73,8 +73,8 @@ impl LimitBreach {
 impl fmt::Display for LimitBreach {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = |m: Money| match self.unit {
-            Unit::Count => group_thousands(m.raw() / crate::domain::SCALE),
-            _ => two_decimals(m),
+            Unit::Count => Amount::Count(m.raw() / crate::domain::SCALE),
+            _ => Amount::Cents(m),
         };
         let (v, l, e) = (n(self.value), n(self.limit), n(self.excess));
         let name = self.kind.as_str();
@@ -166,26 +166,74 @@ impl RiskRefusal {
 
 /// `12400.5` -> `12,400.50` (half away from zero at the cent).
 pub fn two_decimals(m: Money) -> String {
-    let raw = m.raw() as i128;
-    let unit = (crate::domain::SCALE / 100) as i128;
-    let cents = if raw >= 0 { (raw + unit / 2) / unit } else { (raw - unit / 2) / unit };
-    let neg = cents < 0;
-    let cents = cents.unsigned_abs();
-    let whole = group_thousands((cents / 100) as i64);
-    format!("{}{whole}.{:02}", if neg { "-" } else { "" }, cents % 100)
+    Cents(m).to_string()
 }
 
-fn group_thousands(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if v < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+/// A money amount to the cent with thousands separators (`12,400.50`), written straight to the
+/// formatter: a refusal's text is built without allocating for its numbers.
+struct Cents(Money);
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let raw = self.0.raw() as i128;
+        let unit = (crate::domain::SCALE / 100) as i128;
+        let cents = if raw >= 0 { (raw + unit / 2) / unit } else { (raw - unit / 2) / unit };
+        if cents < 0 {
+            f.write_str("-")?;
         }
-        out.push(c);
+        let cents = cents.unsigned_abs();
+        Grouped((cents / 100) as u64).fmt(f)?;
+        write!(f, ".{:02}", cents % 100)
     }
-    out
+}
+
+/// A whole number with thousands separators (`1,234,567`).
+struct Grouped(u64);
+
+impl fmt::Display for Grouped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut digits = [0u8; 20];
+        let mut v = self.0;
+        let mut n = 0;
+        loop {
+            digits[n] = b'0' + (v % 10) as u8;
+            v /= 10;
+            n += 1;
+            if v == 0 {
+                break;
+            }
+        }
+        // Digits were written last first: emit them in order, a comma before each group of three.
+        let mut text = [0u8; 26];
+        let mut len = 0;
+        for i in (0..n).rev() {
+            text[len] = digits[i];
+            len += 1;
+            if i > 0 && i % 3 == 0 {
+                text[len] = b',';
+                len += 1;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text[..len]).unwrap_or_default())
+    }
+}
+
+/// A number of a breach message, in its unit's style.
+enum Amount {
+    Count(i64),
+    Cents(Money),
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Amount::Count(v) => {
+                if v < 0 {
+                    f.write_str("-")?;
+                }
+                Grouped(v.unsigned_abs()).fmt(f)
+            }
+            Amount::Cents(m) => Cents(m).fmt(f),
+        }
+    }
 }

@@ -309,6 +309,11 @@ fn money_is_written_with_thousands_and_cents() {
     assert_eq!(m("-1234567.891"), "-1,234,567.89");
     assert_eq!(m("999.999"), "1,000.00");
     assert_eq!(m("100"), "100.00");
+    assert_eq!(m("0"), "0.00");
+    assert_eq!(m("-0.004"), "0.00");
+    assert_eq!(m("1000"), "1,000.00");
+    assert_eq!(m("123456.7"), "123,456.70");
+    assert_eq!(m("92233720368.54"), "92,233,720,368.54");
 }
 
 #[test]

@@ -56,7 +56,7 @@ pub struct Connected {
     pub alerts: Vec<Alert>,
 }
 
-fn alert(level: AlertLevel, kind: &str, message: String) -> Alert {
+fn alert(level: AlertLevel, kind: &'static str, message: String) -> Alert {
     Alert { ts_ms: crate::exchange::bybit::rest::local_now_ms(), level, kind: kind.into(), message }
 }
 

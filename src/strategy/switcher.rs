@@ -60,9 +60,9 @@ pub struct SwitchEvent {
 
 impl SwitchEvent {
     /// The record the engine stores (`Action::RecordModeSwitch`).
-    pub fn to_record(&self, symbol: Symbol) -> ModeSwitch {
-        let name = |m: Option<ModeId>| m.map_or("none", ModeId::as_str).to_string();
-        ModeSwitch { ts_ms: self.ts_ms, symbol, from: name(self.from), to: name(self.to), reason: self.reason.clone() }
+    pub fn into_record(self, symbol: Symbol) -> ModeSwitch {
+        let name = |m: Option<ModeId>| m.map_or("none", ModeId::as_str).into();
+        ModeSwitch { ts_ms: self.ts_ms, symbol, from: name(self.from), to: name(self.to), reason: self.reason }
     }
 }
 
@@ -260,7 +260,7 @@ mod tests {
         let e = (0..3).find_map(|i| s.on_bar(Regime::TrendUp, 0.9, i)).unwrap();
         assert_eq!((e.from, e.to), (None, Some(ModeId::Trend)));
         assert!(e.reason.contains("regime trend-up for 3 bars"), "{}", e.reason);
-        assert_eq!(e.to_record(Symbol::new("BTCUSDT").unwrap()).from, "none");
+        assert_eq!(e.into_record(Symbol::new("BTCUSDT").unwrap()).from, "none");
     }
 
     #[test]

@@ -84,7 +84,7 @@ pub fn alert_line<'a>(a: &'a crate::domain::Alert, t: &Theme) -> Line<'a> {
         Span::raw(" "),
         level_label(a.level, t),
         Span::raw(" "),
-        Span::styled(a.kind.as_str(), t.key),
+        Span::styled(&*a.kind, t.key),
         Span::raw(&"           "[..pad.max(1)]),
         Span::styled(a.message.as_str(), t.text),
     ])

@@ -276,8 +276,8 @@ impl Store {
             Ok(SignalRecord {
                 ts_ms: r.get(0)?,
                 symbol: codec::symbol(r, 1)?,
-                mode: r.get(2)?,
-                action: r.get(3)?,
+                mode: r.get::<_, String>(2)?.into(),
+                action: r.get::<_, String>(3)?.into(),
                 price: price(r, 4)?,
                 reason: r.get(5)?,
             })
@@ -295,8 +295,8 @@ impl Store {
             Ok(ModeSwitch {
                 ts_ms: r.get(0)?,
                 symbol: codec::symbol(r, 1)?,
-                from: r.get(2)?,
-                to: r.get(3)?,
+                from: r.get::<_, String>(2)?.into(),
+                to: r.get::<_, String>(3)?.into(),
                 reason: r.get(4)?,
             })
         })?;
@@ -309,7 +309,12 @@ impl Store {
             .conn
             .prepare_cached("SELECT ts_ms, level, kind, message FROM alerts ORDER BY ts_ms DESC, id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| {
-            Ok(Alert { ts_ms: r.get(0)?, level: codec::alert_level(r, 1)?, kind: r.get(2)?, message: r.get(3)? })
+            Ok(Alert {
+                ts_ms: r.get(0)?,
+                level: codec::alert_level(r, 1)?,
+                kind: r.get::<_, String>(2)?.into(),
+                message: r.get(3)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

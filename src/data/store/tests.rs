@@ -370,7 +370,7 @@ fn alerts_come_newest_first_up_to_the_limit() {
         writer.sender().send(StoreMsg::Alert(a)).unwrap();
     }
     let (store, _) = writer.finish_with_store().unwrap();
-    let kinds: Vec<String> = store.alerts(2).unwrap().into_iter().map(|a| a.kind).collect();
+    let kinds: Vec<String> = store.alerts(2).unwrap().into_iter().map(|a| a.kind.into_owned()).collect();
     assert_eq!(kinds, vec!["c", "b"]);
 }
 
