@@ -460,7 +460,11 @@ mod tests {
         let bad = [
             ("[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nevery = \"2h\"\n", "line 3", "unknown variant `2h`"),
             ("[execution.rebalance]\n\ntargets = { BTCUSDT = 12 }\n", "line 3", "within [-10, 10], got 12"),
-            ("[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nband = -0.1\n", "line 3", "band must be within [0, 1]"),
+            (
+                "[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nband = -0.1\n",
+                "line 3",
+                "band must be within [0, 1]",
+            ),
             ("[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nbands = 0.1\n", "line 3", "unknown key `bands`"),
             ("[execution]\nrebalanse = 1\n", "line 2", "unknown key `rebalanse`"),
             ("[execution.rebalance]\ntargets = { BTCUSDT = \"lots\" }\n", "line 2", "lots"),

@@ -51,6 +51,9 @@ pub(crate) struct RebalancePlan {
     pub skipped: Vec<String>,
     /// Symbols already within the band of their target.
     pub within_band: usize,
+    /// Symbols outside the band whose target is their position to the quantity step (or whose
+    /// order would be under the minimum size or value).
+    pub on_step: usize,
 }
 
 /// A weight as a percentage with one decimal (display only; `-0.0%` shows as `0.0%`).
@@ -63,6 +66,24 @@ fn side_word(side: Side) -> &'static str {
     match side {
         Side::Buy => "buy",
         Side::Sell => "sell",
+    }
+}
+
+impl RebalancePlan {
+    /// ` (1 within the band of its target, 1 on target to the quantity step)`, or nothing.
+    fn why_nothing(&self) -> String {
+        let mut parts = Vec::new();
+        if self.within_band > 0 {
+            parts.push(format!("{} within the band of its target", self.within_band));
+        }
+        if self.on_step > 0 {
+            parts.push(format!("{} on target to the quantity step", self.on_step));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
     }
 }
 
@@ -124,7 +145,8 @@ impl Engine {
                 continue;
             }
             if let Some(l) = self.leg_for(s) {
-                let msg = format!("{symbol} skipped: it is hedged by a leg in {}", self.symbols[l.leg].instrument.symbol);
+                let msg =
+                    format!("{symbol} skipped: it is hedged by a leg in {}", self.symbols[l.leg].instrument.symbol);
                 plan.skipped.push(msg);
                 continue;
             }
@@ -139,12 +161,11 @@ impl Engine {
             holdings.push(Holding { instrument: &st.instrument, position: size, price });
             weights.push((symbol, now, target));
         }
-        for order in rebalance(equity, &holdings, targets) {
-            let (_, from, to) = weights.iter().copied().find(|w| w.0 == order.symbol).unwrap_or((
-                order.symbol,
-                Rate::ZERO,
-                Rate::ZERO,
-            ));
+        let orders = rebalance(equity, &holdings, targets);
+        plan.on_step = weights.iter().filter(|w| !orders.iter().any(|o| o.symbol == w.0)).count();
+        for order in orders {
+            let (_, from, to) =
+                weights.iter().copied().find(|w| w.0 == order.symbol).unwrap_or((order.symbol, Rate::ZERO, Rate::ZERO));
             plan.orders.push(Planned { order, from, to });
         }
         Ok(plan)
@@ -165,11 +186,7 @@ impl Engine {
             self.alert(ts, AlertLevel::Warning, "rebalance", format!("{what}: {note}"), out);
         }
         if plan.orders.is_empty() {
-            let msg = if plan.within_band > 0 {
-                format!("{what}: nothing to trade ({} within the band of the target)", plan.within_band)
-            } else {
-                format!("{what}: nothing to trade")
-            };
+            let msg = format!("{what}: nothing to trade{}", plan.why_nothing());
             self.alert(ts, AlertLevel::Info, "rebalance", msg, out);
             return;
         }
@@ -187,7 +204,8 @@ impl Engine {
             }
             let crosses = !position.is_zero() && (position.is_positive() != (o.side == Side::Buy));
             let as_if = if !o.reduce_only && crosses { Qty::ZERO } else { position };
-            let request = self.market_request(o.symbol, o.side, o.qty, o.reduce_only, OrderOrigin::Manual, price, ts, "rb");
+            let request =
+                self.market_request(o.symbol, o.side, o.qty, o.reduce_only, OrderOrigin::Manual, price, ts, "rb");
             if self.submit_checked(request, as_if, out) {
                 let ro = if o.reduce_only { " reduce-only" } else { "" };
                 let msg = format!(
@@ -258,9 +276,10 @@ impl Engine {
         let targets = config.target_list();
         let (orders, notes) = match self.rebalance_plan(&targets) {
             Ok(plan) => {
-                let mut notes = plan.skipped;
-                if plan.within_band > 0 {
-                    notes.push(format!("{} within the band of the target", plan.within_band));
+                let mut notes = plan.skipped.clone();
+                let why = plan.why_nothing();
+                if !why.is_empty() {
+                    notes.push(why.trim().trim_start_matches('(').trim_end_matches(')').to_string());
                 }
                 (plan.orders.iter().map(Planned::preview).collect(), notes)
             }

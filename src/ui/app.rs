@@ -267,7 +267,9 @@ impl App {
             Action::SaveConfig => self.confirm = Some(save_confirm()),
             Action::Rebalance => match &snap.rebalance {
                 Some(view) => self.confirm = Some(rebalance_confirm(view)),
-                None => self.flash = Some("no rebalance targets: set [execution.rebalance] targets in the config".into()),
+                None => {
+                    self.flash = Some("no rebalance targets: set [execution.rebalance] targets in the config".into())
+                }
             },
             Action::Close => self.detail = false,
             Action::Help => self.help = true,
@@ -452,8 +454,7 @@ fn rebalance_confirm(view: &crate::engine::RebalanceView) -> Confirm {
         lines.push("nothing to trade now".into());
     }
     lines.extend(view.notes.iter().cloned());
-    let targets: Vec<String> =
-        view.targets.iter().map(|(s, w)| format!("{s} {:.1}%", w.to_f64() * 100.0)).collect();
+    let targets: Vec<String> = view.targets.iter().map(|(s, w)| format!("{s} {:.1}%", w.to_f64() * 100.0)).collect();
     lines.push(format!("targets: {} (band {:.1}%)", targets.join(", "), view.band.to_f64() * 100.0));
     Confirm {
         title: "Rebalance".into(),

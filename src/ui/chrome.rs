@@ -241,7 +241,8 @@ pub fn draw_confirm(t: &Theme, buf: &mut Buffer, area: Rect, confirm: &Confirm, 
     if live {
         title.push(venue_badge(venue, live, t));
     }
-    let mut lines: Vec<Line> = confirm.message.lines().map(|l| Line::from(Span::styled(l.to_string(), t.text))).collect();
+    let mut lines: Vec<Line> =
+        confirm.message.lines().map(|l| Line::from(Span::styled(l.to_string(), t.text))).collect();
     lines.extend([
         Line::default(),
         Line::from(vec![

@@ -153,7 +153,19 @@ impl From<&EngineConfig> for EngineConfigRecord {
             indicator_set,
             rebalance,
         } = c.clone();
-        Self { venue, live, interval, trend, modes, risk, order_prefix, history_len, analysis, indicator_set, rebalance }
+        Self {
+            venue,
+            live,
+            interval,
+            trend,
+            modes,
+            risk,
+            order_prefix,
+            history_len,
+            analysis,
+            indicator_set,
+            rebalance,
+        }
     }
 }
 
