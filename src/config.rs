@@ -194,6 +194,15 @@ impl Default for UiSettings {
     }
 }
 
+/// Order execution settings (`[execution]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecutionSettings {
+    /// `[execution.rebalance]`: target weights, schedule and band.
+    #[serde(skip_serializing_if = "crate::execution::RebalanceConfig::is_off")]
+    pub rebalance: crate::execution::RebalanceConfig,
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -204,6 +213,7 @@ pub struct Config {
     pub strategy: StrategyConfig,
     pub analysis: AnalysisSettings,
     pub risk: RiskConfig,
+    pub execution: ExecutionSettings,
     pub ui: UiSettings,
 }
 
@@ -337,6 +347,7 @@ impl Config {
         crate::ui::validate_keymap_overrides(&keys).map_err(|e| format!("ui.keys: {e}"))?;
         self.strategy.trend.validate()?;
         self.risk.validate()?;
+        self.execution.rebalance.validate(&self.demo.symbols, self.risk.max_leverage)?;
         Ok(())
     }
 }
@@ -424,6 +435,61 @@ mod tests {
         assert!(e.starts_with("config c.toml: line 5: unknown key `max_lev`"), "{e}");
         let e = Config::parse("[bogus]\n", Path::new("c.toml")).unwrap_err().to_string();
         assert!(e.contains("unknown key `bogus`"), "{e}");
+    }
+
+    #[test]
+    fn rebalance_section_reads_and_refuses_bad_values_with_their_line() {
+        let text = "[execution.rebalance]\ntargets = { BTCUSDT = 0.3, ETHUSDT = -0.1 }\nevery = \"1d\"\nband = 0.05\n";
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        let r = &c.execution.rebalance;
+        let rate = |s: &str| s.parse::<crate::domain::Rate>().unwrap();
+        let btc = crate::domain::Symbol::new("BTCUSDT").unwrap();
+        let eth = crate::domain::Symbol::new("ETHUSDT").unwrap();
+        assert_eq!(r.target_list(), vec![(btc, rate("0.3")), (eth, rate("-0.1"))]);
+        assert_eq!(r.every.map(|e| e.ms()), Some(86_400_000));
+        assert_eq!(r.band, rate("0.05"));
+        // Each accepted interval; no `every`: no schedule.
+        for (every, ms) in [("15m", 900_000), ("1h", 3_600_000), ("4h", 14_400_000), ("1w", 604_800_000)] {
+            let text = format!("[execution.rebalance]\ntargets = {{ BTCUSDT = 0.1 }}\nevery = \"{every}\"\n");
+            let c = Config::parse(&text, Path::new("c.toml")).unwrap();
+            assert_eq!(c.execution.rebalance.every.map(|e| e.ms()), Some(ms));
+        }
+        let c = Config::parse("[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\n", Path::new("c")).unwrap();
+        assert_eq!((c.execution.rebalance.every, c.execution.rebalance.band), (None, crate::domain::Rate::ZERO));
+        // Bad values and unknown keys: the file, the line and the key or value.
+        let bad = [
+            ("[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nevery = \"2h\"\n", "line 3", "unknown variant `2h`"),
+            ("[execution.rebalance]\n\ntargets = { BTCUSDT = 12 }\n", "line 3", "within [-10, 10], got 12"),
+            (
+                "[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nband = -0.1\n",
+                "line 3",
+                "band must be within [0, 1]",
+            ),
+            ("[execution.rebalance]\ntargets = { BTCUSDT = 0.1 }\nbands = 0.1\n", "line 3", "unknown key `bands`"),
+            ("[execution]\nrebalanse = 1\n", "line 2", "unknown key `rebalanse`"),
+            ("[execution.rebalance]\ntargets = { BTCUSDT = \"lots\" }\n", "line 2", "lots"),
+        ];
+        for (text, line, what) in bad {
+            let e = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("config c.toml: {line}: ")), "{e}");
+            assert!(e.contains(what), "{e}");
+        }
+        // Cross-field: a symbol this run does not trade; weights above the leverage cap.
+        let e = Config::parse("[execution.rebalance]\ntargets = { SOLUSDT = 0.1 }\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("execution.rebalance.targets: `SOLUSDT` is not traded by this run"), "{e}");
+        let text = "[risk]\nmax_leverage = 2.0\n[execution.rebalance]\ntargets = { BTCUSDT = 1.5, ETHUSDT = -0.75 }\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("the weights add up to 2.25x equity, above risk.max_leverage 2x"), "{e}");
+        let e = Config::parse("[execution.rebalance]\nevery = \"1h\"\n", Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.contains("execution.rebalance.every needs execution.rebalance.targets"), "{e}");
+        // Saved and read back.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let c = Config::parse(text.replace("2.0", "3.0").as_str(), Path::new("c.toml")).unwrap();
+        c.save(&path).unwrap();
+        assert_eq!(Config::load(Some(&path)).unwrap().0, c);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::{
     Balance, BookUpdate, Candle, ClientOrderId, Fill, Instrument, Liquidation, Money, Order, OrderId, OrderRequest,
-    OrderStatus, OrderType, Position, Price, Qty, Side, Symbol, Ticker, TimeInForce, Trade,
+    OrderStatus, OrderType, Position, Price, Qty, Rate, Side, Symbol, Ticker, TimeInForce, Trade,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -150,6 +150,11 @@ pub enum Command {
     },
     /// Write the config file with the engine's current mode parameters (done by the runtime).
     SaveConfig,
+    /// Rebalance the named symbols to signed weights of equity (negative: short) with market
+    /// orders through the risk checks; symbols not named are left alone.
+    Rebalance {
+        targets: Vec<(Symbol, Rate)>,
+    },
 }
 
 /// Severity of an alert.

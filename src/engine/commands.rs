@@ -82,6 +82,8 @@ impl Engine {
             Command::SetModeParams { mode, params } => self.set_mode_params(mode, params, ts, out),
             // The runtime writes the file (the engine does no I/O) and reports where.
             Command::SaveConfig => {}
+            // Pause does not block it: the operator asked (`super::rebalance`).
+            Command::Rebalance { targets } => self.run_rebalance(targets, "rebalance", out),
         }
     }
 

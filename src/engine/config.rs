@@ -1,6 +1,7 @@
 //! Engine settings.
 
 use crate::domain::Interval;
+use crate::execution::RebalanceConfig;
 use crate::indicators::SetKind;
 use crate::risk::RiskConfig;
 use crate::strategy::{ModesConfig, TrendConfig};
@@ -25,6 +26,8 @@ pub struct EngineConfig {
     pub analysis: bool,
     /// Which indicator set the analysis runs (switchable at run time).
     pub indicator_set: SetKind,
+    /// `[execution.rebalance]`: target weights, schedule and band (no targets: nothing runs).
+    pub rebalance: RebalanceConfig,
 }
 
 impl Default for EngineConfig {
@@ -40,6 +43,7 @@ impl Default for EngineConfig {
             history_len: 240,
             analysis: true,
             indicator_set: SetKind::Default,
+            rebalance: RebalanceConfig::default(),
         }
     }
 }

@@ -70,6 +70,10 @@ pub struct Engine {
     pub(crate) hedge_legs: Vec<super::hedge::HedgeLeg>,
     /// Same-symbol hedge legs in hedge position mode (`super::hedge_same`).
     pub(crate) same_legs: Vec<super::hedge_same::SameLeg>,
+    /// Event time at or after which the scheduled rebalance runs (`super::rebalance`):
+    /// `NOT_SCHEDULED` without a schedule or before the balance is known, `ARMED` until the
+    /// first market time sets the first boundary.
+    pub(crate) rebalance_next_ms: i64,
 }
 
 pub(super) const RECENT: usize = 100;
@@ -94,6 +98,7 @@ impl Engine {
             stop_events: Vec::new(),
             hedge_legs: Vec::new(),
             same_legs: Vec::new(),
+            rebalance_next_ms: super::rebalance::NOT_SCHEDULED,
             modes: enabled.iter().map(|&e| ModeState { enabled: e, ..Default::default() }).collect(),
             intent_buf: Vec::new(),
             recent_switches: VecDeque::new(),
@@ -254,10 +259,15 @@ impl Engine {
             Event::Command(c) => self.on_command(c, out),
             Event::Reconcile(account) => self.reconcile(account, out),
         }
+        // The scheduled rebalance: one comparison per event (`NOT_SCHEDULED` is never reached).
+        if self.now_ms >= self.rebalance_next_ms {
+            self.rebalance_due(out);
+        }
     }
 
     pub(super) fn on_balance(&mut self, b: &Balance) {
         self.balance = Some(*b);
+        self.arm_rebalance();
         if self.starting_equity.is_none() {
             self.starting_equity = Some(b.equity);
             self.peak_equity = b.equity;

@@ -12,6 +12,7 @@ mod market;
 mod modes;
 mod orders;
 mod positions;
+mod rebalance;
 mod snapshot;
 mod stops;
 mod symbol;
@@ -30,6 +31,8 @@ mod tests_hedge;
 mod tests_hedge_same;
 #[cfg(test)]
 mod tests_hedge_stop;
+#[cfg(test)]
+mod tests_rebalance;
 #[cfg(test)]
 mod tests_risk;
 #[cfg(test)]

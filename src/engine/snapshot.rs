@@ -27,6 +27,24 @@ pub struct Snapshot {
     /// Most recent alerts, newest first.
     pub alerts: Vec<Alert>,
     pub stats: EngineStats,
+    /// The configured `[execution.rebalance]` and what it would do now (`None`: no targets).
+    pub rebalance: Option<RebalanceView>,
+}
+
+/// The configured rebalance targets and the orders they would produce at the snapshot's prices.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RebalanceView {
+    /// Symbol → signed weight of equity, as `Command::Rebalance` carries them.
+    pub targets: Vec<(Symbol, Rate)>,
+    /// The schedule (`1h`, `1d`, ...), if any.
+    pub every: Option<String>,
+    pub band: Rate,
+    /// Time of the next scheduled run (UTC ms), once known.
+    pub next_ms: Option<i64>,
+    /// One line per order, reducing orders first: `buy 0.012 BTCUSDT  0.0% → 30.0%`.
+    pub orders: Vec<String>,
+    /// Symbols left out and why, or why the whole rebalance would be refused.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

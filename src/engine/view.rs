@@ -224,6 +224,7 @@ impl Engine {
                 fills: self.fills,
                 ..Default::default()
             },
+            rebalance: self.rebalance_view(),
         }
     }
 }

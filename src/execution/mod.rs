@@ -16,7 +16,9 @@ pub use book::PositionBook;
 pub use costs::{ExecCosts, FillCost};
 pub use ids::client_order_id;
 pub use kill::{flatten_all, kill_switch};
-pub use rebalance::{hedge_order, rebalance, Holding, RebalanceOrder};
+pub use rebalance::{
+    hedge_order, rebalance, target_qty, Holding, RebalanceConfig, RebalanceEvery, RebalanceOrder, Weight, MAX_WEIGHT,
+};
 pub use reconcile::{Discrepancy, VenueSnapshot};
 pub use timeouts::{ExecConfig, RequestKind, TimeoutAction};
 

@@ -188,16 +188,18 @@ fn rebalance_to_weights_respects_steps_and_minimums() {
     ];
     let w = |s: &str, r: &str| (sym(s), r.parse::<Rate>().unwrap());
     let o = |s: &str, side, qty: &str, reduce_only| RebalanceOrder { symbol: sym(s), side, qty: q(qty), reduce_only };
-    // BTC 30 % of 10,000 = 3,000 -> 0.06 (sell 0.04); ETH -25 % -> -1.25; SOL has no target -> close.
+    // BTC 30 % of 10,000 = 3,000 -> 0.06 (sell 0.04); ETH -25 % -> -1.25; SOL has no target:
+    // left alone (its short of 5 stays).
     let got = rebalance(Money::from_int(10_000), &h, &[w("BTCUSDT", "0.3"), w("ETHUSDT", "-0.25")]);
-    assert_eq!(
-        got,
-        [
-            o("BTCUSDT", Side::Sell, "0.04", true),
-            o("SOLUSDT", Side::Buy, "5", true),
-            o("ETHUSDT", Side::Sell, "1.25", false)
-        ]
-    );
+    assert_eq!(got, [o("BTCUSDT", Side::Sell, "0.04", true), o("ETHUSDT", Side::Sell, "1.25", false)]);
+    // A weight of 0 closes the named holding (reduce-only), still leaving SOL alone.
+    let got = rebalance(Money::from_int(10_000), &h, &[w("BTCUSDT", "0")]);
+    assert_eq!(got, [o("BTCUSDT", Side::Sell, "0.1", true)]);
+    // SOL named: -10 % of 10,000 at 100 = -10, from -5: sell 5 more (an opening order).
+    let got = rebalance(Money::from_int(10_000), &h, &[w("SOLUSDT", "-0.1")]);
+    assert_eq!(got, [o("SOLUSDT", Side::Sell, "5", false)]);
+    // 0.0337 of 10,000 = 337 USDT at 2,000 = 0.1685 ETH, rounded toward zero on the 0.01 step.
+    assert_eq!(target_qty(Money::from_int(10_000), "-0.0337".parse().unwrap(), &h[1]), q("-0.16"));
     // A flip is split; an ETH target worth 40 USDT is under the 50 minimum value.
     let got = rebalance(Money::from_int(10_000), &h[..2], &[w("BTCUSDT", "-0.1"), w("ETHUSDT", "0.004")]);
     assert_eq!(got, [o("BTCUSDT", Side::Sell, "0.1", true), o("BTCUSDT", Side::Sell, "0.02", false)]);

@@ -89,6 +89,7 @@ pub fn engine_config(config: &Config, interval: crate::domain::Interval) -> Engi
         analysis: config.analysis.enabled,
         indicator_set: config.analysis.indicator_set,
         risk: config.risk.clone(),
+        rebalance: config.execution.rebalance.clone(),
         ..EngineConfig::default()
     }
 }
@@ -106,6 +107,9 @@ pub fn build(opts: &RunOptions) -> anyhow::Result<(MarketSource, Pipeline, Vec<E
         let traded: Vec<&str> = instruments.iter().map(|i| i.symbol.as_str()).collect();
         opts.config.strategy.modes.hedge.check_symbol(&traded).map_err(|e| anyhow::anyhow!(e))?;
     }
+    // ...and so must every rebalance target.
+    let traded: Vec<String> = instruments.iter().map(|i| i.symbol.to_string()).collect();
+    opts.config.execution.rebalance.validate(&traded, opts.config.risk.max_leverage).map_err(|e| anyhow::anyhow!(e))?;
     let balance = Money::from_f64(opts.config.demo.initial_balance).unwrap_or(Money::from_int(10_000));
     let venue = SimExchange::new(sim_config(&opts.config), &instruments, balance);
     let engine = Engine::new(engine_config(&opts.config, source.interval()));

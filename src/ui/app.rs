@@ -265,6 +265,12 @@ impl App {
                 }
             }
             Action::SaveConfig => self.confirm = Some(save_confirm()),
+            Action::Rebalance => match &snap.rebalance {
+                Some(view) => self.confirm = Some(rebalance_confirm(view)),
+                None => {
+                    self.flash = Some("no rebalance targets: set [execution.rebalance] targets in the config".into())
+                }
+            },
             Action::Close => self.detail = false,
             Action::Help => self.help = true,
             Action::Quit => self.quit = true,
@@ -437,6 +443,23 @@ fn save_confirm() -> Confirm {
         title: "Save config".into(),
         message: "Write the running mode parameters to the config file? The old file is kept as .bak.".into(),
         command: Command::SaveConfig,
+    }
+}
+
+/// The rebalance asks first, showing the orders the engine worked out for the configured
+/// targets at the snapshot's prices (one per line), then sends those targets.
+fn rebalance_confirm(view: &crate::engine::RebalanceView) -> Confirm {
+    let mut lines: Vec<String> = view.orders.clone();
+    if lines.is_empty() {
+        lines.push("nothing to trade now".into());
+    }
+    lines.extend(view.notes.iter().cloned());
+    let targets: Vec<String> = view.targets.iter().map(|(s, w)| format!("{s} {:.1}%", w.to_f64() * 100.0)).collect();
+    lines.push(format!("targets: {} (band {:.1}%)", targets.join(", "), view.band.to_f64() * 100.0));
+    Confirm {
+        title: "Rebalance".into(),
+        message: lines.join("\n"),
+        command: Command::Rebalance { targets: view.targets.clone() },
     }
 }
 

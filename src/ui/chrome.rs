@@ -233,14 +233,17 @@ pub fn draw_help(app: &App, buf: &mut Buffer, area: Rect) {
 }
 
 pub fn draw_confirm(t: &Theme, buf: &mut Buffer, area: Rect, confirm: &Confirm, venue: &str, live: bool) {
-    let popup = centered(area, 60, 7);
+    // One line per message line (a rebalance preview lists its orders), at least the old 7 rows.
+    let rows = confirm.message.lines().count().max(1) as u16;
+    let popup = centered(area, 60, (rows + 6).max(7));
     buf.render_widget(Clear, popup);
     let mut title = vec![Span::styled(format!(" Confirm: {} ", confirm.title), t.warn)];
     if live {
         title.push(venue_badge(venue, live, t));
     }
-    let lines = vec![
-        Line::from(Span::styled(confirm.message.clone(), t.text)),
+    let mut lines: Vec<Line> =
+        confirm.message.lines().map(|l| Line::from(Span::styled(l.to_string(), t.text))).collect();
+    lines.extend([
         Line::default(),
         Line::from(vec![
             Span::styled("[y/Enter]", t.key),
@@ -248,7 +251,7 @@ pub fn draw_confirm(t: &Theme, buf: &mut Buffer, area: Rect, confirm: &Confirm, 
             Span::styled("[n/Esc]", t.key),
             Span::styled(" cancel", t.text),
         ]),
-    ];
+    ]);
     buf.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block_line(Line::from(title), t)), popup);
 }
 

@@ -32,10 +32,11 @@ pub enum Action {
     NextInterval,
     EditParams,
     SaveConfig,
+    Rebalance,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::TabOverview,
         Action::TabStrategies,
         Action::TabExecution,
@@ -61,6 +62,7 @@ impl Action {
         Action::NextInterval,
         Action::EditParams,
         Action::SaveConfig,
+        Action::Rebalance,
     ];
 
     /// The name used in the config (`[ui.keys] cancel_all = "C"`).
@@ -91,6 +93,7 @@ impl Action {
             Action::NextInterval => "next_interval",
             Action::EditParams => "edit_params",
             Action::SaveConfig => "save_config",
+            Action::Rebalance => "rebalance",
         }
     }
 
@@ -122,6 +125,7 @@ impl Action {
             Action::NextInterval => "next chart interval (display)",
             Action::EditParams => "edit selected mode's parameters (Strategies; also Enter)",
             Action::SaveConfig => "save mode parameters to the config file (confirm)",
+            Action::Rebalance => "rebalance to the [execution.rebalance] targets (preview, confirm)",
         }
     }
 
@@ -344,6 +348,7 @@ impl Default for Keymap {
             (c('i'), NextInterval),
             (c('p'), EditParams),
             (c('w'), SaveConfig),
+            (c('R'), Rebalance),
         ];
         Keymap { bindings }
     }

@@ -501,6 +501,8 @@ pub fn sample_snapshot() -> Snapshot {
             stream_lag_ms: 42.0,
             speed: Some(60.0),
         },
+        // No `[execution.rebalance] targets` in the sample run.
+        rebalance: None,
     }
 }
 

@@ -489,6 +489,14 @@ impl Codec for Command {
                 params.to_string().enc(out);
             }
             Command::SaveConfig => out.push(11),
+            Command::Rebalance { targets } => {
+                out.push(12);
+                put_varint(out, targets.len() as u64);
+                for (symbol, weight) in targets {
+                    symbol.enc(out);
+                    weight.enc(out);
+                }
+            }
         }
     }
     fn dec(d: &mut Dec<'_>) -> Result<Self, JournalError> {
@@ -515,6 +523,16 @@ impl Codec for Command {
                 Command::SetModeParams { mode, params }
             }
             (11, _) => Command::SaveConfig,
+            (12, _) => {
+                let at = d.at();
+                let n = d.varint("target count")?;
+                // A target takes at least two bytes: a count beyond that is a lie, not an allocation.
+                if n > (d.remaining() / 2) as u64 {
+                    return Err(JournalError::OutOfRange { what: "target count", value: n, at });
+                }
+                let targets = (0..n).map(|_| Ok((Codec::dec(d)?, Codec::dec(d)?))).collect::<Result<_, _>>()?;
+                Command::Rebalance { targets }
+            }
             (t, at) => return Err(JournalError::BadTag { what: "command", tag: t.into(), at }),
         })
     }

@@ -121,6 +121,10 @@ pub(crate) fn every_kind() -> Vec<Event> {
         Event::Command(Command::CancelAll { symbol: None }),
         Event::Command(Command::Flatten { symbol: s }),
         Event::Command(Command::KillSwitch { engage: true }),
+        Event::Command(Command::Rebalance {
+            targets: vec![(s, "0.3".parse().unwrap()), (sym("ETHUSDT"), "-0.125".parse().unwrap())],
+        }),
+        Event::Command(Command::Rebalance { targets: Vec::new() }),
     ]
 }
 
@@ -161,6 +165,33 @@ fn layout_matches_the_hand_worked_bytes() {
     // Command 7 (CancelAll) with None: tag 11, 7, 0.
     append_event(&mut buf, &Event::Command(Command::CancelAll { symbol: None }));
     assert_eq!(buf, [3, 11, 7, 0]);
+}
+
+#[test]
+fn rebalance_commands_take_the_next_free_tag_and_old_tags_are_unchanged() {
+    let mut buf = Vec::new();
+    // Tag 11 (command), 12 (rebalance), 1 target, "BTC" (3 bytes), 0.5 = raw 50,000,000,
+    // zigzag 100,000,000 = varint [0x80, 0xc2, 0xd7, 0x2f].
+    let targets = vec![(sym("BTC"), "0.5".parse().unwrap())];
+    append_event(&mut buf, &Event::Command(Command::Rebalance { targets: targets.clone() }));
+    assert_eq!(buf, [11, 11, 12, 1, 3, b'B', b'T', b'C', 0x80, 0xc2, 0xd7, 0x2f]);
+    let mut back = Vec::new();
+    decode_chunk(&buf, &mut back).unwrap();
+    assert_eq!(back, vec![Event::Command(Command::Rebalance { targets })]);
+    // A journal written before the rebalance command (tags 0-11) reads exactly as before.
+    let old: [(&[u8], Command); 3] = [
+        (&[2, 11, 0], Command::PauseAutomation),
+        (&[3, 11, 9, 1], Command::KillSwitch { engage: true }),
+        (&[2, 11, 11], Command::SaveConfig),
+    ];
+    for (bytes, want) in old {
+        let mut back = Vec::new();
+        decode_chunk(bytes, &mut back).unwrap();
+        assert_eq!(back, vec![Event::Command(want)]);
+    }
+    // A target count the record cannot hold is refused, not allocated.
+    let mut back = Vec::new();
+    assert!(decode_chunk(&[4, 11, 12, 0xff, 0x7f], &mut back).is_err());
 }
 
 #[test]

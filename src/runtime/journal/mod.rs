@@ -19,6 +19,7 @@ mod scaled;
 use crate::data::store::{JournalChunk, Store, StoreError, StoreMsg, StoreSender};
 use crate::domain::{Event, Interval};
 use crate::engine::EngineConfig;
+use crate::execution::RebalanceConfig;
 use crate::indicators::SetKind;
 use crate::risk::RiskConfig;
 use crate::strategy::{ModesConfig, TrendConfig};
@@ -131,6 +132,10 @@ pub struct EngineConfigRecord {
     pub history_len: usize,
     pub analysis: bool,
     pub indicator_set: SetKind,
+    /// Sessions recorded before rebalancing existed have none (no targets); left out of the JSON
+    /// when off, so their settings still read back to the same text.
+    #[serde(default, skip_serializing_if = "RebalanceConfig::is_off")]
+    pub rebalance: RebalanceConfig,
 }
 
 impl From<&EngineConfig> for EngineConfigRecord {
@@ -146,8 +151,21 @@ impl From<&EngineConfig> for EngineConfigRecord {
             history_len,
             analysis,
             indicator_set,
+            rebalance,
         } = c.clone();
-        Self { venue, live, interval, trend, modes, risk, order_prefix, history_len, analysis, indicator_set }
+        Self {
+            venue,
+            live,
+            interval,
+            trend,
+            modes,
+            risk,
+            order_prefix,
+            history_len,
+            analysis,
+            indicator_set,
+            rebalance,
+        }
     }
 }
 
@@ -164,6 +182,7 @@ impl From<EngineConfigRecord> for EngineConfig {
             history_len: r.history_len,
             analysis: r.analysis,
             indicator_set: r.indicator_set,
+            rebalance: r.rebalance,
         }
     }
 }

@@ -33,11 +33,22 @@ fn timers(n: i64) -> Vec<Event> {
 fn recorded_events_and_settings_load_back_in_order() {
     let mut events = codec::tests::every_kind();
     events.extend(timers(3));
-    let config = EngineConfig { order_prefix: "zz".into(), live: true, history_len: 7, ..EngineConfig::default() };
+    let rebalance: crate::execution::RebalanceConfig =
+        toml::from_str("targets = { BTCUSDT = 0.3, ETHUSDT = -0.1 }\nevery = \"4h\"\nband = 0.05\n").unwrap();
+    let config =
+        EngineConfig { order_prefix: "zz".into(), live: true, history_len: 7, rebalance, ..EngineConfig::default() };
     let (store, session) = record(&events, &config);
     let loaded = load_session(&store, session).unwrap();
     assert_eq!(loaded.events, events);
     assert!(loaded.config_exact);
+    assert_eq!(loaded.engine_config.rebalance, config.rebalance);
+    assert_eq!(loaded.engine_config.rebalance.every.map(|e| e.ms()), Some(4 * 3_600_000));
+    // Settings without rebalancing write no `rebalance` key: sessions recorded before it existed
+    // read back to the same text (exact) and to no targets.
+    let json = super::engine_config_json(&EngineConfig::default());
+    assert!(!json.contains("rebalance"), "{json}");
+    let back: EngineConfigRecord = serde_json::from_str(&json).unwrap();
+    assert!(back.rebalance.is_off());
     assert_eq!(EngineConfigRecord::from(&loaded.engine_config), EngineConfigRecord::from(&config));
     assert_eq!(loaded.engine_config.order_prefix, "zz");
     // The session's end time was recorded.

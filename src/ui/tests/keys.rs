@@ -312,3 +312,48 @@ fn help_lists_the_editor_keys() {
         assert_has(&s, &["Enter apply live · Esc cancel · w save"]);
     }
 }
+
+#[test]
+fn rebalance_key_shows_the_engine_preview_and_sends_the_configured_targets() {
+    let btc = Symbol::new("BTCUSDT").unwrap();
+    let eth = Symbol::new("ETHUSDT").unwrap();
+    let w = |v: &str| v.parse::<crate::domain::Rate>().unwrap();
+    let mut snap = sample_snapshot();
+    // Without targets: a status message says where to set them, nothing is asked or sent.
+    let mut a = app();
+    assert!(press(&mut a, &snap, "R").is_empty());
+    assert!(a.pending_confirm().is_none());
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["no rebalance targets: set [execution.rebalance] targets in the config"]);
+    // With targets: the engine's preview lines in the confirmation, then the targets on `y`.
+    snap.rebalance = Some(crate::engine::RebalanceView {
+        targets: vec![(btc, w("0.3")), (eth, w("-0.1"))],
+        every: Some("1d".into()),
+        band: w("0.05"),
+        next_ms: None,
+        orders: vec!["sell 0.5 ETHUSDT reduce-only  12.0% → 0.0%".into(), "buy 0.012 BTCUSDT  0.0% → 30.0%".into()],
+        notes: vec!["ETHUSDT skipped: a same-symbol hedge leg is open".into()],
+    });
+    assert!(press(&mut a, &snap, "R").is_empty());
+    let s = render(&mut a, &snap, 80, 24);
+    assert_has(
+        &s,
+        &[
+            "Confirm: Rebalance",
+            "sell 0.5 ETHUSDT reduce-only  12.0% → 0.0%",
+            "buy 0.012 BTCUSDT  0.0% → 30.0%",
+            "ETHUSDT skipped: a same-symbol hedge leg is open",
+            "targets: BTCUSDT 30.0%, ETHUSDT -10.0% (band 5.0%)",
+            "[y/Enter]",
+        ],
+    );
+    let sent = press(&mut a, &snap, "y");
+    assert_eq!(sent, vec![Command::Rebalance { targets: vec![(btc, w("0.3")), (eth, w("-0.1"))] }]);
+    assert!(a.pending_confirm().is_none());
+    // `n` sends nothing; the help overlay lists the key.
+    press(&mut a, &snap, "R");
+    assert!(press(&mut a, &snap, "n").is_empty());
+    press(&mut a, &snap, "?");
+    let s = render(&mut a, &snap, 200, 60);
+    assert_has(&s, &["rebalance to the [execution.rebalance] targets"]);
+}
