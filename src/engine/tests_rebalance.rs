@@ -3,11 +3,11 @@
 //! risk limit), skipped symbols, symbols not named left alone, the preview, and the schedule
 //! (once per boundary, no catch-up, armed by the balance, skipped while paused).
 
+use super::tests_hedge::market;
 use super::tests_support::*;
 use super::Engine;
 use crate::domain::{
-    Action, Balance, Command, Event, ManualOrder, Money, OrderOrigin, OrderRequest, OrderType, Qty, Rate, Side,
-    TimeInForce,
+    Action, Balance, Command, Event, Money, OrderOrigin, OrderRequest, OrderType, Qty, Rate, Side, TimeInForce,
 };
 use crate::execution::RebalanceConfig;
 use crate::risk::RiskConfig;
@@ -49,19 +49,6 @@ fn balance(ts_ms: i64) -> Event {
         unrealised_pnl: Money::ZERO,
         ts_ms,
     })
-}
-
-fn market(symbol: &str, side: Side, qty: &str) -> Event {
-    Event::Command(Command::PlaceOrder(ManualOrder {
-        symbol: sym(symbol),
-        side,
-        order_type: OrderType::Market,
-        qty: q(qty),
-        price: None,
-        trigger_price: None,
-        time_in_force: TimeInForce::Ioc,
-        reduce_only: false,
-    }))
 }
 
 /// The rebalance's orders among `actions` (ids ending in `-rb`), as (symbol, side, qty, reduce-only).
