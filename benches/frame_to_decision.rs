@@ -294,7 +294,9 @@ fn deliver<C: Clock>(
     spent: &mut u64,
 ) {
     *spent += clock.now() - *t;
-    pipeline.venue_first(event, &mut NoSink);
+    if !(EXP1.with(|x| *x) && matches!(event, Event::Book(_) | Event::Trade(_))) {
+        pipeline.venue_first(event, &mut NoSink);
+    }
     let allocs = ALLOCS.load(Ordering::Relaxed);
     let start = clock.now();
     black_box(pipeline.decide(event, &mut NoSink));
@@ -310,6 +312,7 @@ fn deliver<C: Clock>(
     *t = clock.now();
 }
 
+thread_local!(static EXP1: bool = std::env::var("F2D_EXP1").is_ok());
 /// Allocations made inside the engine's decisions (read around each `decide`).
 static DECISION_ALLOCS: AtomicU64 = AtomicU64::new(0);
 /// Actions the engine's decisions emitted.
@@ -402,6 +405,39 @@ fn bench(c: &mut Criterion) {
     let delivered: usize = measured.iter().take(2_000).map(|(_, f)| Receiver::new().on_frame(f)).sum();
     assert!(delivered > 0, "the frames must decode into engine events");
 
+    if let Ok(n) = std::env::var("F2D_PASS") {
+        // Untimed passes over the measured market (a clean loop for valgrind's simulators):
+        // with F2D_PASS=2 a first pass notes which bar-closing frames act, and the second goes
+        // through `acting_bar`, `quiet_bar` or `other_frame` so their costs show apart.
+        let minutes: usize = std::env::var("F2D_MINUTES").ok().and_then(|v| v.parse().ok()).unwrap_or(6_000);
+        let measured = &measured[..measured.len() * minutes.min(6_000) / 6_000];
+        let bar_ms = Config::default().strategy.trend.timeframe.duration_ms().unwrap_or(60_000);
+        let mut acting = vec![false; measured.len()];
+        if n == "2" {
+            for (i, (k, f)) in measured.iter().enumerate() {
+                let before = DECISION_ACTIONS.load(Ordering::Relaxed);
+                rx.on_frame(f);
+                acting[i] = closes_bar(*k, f, bar_ms) && DECISION_ACTIONS.load(Ordering::Relaxed) > before;
+            }
+            rx = Receiver::new();
+            for (_, f) in &warm {
+                rx.on_frame(f);
+            }
+        }
+        let mut events = 0;
+        for (i, (k, f)) in measured.iter().enumerate() {
+            events += if acting[i] {
+                acting_bar(&mut rx, f)
+            } else if closes_bar(*k, f, bar_ms) {
+                quiet_bar(&mut rx, f)
+            } else {
+                other_frame(&mut rx, f)
+            };
+        }
+        let n_acting = acting.iter().filter(|a| **a).count();
+        println!("frame_to_decision: {} frames, {n_acting} acting bar frames, {events} events", measured.len());
+        return;
+    }
     if std::env::var("F2D_REPORT_ONLY").is_ok() {
         latency_report(&warm, &measured);
         return;
@@ -429,6 +465,23 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     latency_report(&warm, &measured);
+}
+
+// Three bodies that differ (`black_box` of their own number), so the compiler cannot fold them
+// into one function and the profiles keep them apart.
+#[inline(never)]
+fn acting_bar(rx: &mut Receiver, f: &str) -> usize {
+    rx.on_frame(black_box(f)) + black_box(0)
+}
+
+#[inline(never)]
+fn quiet_bar(rx: &mut Receiver, f: &str) -> usize {
+    rx.on_frame(black_box(f)) + black_box(0) * 2
+}
+
+#[inline(never)]
+fn other_frame(rx: &mut Receiver, f: &str) -> usize {
+    rx.on_frame(black_box(f)) + black_box(0) * 3
 }
 
 /// CPU time of this thread: unlike wall time, it does not count the time a busy machine gave

@@ -43,7 +43,10 @@ fn set_mode_params_applies_live_and_refuses_bad_values() {
     p.command(Command::SetModeParams { mode: "trend".into(), params: json!({"pullback_atr": "1.2"}) }, &mut NoSink);
     let snap = p.engine.snapshot();
     let a = &snap.alerts[0];
-    assert_eq!((a.level, &*a.kind, a.message.as_str()), (AlertLevel::Info, "params", "trend: pullback_atr 0.5 → 1.2"));
+    assert_eq!(
+        (a.level, &*a.kind, &*a.message.as_text()),
+        (AlertLevel::Info, "params", "trend: pullback_atr 0.5 → 1.2")
+    );
     assert_eq!(shown(&p, "trend", "pullback_atr"), "1.2");
     assert_eq!(p.engine.modes_config().unwrap().trend.pullback_atr, 1.2);
 

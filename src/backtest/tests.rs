@@ -67,7 +67,7 @@ fn timeline_matches_the_engine() {
     let recent = p.engine.snapshot().strategy.switches;
     assert_eq!(recent.len(), out.switches.len().min(100));
     for (r, s) in recent.iter().zip(out.switches.iter().rev()) {
-        assert_eq!((r.0, r.2.as_str(), r.3.as_str(), r.4.as_str()), (s.ts_ms, &*s.from, &*s.to, s.reason.as_str()));
+        assert_eq!((r.0, r.2.as_str(), r.3.as_str(), r.4.as_str()), (s.ts_ms, &*s.from, &*s.to, &*s.reason.as_text()));
     }
     let csv = switches_csv(&out.switches);
     let rows: Vec<&str> = csv.lines().skip(1).collect();

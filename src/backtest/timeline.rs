@@ -39,6 +39,7 @@ pub fn switches_csv(switches: &[ModeSwitch]) -> String {
     out.push_str(SWITCHES_CSV_HEADER);
     out.push('\n');
     for s in switches {
+        let reason = s.reason.to_string();
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{}",
@@ -47,8 +48,8 @@ pub fn switches_csv(switches: &[ModeSwitch]) -> String {
             s.symbol.as_str(),
             quote(&s.from),
             quote(&s.to),
-            regime_of(&s.reason),
-            quote(&s.reason)
+            regime_of(&reason),
+            quote(&reason)
         );
     }
     out
@@ -102,7 +103,7 @@ mod tests {
             symbol: Symbol::new(sym).unwrap(),
             from: from.to_string().into(),
             to: to.to_string().into(),
-            reason: reason.into(),
+            reason: crate::domain::Reason::text(reason),
         }
     }
 

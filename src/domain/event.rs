@@ -2,7 +2,7 @@
 
 use super::{
     Balance, BookUpdate, Candle, ClientOrderId, Fill, Instrument, Liquidation, Money, Order, OrderId, OrderRequest,
-    OrderStatus, OrderType, Position, Price, Qty, Rate, Side, Symbol, Ticker, TimeInForce, Trade,
+    OrderStatus, OrderType, Position, Price, Qty, Rate, Reason, Side, Symbol, Ticker, TimeInForce, Trade,
 };
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -183,7 +183,8 @@ pub struct Alert {
     /// Short machine-friendly kind (`entry`, `exit`, `risk`, `order`, `disconnect`, ...): a
     /// static word when raised, owned text when read back from the database.
     pub kind: Cow<'static, str>,
-    pub message: String,
+    /// What happened, kept as its parts until read (see `Reason`).
+    pub message: Reason,
 }
 
 /// A strategy decision, recorded whether or not it led to an order.
@@ -197,7 +198,7 @@ pub struct SignalRecord {
     /// `enter_long`, `enter_short`, `exit`, `stop_moved`, `rejected`, ... (as `mode`)
     pub action: Cow<'static, str>,
     pub price: Price,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// A change of the active trading mode.
@@ -208,7 +209,7 @@ pub struct ModeSwitch {
     /// Mode names: static words from the engine, owned text from the database.
     pub from: Cow<'static, str>,
     pub to: Cow<'static, str>,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// A point of the equity curve.

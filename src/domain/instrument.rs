@@ -37,6 +37,37 @@ pub enum RuleViolation {
     LeverageOutOfRange { symbol: Symbol, leverage: Rate, min: Rate, max: Rate },
 }
 
+impl RuleViolation {
+    /// The same text as `Display`, kept as its parts until read (a refused order formats
+    /// nothing).
+    pub fn reason(&self) -> super::Reason {
+        use crate::reason;
+        match *self {
+            RuleViolation::OffTick { symbol, price, tick } => {
+                reason!("{}: price {} is not a multiple of the tick size {}", symbol, price, tick)
+            }
+            RuleViolation::NonPositivePrice { symbol, price } => {
+                reason!("{}: price must be positive, got {}", symbol, price)
+            }
+            RuleViolation::OffStep { symbol, qty, step } => {
+                reason!("{}: quantity {} is not a multiple of the step {}", symbol, qty, step)
+            }
+            RuleViolation::BelowMinQty { symbol, qty, min } => {
+                reason!("{}: quantity {} is below the minimum {}", symbol, qty, min)
+            }
+            RuleViolation::AboveMaxQty { symbol, qty, max } => {
+                reason!("{}: quantity {} is above the maximum {}", symbol, qty, max)
+            }
+            RuleViolation::BelowMinNotional { symbol, notional, min } => {
+                reason!("{}: order value {} is below the minimum {}", symbol, notional, min)
+            }
+            RuleViolation::LeverageOutOfRange { symbol, leverage, min, max } => {
+                reason!("{}: leverage {} is outside {}..={}", symbol, leverage, min, max)
+            }
+        }
+    }
+}
+
 impl Instrument {
     /// Typical Bybit linear perpetual rules for a symbol the demo venue trades.
     pub fn demo(symbol: Symbol, tick: &str, step: &str, min_qty: &str, max_qty: &str) -> Self {

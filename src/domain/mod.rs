@@ -7,6 +7,7 @@ mod interval;
 mod market;
 mod num;
 mod order;
+pub mod reason;
 mod text;
 
 pub use account::{Balance, ClosedTrade, Fill, Position};
@@ -22,4 +23,5 @@ pub use order::{
     next_status, InvalidTransition, Order, OrderEvent, OrderOrigin, OrderRequest, OrderStatus, OrderType, PositionIdx,
     PositionMode, Side, TimeInForce, TriggerDirection,
 };
+pub use reason::Reason;
 pub use text::{ClientOrderId, ExecId, InlineStrError, OrderId, Symbol};

@@ -25,6 +25,8 @@ macro_rules! inline_str {
 
         impl $name {
             pub const CAPACITY: usize = $cap;
+            /// No text (a placeholder; `new` never makes one).
+            pub const EMPTY: Self = Self { len: 0, bytes: [0; $cap] };
 
             /// Builds one from text of ASCII letters, digits, `-`, `_` and `.`.
             pub fn new(s: &str) -> Result<Self, InlineStrError> {

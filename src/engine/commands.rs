@@ -77,7 +77,7 @@ impl Engine {
             }
             Command::KillSwitch { engage: false } => {
                 self.risk.set_state(TradingState::Active);
-                self.alert(ts, AlertLevel::Warning, "risk", "kill switch released: trading active".into(), out);
+                self.alert(ts, AlertLevel::Warning, "risk", "kill switch released: trading active", out);
             }
             Command::SetModeParams { mode, params } => self.set_mode_params(mode, params, ts, out),
             // The runtime writes the file (the engine does no I/O) and reports where.
@@ -204,7 +204,7 @@ impl Engine {
             ts_ms: ts,
         };
         if m.order_type == OrderType::Limit && m.price.is_none() {
-            self.alert(ts, AlertLevel::Warning, "command", "a limit order needs a price".into(), out);
+            self.alert(ts, AlertLevel::Warning, "command", "a limit order needs a price", out);
             return;
         }
         self.submit_checked(request, position, out);

@@ -3,7 +3,7 @@
 use super::config::EngineConfig;
 use super::symbol::SymbolState;
 use crate::domain::{
-    Action, Alert, AlertLevel, Balance, ClosedTrade, Event, Fill, Money, OrderStatus, Qty, Side, Symbol,
+    Action, Alert, AlertLevel, Balance, ClosedTrade, Event, Fill, Money, OrderStatus, Qty, Reason, Side, Symbol,
 };
 use crate::execution::{ExecConfig, OrderManager};
 use crate::risk::{RiskEngine, StopConfig, StopEvent, TradingState};
@@ -22,8 +22,9 @@ pub(crate) struct ModeState {
     pub wins: u32,
     pub pnl: Money,
     pub active_ms: i64,
-    pub last_signal: Option<String>,
-    pub last_reason: Option<String>,
+    pub last_signal: Option<&'static str>,
+    /// Kept as its parts (copied, not formatted, on the decision path); the snapshot renders it.
+    pub last_reason: Option<Reason>,
 }
 
 /// The deterministic trading core. No I/O, no clocks: time comes from events.
@@ -49,7 +50,7 @@ pub struct Engine {
     pub(crate) closed_trades: Vec<ClosedTrade>,
     pub(crate) recent_fills: VecDeque<Fill>,
     pub(crate) alerts: VecDeque<Alert>,
-    pub(crate) rejections: VecDeque<(i64, String)>,
+    pub(crate) rejections: VecDeque<(i64, Reason)>,
     pub(crate) equity_samples: VecDeque<(i64, f64, f64)>,
     pub(crate) events: u64,
     pub(crate) candles: u64,
@@ -359,10 +360,10 @@ impl Engine {
         ts_ms: i64,
         level: AlertLevel,
         kind: impl Into<std::borrow::Cow<'static, str>>,
-        message: String,
+        message: impl Into<Reason>,
         out: &mut Vec<Action>,
     ) {
-        let alert = Alert { ts_ms, level, kind: kind.into(), message };
+        let alert = Alert { ts_ms, level, kind: kind.into(), message: message.into() };
         if self.alerts.len() == RECENT {
             self.alerts.pop_back();
         }
@@ -381,33 +382,6 @@ pub(super) fn side_of(size: Qty) -> Option<Side> {
     }
 }
 
-/// Sets `slot` to `text`, reusing the string it holds (no allocation once it is large enough).
-pub(super) fn set_text(slot: &mut Option<String>, text: &str) {
-    match slot {
-        Some(s) => {
-            s.clear();
-            s.push_str(text);
-        }
-        None => *slot = Some(text.to_string()),
-    }
-}
-
 pub(super) fn mode_index(name: &str) -> Option<u8> {
     MODE_NAMES.iter().position(|m| m.eq_ignore_ascii_case(name)).map(|i| i as u8)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::set_text;
-
-    #[test]
-    fn set_text_replaces_the_text_and_keeps_the_buffer() {
-        let mut slot = None;
-        set_text(&mut slot, "enter_long because of a long reason");
-        let cap = slot.as_ref().map(String::capacity).unwrap();
-        set_text(&mut slot, "exit");
-        assert_eq!(slot.as_deref(), Some("exit"));
-        // The shorter text went into the same allocation.
-        assert_eq!(slot.as_ref().map(String::capacity), Some(cap));
-    }
 }

@@ -176,7 +176,7 @@ impl Engine {
             None => Err(NoHedge::NotTraded(other)),
             Some(Err(refusal)) => {
                 self.note_refusal(&refusal, out);
-                Err(NoHedge::Refused(other, refusal.reason))
+                Err(NoHedge::Refused(other, refusal.reason().to_string()))
             }
             Some(Ok(approved)) => {
                 self.orders.submit(approved, out);
@@ -264,7 +264,7 @@ impl Engine {
         &mut self,
         s: usize,
         action: &'static str,
-        reason: String,
+        reason: impl Into<crate::domain::Reason>,
         ts_ms: i64,
         out: &mut Vec<Action>,
     ) {
@@ -275,7 +275,7 @@ impl Engine {
             mode: MODE_NAMES[HEDGE_MODE as usize].into(),
             action: action.into(),
             price: st.last_price,
-            reason,
+            reason: reason.into(),
         }));
     }
 }

@@ -95,7 +95,7 @@ impl Engine {
                 match other {
                     Some(Err(refusal)) => {
                         self.note_refusal(&refusal, out);
-                        Err(NoHedge::Refused(symbol, refusal.reason))
+                        Err(NoHedge::Refused(symbol, refusal.reason().to_string()))
                     }
                     _ => Err(NoHedge::NotTraded(symbol)),
                 }

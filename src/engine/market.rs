@@ -2,8 +2,9 @@
 //! equity/drawdown tracking, the correlations and the position's stop manager, and a signal becomes
 //! an entry or an exit.
 
-use super::core::{set_text, side_of, Engine, EQUITY_SAMPLES, MODE_NAMES, TREND_MODE};
-use crate::domain::{Action, AlertLevel, Candle, OrderOrigin, Qty, Side, SignalRecord};
+use super::core::{side_of, Engine, EQUITY_SAMPLES, MODE_NAMES, TREND_MODE};
+use crate::domain::{Action, AlertLevel, Candle, OrderOrigin, Qty, Reason, Side, SignalRecord};
+use crate::reason;
 use crate::risk::stop_price;
 use crate::strategy::{Direction, Signal};
 
@@ -75,11 +76,11 @@ impl Engine {
         match self.risk.on_equity(ts_ms, equity) {
             None => {}
             Some(crate::risk::EquityBreach::DailyLoss(b)) => {
-                let msg = format!("{b}: only reducing orders until the next UTC day");
+                let msg = b.reason().then(reason!(": only reducing orders until the next UTC day"));
                 self.alert(ts_ms, AlertLevel::Critical, "risk", msg, out);
             }
             Some(crate::risk::EquityBreach::Drawdown(b)) => {
-                self.alert(ts_ms, AlertLevel::Critical, "risk", format!("{b}: kill switch"), out);
+                self.alert(ts_ms, AlertLevel::Critical, "risk", b.reason().then(reason!(": kill switch")), out);
                 self.on_command(&crate::domain::Command::KillSwitch { engage: true }, out);
             }
         }
@@ -142,10 +143,9 @@ impl Engine {
             Direction::Short => "enter_short",
             Direction::Flat => "exit",
         };
-        // The buffers of the last signal are reused: no allocation once they have grown.
-        set_text(&mut mode.last_signal, word);
-        set_text(&mut mode.last_reason, &signal.reason);
-        let record = |action: &'static str, reason: String, out: &mut Vec<Action>| {
+        mode.last_signal = Some(word);
+        mode.last_reason = Some(signal.reason.clone());
+        let record = |action: &'static str, reason: Reason, out: &mut Vec<Action>| {
             out.push(Action::RecordSignal(SignalRecord {
                 ts_ms,
                 symbol,
@@ -156,7 +156,7 @@ impl Engine {
             }))
         };
         if !mode_on {
-            record(word, format!("ignored (mode disabled or another mode locked): {}", signal.reason), out);
+            record(word, reason!("ignored (mode disabled or another mode locked): ").then(signal.reason), out);
             return;
         }
         // Leave a position that points the other way (exits happen even when paused).
@@ -169,7 +169,7 @@ impl Engine {
         if held.is_some() && held != wanted {
             self.close_position(s, OrderOrigin::Strategy(mode_ix), ts_ms, out);
         } else if held.is_some() {
-            record(word, format!("already positioned: {}", signal.reason), out);
+            record(word, reason!("already positioned: ").then(signal.reason), out);
             return;
         }
         let Some(side) = wanted else {
@@ -177,27 +177,27 @@ impl Engine {
             return;
         };
         if self.paused {
-            record(word, format!("automation paused: {}", signal.reason), out);
+            record(word, reason!("automation paused: ").then(signal.reason), out);
             return;
         }
         let st = &self.symbols[s];
         let Some(stop) = stop_price(side, price, signal.stop_distance, &st.instrument) else {
-            record("rejected", format!("no valid stop {} from {price}", signal.stop_distance), out);
+            record("rejected", reason!("no valid stop {} from {}", signal.stop_distance, price), out);
             return;
         };
         let exposure_elsewhere = self.exposure() - price * position.abs();
         let qty = self.risk.size_for_stop(self.equity(), price, stop, &st.instrument, exposure_elsewhere);
         if qty < st.instrument.min_qty || qty.is_zero() {
-            let msg = format!("size {qty} below the minimum {} (risk budget too small)", st.instrument.min_qty);
+            let msg = reason!("size {} below the minimum {} (risk budget too small)", qty, st.instrument.min_qty);
             record("rejected", msg, out);
             return;
         }
         let request = self.market_request(symbol, side, qty, false, OrderOrigin::Strategy(mode_ix), price, ts_ms, "t");
         if self.submit_checked(request, Qty::ZERO, out) {
             self.symbols[s].pending_stop = Some(stop);
-            record(word, format!("{} qty {qty} stop {stop}", signal.reason), out);
+            record(word, signal.reason.then(reason!(" qty {} stop {}", qty, stop)), out);
         } else {
-            record("rejected", format!("risk refused: {}", signal.reason), out);
+            record("rejected", reason!("risk refused: ").then(signal.reason), out);
         }
     }
 }

@@ -7,8 +7,11 @@
 //! the reason recorded; `Unwind` closes the leg. A symbol carrying a leg refuses its own modes'
 //! orders. Hedge position mode: the leg is the other side of the same symbol (`super::hedge_same`).
 
-use super::core::{set_text, side_of, Engine, MODE_NAMES};
-use crate::domain::{Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Rounding, Side, SignalRecord};
+use super::core::{side_of, Engine, MODE_NAMES};
+use crate::domain::{
+    Action, AlertLevel, Candle, Command, OrderOrigin, Price, Qty, Reason, Rounding, Side, SignalRecord,
+};
+use crate::reason;
 use crate::strategy::{BarInput, Direction, Intent, IntentKind, PositionView, Signal};
 
 impl Engine {
@@ -64,10 +67,9 @@ impl Engine {
         let price = self.symbols[s].last_price;
         let mode_on = self.modes[ix as usize].enabled && self.locked_mode.is_none_or(|m| m == ix);
         {
-            // The buffers of the last signal are reused: no allocation once they have grown.
             let m = &mut self.modes[ix as usize];
-            set_text(&mut m.last_signal, intent.action());
-            set_text(&mut m.last_reason, &intent.reason);
+            m.last_signal = Some(intent.action());
+            m.last_reason = Some(intent.reason.clone());
         }
         if let Some(h) = self.hedging(s) {
             // A hedge leg: its own modes neither open, add to, nor exit it.
@@ -77,7 +79,9 @@ impl Engine {
                 IntentKind::MoveStop { .. } | IntentKind::Unwind => return,
                 _ => {
                     let hedged = self.symbols[h].instrument.symbol;
-                    let why = format!("carrying a hedge for {hedged}: {} refused ({})", intent.action(), intent.reason);
+                    let why = reason!("carrying a hedge for {}: {} refused (", hedged, intent.action())
+                        .then(intent.reason)
+                        .then(reason!(")"));
                     self.record(s, ix, "rejected", why, ts_ms, out);
                     return;
                 }
@@ -97,15 +101,19 @@ impl Engine {
                 self.reduce_by(s, ix, fraction, "partial_exit", intent.reason, ts_ms, out)
             }
             IntentKind::Hedge { fraction, symbol } => match self.open_hedge(s, fraction, symbol, ts_ms, out) {
-                Ok(leg) => self.record(s, ix, "hedge", format!("{}: {leg}", intent.reason), ts_ms, out),
+                Ok(leg) => self.record(s, ix, "hedge", intent.reason.then(reason!(": ")).then(leg), ts_ms, out),
                 Err(why) => {
-                    let reason = format!("{} (reduced instead of hedged: {why})", intent.reason);
+                    let reason = intent
+                        .reason
+                        .then(reason!(" (reduced instead of hedged: "))
+                        .then(why.to_string())
+                        .then(reason!(")"));
                     self.reduce_by(s, ix, fraction, "hedge", reason, ts_ms, out)
                 }
             },
             IntentKind::Unwind => {
                 let reason = match self.close_leg(s, ts_ms, out) {
-                    Some(what) => format!("{}: {what}", intent.reason),
+                    Some(what) => intent.reason.then(reason!(": ")).then(what),
                     None => intent.reason,
                 };
                 self.record(s, ix, "unwind", reason, ts_ms, out)
@@ -116,7 +124,7 @@ impl Engine {
         }
     }
 
-    fn record(&mut self, s: usize, ix: u8, action: &'static str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+    fn record(&mut self, s: usize, ix: u8, action: &'static str, reason: Reason, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
         out.push(Action::RecordSignal(SignalRecord {
             ts_ms,
@@ -130,7 +138,7 @@ impl Engine {
 
     /// Moves the protective stop to `stop` (rounded onto the tick grid, away from the price)
     /// through the position's stop manager: only when that is tighter; never loosens it.
-    fn tighten_stop(&mut self, s: usize, ix: u8, stop: f64, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+    fn tighten_stop(&mut self, s: usize, ix: u8, stop: f64, reason: Reason, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
         let Some(side) = side_of(st.position.size()) else { return };
         let Some(raw) = Price::from_f64(stop) else { return };
@@ -138,7 +146,7 @@ impl Engine {
         let rounding = if side == Side::Buy { Rounding::Down } else { Rounding::Up };
         let candidate = raw.round_to(st.instrument.tick_size, rounding);
         if let Some((from, to)) = self.request_stop(s, candidate, ts_ms, out) {
-            self.record(s, ix, "stop_moved", format!("{reason}: stop {from} -> {to}"), ts_ms, out);
+            self.record(s, ix, "stop_moved", reason.then(reason!(": stop {} -> {}", from, to)), ts_ms, out);
         }
     }
 
@@ -151,7 +159,7 @@ impl Engine {
         ix: u8,
         fraction: f64,
         action: &'static str,
-        reason: String,
+        reason: Reason,
         ts_ms: i64,
         out: &mut Vec<Action>,
     ) {
@@ -166,16 +174,16 @@ impl Engine {
             qty = size.abs();
         }
         if qty < inst.min_qty || qty.is_zero() {
-            self.record(s, ix, action, format!("{reason}: {qty} is below the minimum size"), ts_ms, out);
+            self.record(s, ix, action, reason.then(reason!(": {} is below the minimum size", qty)), ts_ms, out);
             return;
         }
         let price = st.price();
         let request =
             self.market_request(inst.symbol, held.opposite(), qty, true, OrderOrigin::Strategy(ix), price, ts_ms, "p");
         if self.submit_checked(request, size, out) {
-            self.record(s, ix, action, format!("{reason}: reduce {qty}"), ts_ms, out);
+            self.record(s, ix, action, reason.then(reason!(": reduce {}", qty)), ts_ms, out);
         } else {
-            self.record(s, ix, "rejected", format!("risk refused {action}: {reason}"), ts_ms, out);
+            self.record(s, ix, "rejected", reason!("risk refused {}: ", action).then(reason), ts_ms, out);
         }
     }
 
@@ -187,13 +195,14 @@ impl Engine {
         ix: u8,
         stop: f64,
         risk_fraction: f64,
-        reason: String,
+        reason: Reason,
         mode_on: bool,
         ts_ms: i64,
         out: &mut Vec<Action>,
     ) {
         if !mode_on || self.paused {
-            self.record(s, ix, "scale_in", format!("ignored (mode off or automation paused): {reason}"), ts_ms, out);
+            let why = reason!("ignored (mode off or automation paused): ").then(reason);
+            self.record(s, ix, "scale_in", why, ts_ms, out);
             return;
         }
         let st = &self.symbols[s];
@@ -207,14 +216,14 @@ impl Engine {
         let Some(part) = Qty::from_f64(full.to_f64() * risk_fraction.clamp(0.0, 1.0)) else { return };
         let qty = part.round_to(inst.qty_step, Rounding::Down);
         if qty < inst.min_qty || qty.is_zero() {
-            self.record(s, ix, "scale_in", format!("{reason}: size {qty} below the minimum"), ts_ms, out);
+            self.record(s, ix, "scale_in", reason.then(reason!(": size {} below the minimum", qty)), ts_ms, out);
             return;
         }
         let request = self.market_request(inst.symbol, side, qty, false, OrderOrigin::Strategy(ix), price, ts_ms, "a");
         if self.submit_checked(request, size, out) {
-            self.record(s, ix, "scale_in", format!("{reason}: add {qty}"), ts_ms, out);
+            self.record(s, ix, "scale_in", reason.then(reason!(": add {}", qty)), ts_ms, out);
         } else {
-            self.record(s, ix, "rejected", format!("risk refused scale-in: {reason}"), ts_ms, out);
+            self.record(s, ix, "rejected", reason!("risk refused scale-in: ").then(reason), ts_ms, out);
         }
     }
 

@@ -7,6 +7,7 @@ use crate::domain::{
     Action, AlertLevel, ClientOrderId, Money, OrderOrigin, OrderRequest, OrderType, PositionIdx, Price, Qty, Side,
     Symbol, TimeInForce, TriggerDirection,
 };
+use crate::reason;
 use crate::risk::{stop_price, RiskApproved, RiskContext, RiskRefusal};
 
 impl Engine {
@@ -132,11 +133,11 @@ impl Engine {
     /// A refusal: kept for the UI and alerted (which limit, by how much).
     pub(super) fn note_refusal(&mut self, refusal: &RiskRefusal, out: &mut Vec<Action>) {
         let request = &refusal.request;
-        let msg = format!("{} {} {} refused: {}", request.symbol, request.side, request.qty, refusal.reason);
+        let msg = reason!("{} {} {} refused: ", request.symbol, request.side, request.qty).then(refusal.reason());
         if self.rejections.len() == RECENT {
             self.rejections.pop_back();
         }
-        self.rejections.push_front((request.ts_ms, refusal.reason.clone()));
+        self.rejections.push_front((request.ts_ms, refusal.reason()));
         self.alert(request.ts_ms, AlertLevel::Warning, "risk", msg, out);
     }
 

@@ -5,7 +5,8 @@
 //! amended through the order manager (risk-checked, tracked for timeouts).
 
 use super::core::{side_of, Engine, MODE_NAMES, TREND_MODE};
-use crate::domain::{Action, AlertLevel, OrderOrigin, OrderStatus, OrderUpdate, Price, Qty, SignalRecord};
+use crate::domain::{Action, AlertLevel, OrderOrigin, OrderStatus, OrderUpdate, Price, Qty, Reason, SignalRecord};
+use crate::reason;
 use crate::risk::{stop_price, StopEvent, StopManager, StopReason};
 
 impl Engine {
@@ -72,7 +73,7 @@ impl Engine {
                 // Trailing moves are routine (and frequent); the others are worth a record.
                 if reason != StopReason::Trailing {
                     let why = if reason == StopReason::BreakEven { "break-even" } else { "strategy trail" };
-                    self.stop_record(s, "stop_moved", format!("{why}: stop {from} -> {to}"), ts_ms, out);
+                    self.stop_record(s, "stop_moved", reason!("{}: stop {} -> {}", why, from, to), ts_ms, out);
                 }
             }
             StopEvent::PartialExit { target, price, qty } => {
@@ -93,7 +94,7 @@ impl Engine {
                     "tp",
                 );
                 let what = if self.submit_checked(request, size, out) { "reduce" } else { "refused" };
-                let msg = format!("target {} at {price}: {what} {qty}", target + 1);
+                let msg = reason!("target {} at {}: {} {}", target + 1, price, what, qty);
                 self.stop_record(s, "partial_exit", msg, ts_ms, out);
             }
             StopEvent::StopHit { stop, .. } => {
@@ -111,7 +112,7 @@ impl Engine {
         }
     }
 
-    fn stop_record(&mut self, s: usize, action: &'static str, reason: String, ts_ms: i64, out: &mut Vec<Action>) {
+    fn stop_record(&mut self, s: usize, action: &'static str, reason: Reason, ts_ms: i64, out: &mut Vec<Action>) {
         let st = &self.symbols[s];
         let mode = st.position.mode().unwrap_or(TREND_MODE) as usize;
         out.push(Action::RecordSignal(SignalRecord {

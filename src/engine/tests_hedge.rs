@@ -119,7 +119,7 @@ pub(super) fn records(actions: &[Action]) -> Vec<(String, String, String)> {
         .iter()
         .filter_map(|a| match a {
             Action::RecordSignal(SignalRecord { symbol, mode, action, reason, .. }) if mode == "hedge" => {
-                Some((symbol.to_string(), action.to_string(), reason.clone()))
+                Some((symbol.to_string(), action.to_string(), reason.to_string()))
             }
             _ => None,
         })
@@ -351,7 +351,7 @@ fn each_fallback_reduces_and_says_why() {
     let mut r = with_long(Some("ETHUSDT"), risk);
     let rec = hedge_now(&mut r, Some("ETHUSDT"));
     assert!(rec[0].2.contains("risk refused the ETHUSDT hedge: "), "{rec:?}");
-    assert!(r.e.rejections.front().is_some_and(|(_, why)| rec[0].2.contains(why.as_str())), "{rec:?}");
+    assert!(r.e.rejections.front().is_some_and(|(_, why)| rec[0].2.contains(&*why.as_text())), "{rec:?}");
     assert_eq!((r.pos("BTCUSDT"), r.pos("ETHUSDT")), ("0.05".to_string(), "0".to_string()));
 }
 

@@ -4,7 +4,7 @@
 
 use super::core::{Engine, MODE_NAMES, TREND_MODE};
 use super::snapshot::*;
-use crate::domain::{Candle, Money, Symbol};
+use crate::domain::{Candle, Money, Reason, Symbol};
 use crate::indicators::{StdDev, Vwap};
 use crate::patterns::{Direction, PatternKind, PatternSet};
 
@@ -118,8 +118,8 @@ impl Engine {
                     } else {
                         m.enabled && !self.paused && self.locked_mode.is_none_or(|l| l == i as u8)
                     },
-                    last_signal: m.last_signal.clone(),
-                    last_reason: m.last_reason.clone(),
+                    last_signal: m.last_signal.map(str::to_string),
+                    last_reason: m.last_reason.as_ref().map(Reason::to_string),
                     trades: m.trades,
                     wins: m.wins,
                     pnl: m.pnl,
@@ -198,7 +198,9 @@ impl Engine {
                     .recent_switches
                     .iter()
                     .rev()
-                    .map(|s| (s.ts_ms, s.symbol.to_string(), s.from.to_string(), s.to.to_string(), s.reason.clone()))
+                    .map(|s| {
+                        (s.ts_ms, s.symbol.to_string(), s.from.to_string(), s.to.to_string(), s.reason.to_string())
+                    })
                     .collect(),
             },
             risk: RiskView {
@@ -211,7 +213,7 @@ impl Engine {
                     .map(|s| (s.instrument.symbol, (s.price() * s.position.size()).to_f64()))
                     .collect(),
                 drawdown_curve: self.equity_samples.iter().map(|(t, _, d)| (*t, *d)).collect(),
-                rejections: self.rejections.iter().take(20).cloned().collect(),
+                rejections: self.rejections.iter().take(20).map(|(t, r)| (*t, r.to_string())).collect(),
                 correlation,
                 // TODO(risk): no daily loss limit in `RiskConfig` yet; fill (loss, limit) when it has one.
                 daily_loss: None,

@@ -282,7 +282,7 @@ impl OrderManager {
                 ts_ms: up.ts_ms,
                 level: AlertLevel::Warning,
                 kind: "order".into(),
-                message: format!("report for unknown order {} ({})", up.client_order_id, up.status),
+                message: format!("report for unknown order {} ({})", up.client_order_id, up.status).into(),
             }));
             return;
         };
@@ -346,7 +346,7 @@ impl OrderManager {
                 ts_ms: up.ts_ms,
                 level: AlertLevel::Warning,
                 kind: "order".into(),
-                message: e.to_string(),
+                message: e.to_string().into(),
             })),
         }
     }
@@ -382,7 +382,7 @@ impl OrderManager {
                     ts_ms: fill.ts_ms,
                     level: AlertLevel::Critical,
                     kind: "order".into(),
-                    message: format!("fill {} refused: {e}", fill.exec_id),
+                    message: format!("fill {} refused: {e}", fill.exec_id).into(),
                 }));
                 None
             }

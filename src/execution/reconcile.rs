@@ -69,7 +69,7 @@ impl Discrepancy {
             Discrepancy::PositionMismatch { .. } | Discrepancy::UnknownVenueOrder { .. } => AlertLevel::Critical,
             _ => AlertLevel::Warning,
         };
-        Alert { ts_ms, level, kind: "reconcile".into(), message: self.to_string() }
+        Alert { ts_ms, level, kind: "reconcile".into(), message: self.to_string().into() }
     }
 }
 

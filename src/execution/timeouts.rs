@@ -70,7 +70,8 @@ impl TimeoutAction {
                 ts_ms,
                 level: AlertLevel::Critical,
                 kind: "order".into(),
-                message: format!("{symbol}: no answer to {kind:?} of {client_order_id}; order marked lost, reconcile"),
+                message: format!("{symbol}: no answer to {kind:?} of {client_order_id}; order marked lost, reconcile")
+                    .into(),
             }),
         }
     }

@@ -2,7 +2,9 @@
 //! the logs) see exactly why an order was refused.
 
 use super::TradingState;
-use crate::domain::{Money, OrderRequest, Qty, RuleViolation, Side};
+use crate::domain::reason::{write_cents, Arg};
+use crate::domain::{Money, OrderRequest, Qty, Reason, RuleViolation, Side};
+use crate::reason;
 use std::fmt;
 
 /// The limits an order can break.
@@ -70,24 +72,28 @@ impl LimitBreach {
     }
 }
 
-impl fmt::Display for LimitBreach {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = |m: Money| match self.unit {
-            Unit::Count => Amount::Count(m.raw() / crate::domain::SCALE),
-            _ => Amount::Cents(m),
-        };
+impl LimitBreach {
+    /// `per-symbol exposure 25,000.00 USDT exceeds limit 20,000.00 by 5,000.00`, kept as its
+    /// parts until read.
+    pub fn reason(&self) -> Reason {
+        let n = |m: Money| if self.unit == Unit::Count { Arg::Count(m) } else { Arg::Cents(m) };
         let (v, l, e) = (n(self.value), n(self.limit), n(self.excess));
-        let name = self.kind.as_str();
+        let name = Arg::Str(self.kind.as_str());
         match self.unit {
-            Unit::Usdt => write!(f, "{name} {v} USDT exceeds limit {l} by {e}"),
-            Unit::Count => write!(f, "{name} {v} exceeds limit {l} by {e}"),
-            Unit::Percent => write!(f, "{name} {v}% exceeds limit {l}% by {e}%"),
-            Unit::Multiple => write!(f, "{name} {v}x exceeds limit {l}x by {e}x"),
+            Unit::Usdt => Reason::template("{} {} USDT exceeds limit {} by {}", &[name, v, l, e]),
+            Unit::Count => Reason::template("{} {} exceeds limit {} by {}", &[name, v, l, e]),
+            Unit::Percent => Reason::template("{} {}% exceeds limit {}% by {}%", &[name, v, l, e]),
+            Unit::Multiple => Reason::template("{} {}x exceeds limit {}x by {}x", &[name, v, l, e]),
         }
     }
 }
 
-/// Why the risk stage refused an order.
+impl fmt::Display for LimitBreach {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.reason().fmt(f)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RiskRejection {
     Limit(LimitBreach),
@@ -106,27 +112,34 @@ pub enum RiskRejection {
     Instrument(RuleViolation),
 }
 
-impl fmt::Display for RiskRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl RiskRejection {
+    /// Why, kept as its parts until read (no formatting when an order is refused).
+    pub fn reason(&self) -> Reason {
         match self {
-            RiskRejection::Limit(b) => fmt::Display::fmt(b, f),
+            RiskRejection::Limit(b) => b.reason(),
             RiskRejection::State { state, cause } => {
-                match state {
+                let mut r = match state {
                     TradingState::Halted => {
-                        f.write_str("trading is halted (kill switch): only flattening orders pass")?
+                        reason!("trading is halted (kill switch): only flattening orders pass")
                     }
-                    _ => f.write_str("trading is reducing-only: the order would not reduce the position")?,
+                    _ => reason!("trading is reducing-only: the order would not reduce the position"),
+                };
+                if let Some(c) = cause {
+                    r.push(" ({} limit hit)", &[Arg::Str(c.as_str())]);
                 }
-                match cause {
-                    Some(c) => write!(f, " ({} limit hit)", c.as_str()),
-                    None => Ok(()),
-                }
+                r
             }
             RiskRejection::ReduceOnly { side, qty, position } => {
-                write!(f, "reduce-only {side} {qty} would not reduce the position {position}")
+                reason!("reduce-only {} {} would not reduce the position {}", *side, *qty, *position)
             }
-            RiskRejection::Instrument(v) => fmt::Display::fmt(v, f),
+            RiskRejection::Instrument(v) => v.reason(),
         }
+    }
+}
+
+impl fmt::Display for RiskRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.reason().fmt(f)
     }
 }
 
@@ -143,19 +156,21 @@ impl From<RuleViolation> for RiskRejection {
 }
 
 /// An order the risk stage refused: the request, the typed rejection and its text.
+/// An order the risk checks refused, and the rule it broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskRefusal {
     pub request: OrderRequest,
     pub rejection: RiskRejection,
-    /// `rejection` as text (what the engine logs and shows).
-    pub reason: String,
 }
 
 impl RiskRefusal {
     pub fn new(request: OrderRequest, rejection: RiskRejection) -> Self {
-        Self { request, reason: rejection.to_string(), rejection }
+        Self { request, rejection }
     }
-    /// The broken numeric limit, if that is why.
+    /// Why, as the operator reads it (`RiskRejection::reason`).
+    pub fn reason(&self) -> Reason {
+        self.rejection.reason()
+    }
     pub fn breach(&self) -> Option<&LimitBreach> {
         match &self.rejection {
             RiskRejection::Limit(b) => Some(b),
@@ -164,76 +179,9 @@ impl RiskRefusal {
     }
 }
 
-/// `12400.5` -> `12,400.50` (half away from zero at the cent).
+/// `m` rounded to cents with thousands separators (`25,000.00`).
 pub fn two_decimals(m: Money) -> String {
-    Cents(m).to_string()
-}
-
-/// A money amount to the cent with thousands separators (`12,400.50`), written straight to the
-/// formatter: a refusal's text is built without allocating for its numbers.
-struct Cents(Money);
-
-impl fmt::Display for Cents {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let raw = self.0.raw() as i128;
-        let unit = (crate::domain::SCALE / 100) as i128;
-        let cents = if raw >= 0 { (raw + unit / 2) / unit } else { (raw - unit / 2) / unit };
-        if cents < 0 {
-            f.write_str("-")?;
-        }
-        let cents = cents.unsigned_abs();
-        Grouped((cents / 100) as u64).fmt(f)?;
-        write!(f, ".{:02}", cents % 100)
-    }
-}
-
-/// A whole number with thousands separators (`1,234,567`).
-struct Grouped(u64);
-
-impl fmt::Display for Grouped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut digits = [0u8; 20];
-        let mut v = self.0;
-        let mut n = 0;
-        loop {
-            digits[n] = b'0' + (v % 10) as u8;
-            v /= 10;
-            n += 1;
-            if v == 0 {
-                break;
-            }
-        }
-        // Digits were written last first: emit them in order, a comma before each group of three.
-        let mut text = [0u8; 26];
-        let mut len = 0;
-        for i in (0..n).rev() {
-            text[len] = digits[i];
-            len += 1;
-            if i > 0 && i % 3 == 0 {
-                text[len] = b',';
-                len += 1;
-            }
-        }
-        f.write_str(std::str::from_utf8(&text[..len]).unwrap_or_default())
-    }
-}
-
-/// A number of a breach message, in its unit's style.
-enum Amount {
-    Count(i64),
-    Cents(Money),
-}
-
-impl fmt::Display for Amount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Amount::Count(v) => {
-                if v < 0 {
-                    f.write_str("-")?;
-                }
-                Grouped(v.unsigned_abs()).fmt(f)
-            }
-            Amount::Cents(m) => Cents(m).fmt(f),
-        }
-    }
+    let mut s = String::new();
+    let _ = write_cents(&mut s, m);
+    s
 }

@@ -74,7 +74,7 @@ fn limits_refuse_with_the_limit_and_the_excess() {
     let i = btc();
     assert!(r.check(req(Side::Buy, "0.4", OrderOrigin::Strategy(0)), &ctx(&i, "0", 0)).is_ok());
     let e = r.check(req(Side::Buy, "0.5", OrderOrigin::Strategy(0)), &ctx(&i, "0", 0)).unwrap_err();
-    assert_eq!(e.reason, "per-symbol exposure 25,000.00 USDT exceeds limit 20,000.00 by 5,000.00");
+    assert_eq!(e.reason(), "per-symbol exposure 25,000.00 USDT exceeds limit 20,000.00 by 5,000.00");
     let b = e.breach().unwrap();
     assert_eq!(
         (b.kind, b.value, b.limit, b.excess),
@@ -82,12 +82,12 @@ fn limits_refuse_with_the_limit_and_the_excess() {
     );
     // Total exposure: 3x of 10,000 = 30,000; 15,000 elsewhere + 0.4 BTC (20,000) = 35,000.
     let e = r.check(req(Side::Buy, "0.4", OrderOrigin::Strategy(0)), &ctx(&i, "0", 15_000)).unwrap_err();
-    assert_eq!(e.reason, "leverage 3.50x exceeds limit 3.00x by 0.50x");
+    assert_eq!(e.reason(), "leverage 3.50x exceeds limit 3.00x by 0.50x");
     // Reducing orders always pass the size limits.
     assert!(r.check(req(Side::Sell, "0.5", OrderOrigin::Strategy(0)), &ctx(&i, "0.5", 25_000)).is_ok());
     // Instrument rules: off-step quantity.
     let e = r.check(req(Side::Buy, "0.0005", OrderOrigin::Strategy(0)), &ctx(&i, "0", 0)).unwrap_err();
-    assert!(e.reason.contains("not a multiple of the step 0.001"), "{}", e.reason);
+    assert!(e.reason().contains("not a multiple of the step 0.001"), "{}", e.reason());
 }
 
 #[test]
@@ -96,7 +96,7 @@ fn halted_and_reducing_states_only_let_exits_through() {
     let i = btc();
     r.set_state(TradingState::Halted);
     let e = r.check(req(Side::Buy, "0.1", OrderOrigin::Strategy(0)), &ctx(&i, "0", 0)).unwrap_err();
-    assert!(e.reason.starts_with("trading is halted"));
+    assert!(e.reason().starts_with("trading is halted"));
     assert!(r.check(req(Side::Sell, "0.2", OrderOrigin::Flatten), &ctx(&i, "0.2", 10_000)).is_ok());
     r.set_state(TradingState::Reducing);
     assert!(r.check(req(Side::Buy, "0.1", OrderOrigin::Strategy(0)), &ctx(&i, "0.2", 10_000)).is_err());
@@ -113,15 +113,15 @@ fn manual_orders_get_fat_finger_checks() {
     m.order_type = OrderType::Limit;
     m.price = Some(Price::from_int(56_000));
     let e = r.check(m, &ctx(&i, "0", 0)).unwrap_err();
-    assert_eq!(e.reason, "price distance from mark 12.00% exceeds limit 5.00% by 7.00%");
+    assert_eq!(e.reason(), "price distance from mark 12.00% exceeds limit 5.00% by 7.00%");
     m.price = Some(Price::from_int(49_000));
     assert!(r.check(m, &ctx(&i, "0", 0)).is_ok());
     let big = req(Side::Buy, "0.6", OrderOrigin::Manual);
     let e = r.check(big, &ctx(&i, "0", 0)).unwrap_err();
-    assert_eq!(e.reason, "manual order size 30,000.00 USDT exceeds limit 25,000.00 by 5,000.00");
+    assert_eq!(e.reason(), "manual order size 30,000.00 USDT exceeds limit 25,000.00 by 5,000.00");
     let mut ro = req(Side::Buy, "0.1", OrderOrigin::Manual);
     ro.reduce_only = true;
-    assert!(r.check(ro, &ctx(&i, "0", 0)).unwrap_err().reason.starts_with("reduce-only Buy 0.1"));
+    assert!(r.check(ro, &ctx(&i, "0", 0)).unwrap_err().reason().starts_with("reduce-only Buy 0.1"));
 }
 
 #[test]
@@ -154,17 +154,17 @@ fn every_numeric_limit_names_itself_and_the_excess() {
     // Order size: 0.3 BTC x 50,000 = 15,000 over 10,000.
     let r = RiskEngine::new(RiskConfig { max_order_notional: 10_000.0, ..RiskConfig::default() });
     let e = r.check(strat(Side::Buy, "0.3"), &ctx(&i, "0", 0)).unwrap_err();
-    assert_eq!(e.reason, "order size 15,000.00 USDT exceeds limit 10,000.00 by 5,000.00");
+    assert_eq!(e.reason(), "order size 15,000.00 USDT exceeds limit 10,000.00 by 5,000.00");
     // Total notional (absolute): 15,000 elsewhere + 20,000 = 35,000 over 30,000 (leverage 10x is loose).
     let r = RiskEngine::new(RiskConfig { max_total_notional: 30_000.0, max_leverage: 10.0, ..RiskConfig::default() });
     let e = r.check(strat(Side::Buy, "0.4"), &ctx(&i, "0", 15_000)).unwrap_err();
-    assert_eq!(e.reason, "total exposure 35,000.00 USDT exceeds limit 30,000.00 by 5,000.00");
+    assert_eq!(e.reason(), "total exposure 35,000.00 USDT exceeds limit 30,000.00 by 5,000.00");
     // Open positions: 2 held, a third symbol would make 3.
     let r = RiskEngine::new(RiskConfig::default());
     let mut c = ctx(&i, "0", 0);
     c.open_positions = 2;
     let e = r.check(strat(Side::Buy, "0.01"), &c).unwrap_err();
-    assert_eq!(e.reason, "open positions 3 exceeds limit 2 by 1");
+    assert_eq!(e.reason(), "open positions 3 exceeds limit 2 by 1");
     assert_eq!(e.breach().unwrap().kind, LimitKind::OpenPositions);
 }
 
@@ -176,7 +176,7 @@ fn working_orders_count_toward_the_per_symbol_limit() {
     c.open_buy = "0.3".parse().unwrap(); // 15,000 already working
     assert!(r.check(req(Side::Buy, "0.1", OrderOrigin::Strategy(0)), &c).is_ok());
     let e = r.check(req(Side::Buy, "0.2", OrderOrigin::Strategy(0)), &c).unwrap_err();
-    assert_eq!(e.reason, "per-symbol exposure 25,000.00 USDT exceeds limit 20,000.00 by 5,000.00");
+    assert_eq!(e.reason(), "per-symbol exposure 25,000.00 USDT exceeds limit 20,000.00 by 5,000.00");
     // Working buys do not count against a sell.
     assert!(r.check(req(Side::Sell, "0.2", OrderOrigin::Strategy(0)), &c).is_ok());
 }
@@ -190,7 +190,7 @@ fn correlated_same_direction_positions_count_together() {
     r.correlations_mut().set_correlation(Symbol::new("BTCUSDT").unwrap(), eth, 0.9);
     // 20,000 BTC long + 15,000 ETH long, correlation 0.9 >= 0.8: 35,000 over 30,000.
     let e = r.check(req(Side::Buy, "0.4", OrderOrigin::Strategy(0)), &wide_ctx(&i, &others)).unwrap_err();
-    assert_eq!(e.reason, "correlated exposure 35,000.00 USDT exceeds limit 30,000.00 by 5,000.00");
+    assert_eq!(e.reason(), "correlated exposure 35,000.00 USDT exceeds limit 30,000.00 by 5,000.00");
     // Opposite direction is not added; neither is a weakly correlated symbol.
     assert!(r.check(req(Side::Sell, "0.4", OrderOrigin::Strategy(0)), &wide_ctx(&i, &others)).is_ok());
     r.correlations_mut().set_correlation(eth, Symbol::new("BTCUSDT").unwrap(), 0.5);
@@ -233,7 +233,7 @@ fn daily_loss_reduces_and_drawdown_halts() {
     assert_eq!((r.state(), r.state_cause()), (TradingState::Reducing, Some(LimitKind::DailyLoss)));
     let i = btc();
     let e = r.check(req(Side::Buy, "0.01", OrderOrigin::Strategy(0)), &ctx(&i, "0", 0)).unwrap_err();
-    assert_eq!(e.reason, "trading is reducing-only: the order would not reduce the position (daily loss limit hit)");
+    assert_eq!(e.reason(), "trading is reducing-only: the order would not reduce the position (daily loss limit hit)");
     // The next UTC day trading resumes.
     assert_eq!(r.on_equity(t0 + 25 * 3_600_000, Money::from_int(9_650)), None);
     assert_eq!(r.state(), TradingState::Active);
@@ -275,7 +275,7 @@ fn fat_finger_measures_from_the_mark_when_known() {
     assert!(r.check(m, &c).is_ok()); // 4 % from last 50,000
     c.mark_price = Price::from_int(49_000); // 6.12 % from the mark
     let e = r.check(m, &c).unwrap_err();
-    assert_eq!(e.reason, "price distance from mark 6.12% exceeds limit 5.00% by 1.12%");
+    assert_eq!(e.reason(), "price distance from mark 6.12% exceeds limit 5.00% by 1.12%");
 }
 
 #[test]

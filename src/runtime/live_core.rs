@@ -190,7 +190,7 @@ impl LiveCore {
 
     /// A runtime alert (connection, venue, start-up), logged, recorded and shown.
     pub fn alert(&mut self, level: AlertLevel, kind: impl Into<std::borrow::Cow<'static, str>>, message: String) {
-        let a = Alert { ts_ms: self.engine.now_ms(), level, kind: kind.into(), message };
+        let a = Alert { ts_ms: self.engine.now_ms(), level, kind: kind.into(), message: message.into() };
         self.push_alert(a);
     }
 

@@ -57,7 +57,7 @@ pub struct Connected {
 }
 
 fn alert(level: AlertLevel, kind: &'static str, message: String) -> Alert {
-    Alert { ts_ms: crate::exchange::bybit::rest::local_now_ms(), level, kind: kind.into(), message }
+    Alert { ts_ms: crate::exchange::bybit::rest::local_now_ms(), level, kind: kind.into(), message: message.into() }
 }
 
 /// Keys, clock, permissions and instrument rules. `env_var` reads the environment (tests pass

@@ -4,6 +4,8 @@
 //! fails back inside, at the measured move, or on its stop (moved to break-even at 1R).
 
 use super::{check_positive, check_range, Direction, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
+use crate::domain::{reason::fx, Reason};
+use crate::reason;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -206,18 +208,16 @@ impl BreakoutMode {
         self.prev_support = support.map(|l| l.price);
     }
 
-    fn enter(&mut self, ctx: &ModeContext<'_>, s: Setup, atr: f64, how: &str) -> Option<Intent> {
+    fn enter(&mut self, ctx: &ModeContext<'_>, s: Setup, atr: f64, how: Reason) -> Option<Intent> {
         let close = ctx.close();
         let stop = s.level - s.side * self.cfg.stop_atr * atr;
         let target = self.cfg.measured_move.then_some(s.level + s.side * s.height);
         self.trade =
             Some(Trade { side: s.side, level: s.level, entry: close, risk: (close - stop).abs(), target, bars: 0 });
         let vr = ctx.analysis.volume_ratio.unwrap_or(0.0);
-        let reason = format!(
-            "breakout {} through {:.2} {how} (volume {vr:.1}x); stop {stop:.2}",
-            if s.side > 0.0 { "up" } else { "down" },
-            s.level
-        );
+        let reason = reason!("breakout {} through {} ", if s.side > 0.0 { "up" } else { "down" }, fx(s.level, 2))
+            .then(how)
+            .then(reason!(" (volume {}x); stop {}", fx(vr, 1), fx(stop, 2)));
         Some(Intent {
             mode: ModeId::Breakout,
             kind: IntentKind::Enter { direction: Direction::from_sign(s.side), stop, target },
@@ -279,15 +279,15 @@ impl Mode for BreakoutMode {
                     {
                         self.recent = None;
                         let how = if age == 0 {
-                            "on the close".to_string()
+                            reason!("on the close")
                         } else {
-                            format!("on the close, {age} bars after the break")
+                            reason!("on the close, {} bars after the break", age)
                         };
-                        self.enter(ctx, s, atr, &how)
+                        self.enter(ctx, s, atr, how)
                     }
                     _ => None,
                 },
-                BreakoutEntry::Retest => retested.and_then(|s| self.enter(ctx, s, atr, "on the retest")),
+                BreakoutEntry::Retest => retested.and_then(|s| self.enter(ctx, s, atr, reason!("on the retest"))),
             },
             Role::Manage => self.manage(ctx, atr),
         };
@@ -315,18 +315,21 @@ impl BreakoutMode {
         if t.bars <= self.cfg.fail_bars && side * (t.level - close) > self.cfg.fail_atr * atr {
             return intent(
                 IntentKind::Exit,
-                format!("failed breakout: closed back through {:.2} at {close:.2}", t.level),
+                reason!("failed breakout: closed back through {} at {}", fx(t.level, 2), fx(close, 2)),
             );
         }
         if let Some(target) = t.target.filter(|x| side * (close - x) >= 0.0) {
-            return intent(IntentKind::Exit, format!("measured move {target:.2} reached"));
+            return intent(IntentKind::Exit, reason!("measured move {} reached", fx(target, 2)));
         }
         let r = if t.risk > 0.0 { side * (close - t.entry) / t.risk } else { 0.0 };
         if self.cfg.breakeven_r > 0.0
             && r >= self.cfg.breakeven_r
             && pos.stop.is_none_or(|s| side * (t.entry - s) > 0.0)
         {
-            return intent(IntentKind::MoveStop { stop: t.entry }, format!("{r:.1}R in profit: stop to break-even"));
+            return intent(
+                IntentKind::MoveStop { stop: t.entry },
+                reason!("{}R in profit: stop to break-even", fx(r, 1)),
+            );
         }
         None
     }

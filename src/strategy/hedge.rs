@@ -9,7 +9,9 @@
 //! "hedge"` (Bybit positionIdx 1/2) the hedge is the opposite side of the same symbol.
 
 use super::{check_positive, check_range, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
+use crate::domain::reason::{fx, signed, Arg};
 use crate::domain::{PositionMode, Symbol};
+use crate::reason;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -207,7 +209,7 @@ impl Mode for VolHedge {
             if self.hedged {
                 self.hedged = false;
                 self.calm = 0;
-                return intent(IntentKind::Unwind, "position closed: unwind the hedge".into());
+                return intent(IntentKind::Unwind, reason!("position closed: unwind the hedge"));
             }
             return None;
         }
@@ -216,11 +218,11 @@ impl Mode for VolHedge {
         if !self.hedged && !self.reduced {
             if spike && adverse {
                 self.calm = 0;
-                let why = format!(
-                    "volatility spike (range {:.1} ATR, vol ratio {}) against the position ({:+.1} ATR over {} bars)",
-                    tr / atr,
-                    ratio.map_or("n/a".to_string(), |r| format!("{r:.2}")),
-                    side * (close - from) / atr,
+                let why = reason!(
+                    "volatility spike (range {} ATR, vol ratio {}) against the position ({} ATR over {} bars)",
+                    fx(tr / atr, 1),
+                    ratio.map_or(Arg::Str("n/a"), |r| fx(r, 2)),
+                    signed(side * (close - from) / atr, 1),
                     self.closes.len()
                 );
                 return match self.cfg.action {
@@ -228,12 +230,12 @@ impl Mode for VolHedge {
                         self.hedged = true;
                         intent(
                             IntentKind::Hedge { fraction: self.cfg.fraction, symbol: self.cfg.symbol },
-                            format!("{why}: hedge"),
+                            why.then(reason!(": hedge")),
                         )
                     }
                     HedgeAction::Reduce => {
                         self.reduced = true;
-                        intent(IntentKind::PartialExit { fraction: self.cfg.fraction }, format!("{why}: reduce"))
+                        intent(IntentKind::PartialExit { fraction: self.cfg.fraction }, why.then(reason!(": reduce")))
                     }
                 };
             }
@@ -246,7 +248,7 @@ impl Mode for VolHedge {
             if std::mem::replace(&mut self.hedged, false) {
                 return intent(
                     IntentKind::Unwind,
-                    format!("volatility normal for {} bars: unwind the hedge", self.cfg.calm_bars),
+                    reason!("volatility normal for {} bars: unwind the hedge", self.cfg.calm_bars),
                 );
             }
         }

@@ -3,7 +3,7 @@
 
 use super::{Direction, Signal};
 use crate::analysis::{AnalysisOutput, Level};
-use crate::domain::{Candle, Symbol};
+use crate::domain::{Candle, Reason, Symbol};
 use crate::indicators::IndicatorValues;
 use crate::patterns::Detection;
 use serde::{Deserialize, Serialize};
@@ -162,7 +162,7 @@ pub enum IntentKind {
 pub struct Intent {
     pub mode: ModeId,
     pub kind: IntentKind,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl Intent {

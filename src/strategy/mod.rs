@@ -26,6 +26,7 @@ pub use reversal::{ReversalConfig, ReversalMode};
 pub use switcher::{mode_for, ModeCommandError, ModeSwitcher, SwitchEvent, SwitcherConfig};
 pub use trend::{TrendConfig, TrendFollower};
 
+use crate::domain::Reason;
 use serde::Serialize;
 
 /// Where a mode wants the position to be.
@@ -62,7 +63,7 @@ pub struct Signal {
     pub direction: Direction,
     /// Distance from the entry to the initial stop, in price units (e.g. k × ATR).
     pub stop_distance: f64,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// What a mode may do on this bar.

@@ -3,6 +3,8 @@
 //! and trails a chandelier stop; leaves when the timeframes stop agreeing.
 
 use super::{check_positive, check_range, Direction, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
+use crate::domain::reason::fx;
+use crate::reason;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the trend mode (`[strategy.modes.trend]`).
@@ -178,10 +180,12 @@ impl Mode for TrendPullback {
                 };
                 self.trade = Some(Trade { side, best: close, adds: 0 });
                 let direction = Direction::from_sign(side);
-                let reason = format!(
-                    "trend {} (alignment {:.2}): pullback to {pb:.2} resumed with momentum; stop {stop:.2}",
+                let reason = reason!(
+                    "trend {} (alignment {}): pullback to {} resumed with momentum; stop {}",
                     if side > 0.0 { "up" } else { "down" },
-                    ctx.analysis.alignment
+                    fx(ctx.analysis.alignment, 2),
+                    fx(pb, 2),
+                    fx(stop, 2)
                 );
                 intent(IntentKind::Enter { direction, stop, target: None }, reason)
             }
@@ -197,7 +201,7 @@ impl Mode for TrendPullback {
                 if a <= self.cfg.exit_alignment {
                     return intent(
                         IntentKind::Exit,
-                        format!("trend over: alignment {:.2} against the position", ctx.analysis.alignment),
+                        reason!("trend over: alignment {} against the position", fx(ctx.analysis.alignment, 2)),
                     );
                 }
                 let trail = t.best - side * self.cfg.trail_atr * atr;
@@ -208,15 +212,16 @@ impl Mode for TrendPullback {
                 let in_profit = side * (close - pos.entry) >= self.cfg.add_profit_atr * atr;
                 if trigger.is_some() && side == self.side && t.adds < self.cfg.max_adds && in_profit {
                     t.adds += 1;
-                    let reason = format!(
-                        "scale-in {} on a new pullback, {:.1} ATR in profit",
+                    let reason = reason!(
+                        "scale-in {} on a new pullback, {} ATR in profit",
                         t.adds,
-                        side * (close - pos.entry) / atr
+                        fx(side * (close - pos.entry) / atr, 1)
                     );
                     return intent(IntentKind::ScaleIn { stop, risk_fraction: self.cfg.add_risk_fraction }, reason);
                 }
                 if pos.stop.is_none_or(|s| side * (trail - s) > 0.0) {
-                    let reason = format!("trail {:.1} ATR from the best close {:.2}", self.cfg.trail_atr, t.best);
+                    let reason =
+                        reason!("trail {} ATR from the best close {}", fx(self.cfg.trail_atr, 1), fx(t.best, 2));
                     return intent(IntentKind::MoveStop { stop: trail }, reason);
                 }
                 None

@@ -4,6 +4,8 @@
 //! (or the price settles back inside the old one).
 
 use super::{check_positive, check_range, Direction, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
+use crate::domain::reason::fx;
+use crate::reason;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the range mode (`[strategy.modes.range]`).
@@ -206,7 +208,14 @@ impl Mode for RangeReversion {
                     r.lo + self.cfg.exit_zone * r.height()
                 };
                 self.trade = Some(Trade { side, range: r, took_partial: false });
-                let reason = format!("range {:.2}–{:.2}: fade at {edge} (RSI {rsi:.0}); stop {stop:.2}", r.lo, r.hi);
+                let reason = reason!(
+                    "range {}–{}: fade at {} (RSI {}); stop {}",
+                    fx(r.lo, 2),
+                    fx(r.hi, 2),
+                    edge,
+                    fx(rsi, 0),
+                    fx(stop, 2)
+                );
                 intent(IntentKind::Enter { direction: Direction::from_sign(side), stop, target: Some(target) }, reason)
             }
             Role::Manage => {
@@ -230,7 +239,7 @@ impl Mode for RangeReversion {
                     }
                     return intent(
                         IntentKind::Exit,
-                        format!("range {:.2}–{:.2} broke at {close:.2}; standing aside", r.lo, r.hi),
+                        reason!("range {}–{} broke at {}; standing aside", fx(r.lo, 2), fx(r.hi, 2), fx(close, 2)),
                     );
                 }
                 let far = if side > 0.0 {
@@ -239,22 +248,22 @@ impl Mode for RangeReversion {
                     r.lo + self.cfg.exit_zone * r.height()
                 };
                 if side * (close - far) >= 0.0 {
-                    return intent(IntentKind::Exit, format!("reached the far side of the range at {close:.2}"));
+                    return intent(IntentKind::Exit, reason!("reached the far side of the range at {}", fx(close, 2)));
                 }
                 if side * (close - r.mid()) >= 0.0 {
                     if !t.took_partial && self.cfg.partial_at_middle > 0.0 {
                         self.trade = Some(Trade { took_partial: true, ..t });
-                        let reason = format!(
-                            "range middle {:.2} reached: take {:.0}%",
-                            r.mid(),
-                            self.cfg.partial_at_middle * 100.0
+                        let reason = reason!(
+                            "range middle {} reached: take {}%",
+                            fx(r.mid(), 2),
+                            fx(self.cfg.partial_at_middle * 100.0, 0)
                         );
                         return intent(IntentKind::PartialExit { fraction: self.cfg.partial_at_middle }, reason);
                     }
                     if pos.stop.is_none_or(|s| side * (pos.entry - s) > 0.0) && side * (close - pos.entry) > 0.0 {
                         return intent(
                             IntentKind::MoveStop { stop: pos.entry },
-                            "stop to entry past the range middle".into(),
+                            reason!("stop to entry past the range middle"),
                         );
                     }
                 }

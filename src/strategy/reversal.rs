@@ -3,7 +3,10 @@
 //! through the setup bar as confirmation, then enters with a tight stop beyond the extreme.
 
 use super::{check_positive, check_range, Direction, Intent, IntentKind, Mode, ModeContext, ModeId, Role};
+use crate::domain::reason::{fx, Arg};
+use crate::domain::Reason;
 use crate::patterns::PatternKind;
+use crate::reason;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -88,7 +91,8 @@ struct Setup {
     /// Close beyond this confirms (the setup bar's low for a short).
     trigger: f64,
     bars_left: u32,
-    why: String,
+    score: f64,
+    why: Why,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -114,26 +118,36 @@ struct Why {
 }
 
 impl Why {
-    /// The reasons as text, each followed by `"; "`.
-    fn text(&self) -> String {
-        use std::fmt::Write as _;
-        let mut why = String::new();
+    /// `top exhaustion (score 3.5): ` and the reasons, separated by `"; "` (kept as values:
+    /// the text is made when the record is read).
+    fn reason(&self, score: f64) -> Reason {
+        let mut r = reason!("{} exhaustion (score {}): ", if self.up { "top" } else { "bottom" }, fx(score, 1));
+        // Each part's template comes in two forms: the first, and one led by the separator.
+        let mut first = true;
+        let mut lead = |a: &'static str, b: &'static str| if std::mem::take(&mut first) { a } else { b };
         if let Some((rsi, prsi, p)) = self.divergence {
-            let _ = write!(why, "RSI divergence ({rsi:.0} vs {prsi:.0} at {p:.2}); ");
+            let t = lead("RSI divergence ({} vs {} at {})", "; RSI divergence ({} vs {} at {})");
+            r.push(t, &[fx(rsi, 0), fx(prsi, 0), fx(p, 2)]);
         }
         if let Some(rsi) = self.stretched {
-            let _ = write!(why, "RSI {rsi:.0} stretched; ");
+            r.push(lead("RSI {} stretched", "; RSI {} stretched"), &[fx(rsi, 0)]);
         }
         if let Some(name) = self.pattern {
-            let _ = write!(why, "{name} at a key level; ");
+            r.push(lead("{} at a key level", "; {} at a key level"), &[Arg::Str(name)]);
         }
         if self.funding {
-            why.push_str("funding extreme; ");
+            r.push(lead("funding extreme", "; funding extreme"), &[]);
         }
         if self.cascade {
-            why.push_str(if self.up { "short squeeze cascade; " } else { "long liquidation cascade; " });
+            let t = match (self.up, lead("", "; ")) {
+                (true, "") => "short squeeze cascade",
+                (true, _) => "; short squeeze cascade",
+                (false, "") => "long liquidation cascade",
+                (false, _) => "; long liquidation cascade",
+            };
+            r.push(t, &[]);
         }
-        why
+        r
     }
 }
 
@@ -254,9 +268,8 @@ impl Mode for ReversalMode {
                     let side = if up { -1.0 } else { 1.0 };
                     let extreme = if up { ctx.high() } else { ctx.low() };
                     let trigger = if up { ctx.low() } else { ctx.high() };
-                    let top = if up { "top" } else { "bottom" };
-                    let why = format!("{top} exhaustion (score {score:.1}): {}", why.text().trim_end_matches("; "));
-                    self.setup = Some(Setup { side, extreme, trigger, bars_left: self.cfg.confirm_bars, why });
+                    let bars_left = self.cfg.confirm_bars;
+                    self.setup = Some(Setup { side, extreme, trigger, bars_left, score, why });
                     break;
                 }
             }
@@ -275,7 +288,11 @@ impl Mode for ReversalMode {
                 let (s, _) = self.confirmed.take()?;
                 let target = close + s.side * self.cfg.target_r * risk;
                 self.trade = Some(Trade { side: s.side, entry: close, risk, bars: 0 });
-                let reason = format!("{}; confirmed by a close through {:.2}; stop {stop:.2}", s.why, s.trigger);
+                let reason = s.why.reason(s.score).then(reason!(
+                    "; confirmed by a close through {}; stop {}",
+                    fx(s.trigger, 2),
+                    fx(stop, 2)
+                ));
                 intent(
                     IntentKind::Enter { direction: Direction::from_sign(s.side), stop, target: Some(target) },
                     reason,
@@ -294,10 +311,10 @@ impl Mode for ReversalMode {
                 self.trade = Some(t);
                 let r = if t.risk > 0.0 { side * (close - t.entry) / t.risk } else { 0.0 };
                 if r >= self.cfg.target_r {
-                    return intent(IntentKind::Exit, format!("reversal target {:.1}R reached", self.cfg.target_r));
+                    return intent(IntentKind::Exit, reason!("reversal target {}R reached", fx(self.cfg.target_r, 1)));
                 }
                 if t.bars >= self.cfg.max_hold_bars {
-                    return intent(IntentKind::Exit, format!("time stop after {} bars at {r:.1}R", t.bars));
+                    return intent(IntentKind::Exit, reason!("time stop after {} bars at {}R", t.bars, fx(r, 1)));
                 }
                 if self.cfg.breakeven_r > 0.0
                     && r >= self.cfg.breakeven_r
@@ -305,7 +322,7 @@ impl Mode for ReversalMode {
                 {
                     return intent(
                         IntentKind::MoveStop { stop: t.entry },
-                        format!("{r:.1}R in profit: stop to break-even"),
+                        reason!("{}R in profit: stop to break-even", fx(r, 1)),
                     );
                 }
                 None

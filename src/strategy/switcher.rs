@@ -6,7 +6,9 @@
 
 use super::{check_range, ModeId, UnknownMode};
 use crate::analysis::Regime;
-use crate::domain::{Command, ModeSwitch, Symbol};
+use crate::domain::reason::fx;
+use crate::domain::{Command, ModeSwitch, Reason, Symbol};
+use crate::reason;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the switcher (`[strategy.modes.switcher]`).
@@ -55,7 +57,7 @@ pub struct SwitchEvent {
     pub ts_ms: i64,
     pub from: Option<ModeId>,
     pub to: Option<ModeId>,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl SwitchEvent {
@@ -131,7 +133,7 @@ impl ModeSwitcher {
         self.pending.map(|m| (m, self.pending_bars))
     }
 
-    fn switch(&mut self, to: Option<ModeId>, ts_ms: i64, reason: String) -> Option<SwitchEvent> {
+    fn switch(&mut self, to: Option<ModeId>, ts_ms: i64, reason: Reason) -> Option<SwitchEvent> {
         let from = std::mem::replace(&mut self.active, to);
         self.dwell = 0;
         self.pending = None;
@@ -168,14 +170,18 @@ impl ModeSwitcher {
             return None;
         }
         let from = self.active.map_or("none", ModeId::as_str);
-        let to_word = match target {
-            Some(m) => m.as_str().to_string(),
-            None => format!("none ({wanted} disabled)"),
-        };
-        let reason = format!(
-            "regime {regime} for {} bars (confidence {confidence:.2}); {from} → {to_word} after {} bars",
-            self.pending_bars, self.dwell
-        );
+        let reason = reason!(
+            "regime {} for {} bars (confidence {}); {} → ",
+            regime.as_str(),
+            self.pending_bars,
+            fx(confidence, 2),
+            from
+        )
+        .then(match target {
+            Some(m) => reason!("{}", m.as_str()),
+            None => reason!("none ({} disabled)", wanted.as_str()),
+        })
+        .then(reason!(" after {} bars", self.dwell));
         self.switch(target, ts_ms, reason)
     }
 
@@ -190,7 +196,7 @@ impl ModeSwitcher {
                         self.locked = None;
                     }
                     if self.active == Some(m) {
-                        return Ok(self.switch(None, ts_ms, format!("{m} disabled by the operator")));
+                        return Ok(self.switch(None, ts_ms, reason!("{} disabled by the operator", m.as_str())));
                     }
                 }
                 Ok(None)
@@ -201,7 +207,7 @@ impl ModeSwitcher {
                     return Err(ModeCommandError::LockDisabled(m));
                 }
                 self.locked = Some(m);
-                Ok(self.switch(Some(m), ts_ms, format!("{m} locked by the operator")))
+                Ok(self.switch(Some(m), ts_ms, reason!("{} locked by the operator", m.as_str())))
             }
             Command::LockMode { mode: None } => {
                 // Unlocked: the locked mode stays until the regime calls for another.
@@ -259,7 +265,7 @@ mod tests {
         assert_eq!(s.active(), None);
         let e = (0..3).find_map(|i| s.on_bar(Regime::TrendUp, 0.9, i)).unwrap();
         assert_eq!((e.from, e.to), (None, Some(ModeId::Trend)));
-        assert!(e.reason.contains("regime trend-up for 3 bars"), "{}", e.reason);
+        assert!(e.reason.to_string().contains("regime trend-up for 3 bars"), "{}", e.reason);
         assert_eq!(e.into_record(Symbol::new("BTCUSDT").unwrap()).from, "none");
     }
 
@@ -271,7 +277,10 @@ mod tests {
         // Disabling the active mode stands aside at once, with the reason.
         let cmd = Command::SetModeEnabled { mode: "range".into(), enabled: false };
         let e = s.apply(&cmd, 10).unwrap().unwrap();
-        assert_eq!((e.from, e.to, e.reason.as_str()), (Some(ModeId::Range), None, "range disabled by the operator"));
+        assert_eq!(
+            (e.from, e.to, e.reason.to_string().as_str()),
+            (Some(ModeId::Range), None, "range disabled by the operator")
+        );
         // The range regime now keeps the symbol out (no mode), and nothing switches.
         assert!(feed(&mut s, Regime::Range, 10).is_empty());
         // Locking a disabled mode is refused; an unknown one too.
@@ -285,7 +294,7 @@ mod tests {
         ));
         // Lock breakout: immediate, and the regime cannot move it.
         let e = s.apply(&Command::LockMode { mode: Some("breakout".into()) }, 12).unwrap().unwrap();
-        assert_eq!((e.to, e.reason.as_str()), (Some(ModeId::Breakout), "breakout locked by the operator"));
+        assert_eq!((e.to, e.reason.to_string().as_str()), (Some(ModeId::Breakout), "breakout locked by the operator"));
         assert!(feed(&mut s, Regime::TrendUp, 20).is_empty());
         assert_eq!(s.active(), Some(ModeId::Breakout));
         // Unlock: the regime takes over again after confirmation and the dwell (reset at unlock).

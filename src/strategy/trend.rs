@@ -2,8 +2,10 @@
 //! (initial and trailing) limits the loss.
 
 use super::{Direction, Signal};
+use crate::domain::reason::fx;
 use crate::domain::Candle;
 use crate::indicators::{Atr, Ema};
+use crate::reason;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the trend mode (`[strategy.trend]` in the config).
@@ -126,9 +128,15 @@ impl TrendFollower {
         Some(Signal {
             direction,
             stop_distance: atr * self.config.atr_stop_mult,
-            reason: format!(
-                "EMA{} {fast:.2} crossed {word} EMA{} {slow:.2}; ATR{} {atr:.2}",
-                self.config.fast_period, self.config.slow_period, self.config.atr_period
+            reason: reason!(
+                "EMA{} {} crossed {} EMA{} {}; ATR{} {}",
+                self.config.fast_period,
+                fx(fast, 2),
+                word,
+                self.config.slow_period,
+                fx(slow, 2),
+                self.config.atr_period,
+                fx(atr, 2)
             ),
         })
     }

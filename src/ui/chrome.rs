@@ -86,7 +86,7 @@ pub fn alert_line<'a>(a: &'a crate::domain::Alert, t: &Theme) -> Line<'a> {
         Span::raw(" "),
         Span::styled(&*a.kind, t.key),
         Span::raw(&"           "[..pad.max(1)]),
-        Span::styled(a.message.as_str(), t.text),
+        Span::styled(a.message.to_string(), t.text),
     ])
 }
 
@@ -358,7 +358,7 @@ pub fn draw_detail(app: &App, buf: &mut Buffer, area: Rect, snap: &Snapshot) {
                     vec![
                         kv("time", fmt::utc_datetime(a.ts_ms)),
                         kv("level", a.level.as_str().into()),
-                        Line::from(a.message.clone()),
+                        Line::from(a.message.to_string()),
                     ],
                 )
             }

@@ -458,7 +458,7 @@ pub fn sample_snapshot() -> Snapshot {
                 ts_ms: now - 60_000,
                 level: AlertLevel::Info,
                 kind: "order".into(),
-                message: format!("mr-0013 Buy 1.5 ETHUSDT @ {} placed", px(eth_bid)),
+                message: format!("mr-0013 Buy 1.5 ETHUSDT @ {} placed", px(eth_bid)).into(),
             },
             Alert {
                 ts_ms: now - 120_000,
@@ -470,13 +470,13 @@ pub fn sample_snapshot() -> Snapshot {
                 ts_ms: now - 900_000,
                 level: AlertLevel::Info,
                 kind: "entry".into(),
-                message: format!("trend long 0.25 BTCUSDT @ {btc_entry}"),
+                message: format!("trend long 0.25 BTCUSDT @ {btc_entry}").into(),
             },
             Alert {
                 ts_ms: now - 1_800_000,
                 level: AlertLevel::Info,
                 kind: "entry".into(),
-                message: format!("mean_reversion short 3 ETHUSDT @ {eth_entry}"),
+                message: format!("mean_reversion short 3 ETHUSDT @ {eth_entry}").into(),
             },
             Alert {
                 ts_ms: now - 4_000_000,

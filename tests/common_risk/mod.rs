@@ -219,7 +219,7 @@ impl Harness {
             others: &others,
         };
         let state = self.risk.state();
-        let approved = self.risk.check(request, &ctx).map_err(|r| r.reason)?;
+        let approved = self.risk.check(request, &ctx).map_err(|r| r.reason().to_string())?;
         // Independent re-computation of the limits.
         let cfg = self.risk.config().clone();
         let m = |v: f64| Money::from_f64(v).unwrap();

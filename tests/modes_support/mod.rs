@@ -211,7 +211,7 @@ pub fn actions(steps: &[Step], mode: ModeId, from: usize, to: usize) -> Vec<(usi
 }
 
 pub fn switches(steps: &[Step]) -> Vec<(usize, Option<ModeId>, String)> {
-    steps.iter().filter_map(|s| s.switch.as_ref().map(|e| (s.i, e.to, e.reason.clone()))).collect()
+    steps.iter().filter_map(|s| s.switch.as_ref().map(|e| (s.i, e.to, e.reason.to_string()))).collect()
 }
 
 /// Prints a compact trace (for `cargo test -- --nocapture` when tuning a scenario).

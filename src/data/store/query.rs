@@ -6,7 +6,7 @@ use super::{bar, codec};
 use super::{Store, StoreError};
 use crate::domain::{
     Alert, Candle, EquityPoint, Fill, Interval, ModeSwitch, Money, Order, OrderRequest, Position, Price, Qty, Rate,
-    SignalRecord, Symbol, Trade,
+    Reason, SignalRecord, Symbol, Trade,
 };
 use rusqlite::{params, Row};
 
@@ -279,7 +279,7 @@ impl Store {
                 mode: r.get::<_, String>(2)?.into(),
                 action: r.get::<_, String>(3)?.into(),
                 price: price(r, 4)?,
-                reason: r.get(5)?,
+                reason: Reason::text(r.get::<_, String>(5)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -297,7 +297,7 @@ impl Store {
                 symbol: codec::symbol(r, 1)?,
                 from: r.get::<_, String>(2)?.into(),
                 to: r.get::<_, String>(3)?.into(),
-                reason: r.get(4)?,
+                reason: Reason::text(r.get::<_, String>(4)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -313,7 +313,7 @@ impl Store {
                 ts_ms: r.get(0)?,
                 level: codec::alert_level(r, 1)?,
                 kind: r.get::<_, String>(2)?.into(),
-                message: r.get(3)?,
+                message: Reason::text(r.get::<_, String>(3)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

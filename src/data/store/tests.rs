@@ -366,7 +366,7 @@ fn alerts_come_newest_first_up_to_the_limit() {
     let session = store.new_session("live", None, "{}").unwrap();
     let writer = StoreWriter::spawn(store, session);
     for (ts, kind) in [(3, "c"), (1, "a"), (2, "b")] {
-        let a = Alert { ts_ms: ts, level: AlertLevel::Critical, kind: kind.into(), message: String::new() };
+        let a = Alert { ts_ms: ts, level: AlertLevel::Critical, kind: kind.into(), message: String::new().into() };
         writer.sender().send(StoreMsg::Alert(a)).unwrap();
     }
     let (store, _) = writer.finish_with_store().unwrap();

@@ -162,7 +162,15 @@ pub(crate) fn signal(conn: &Connection, session_id: i64, s: &SignalRecord) -> ru
         "INSERT INTO signals (session_id, ts_ms, symbol, mode, action, price, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![session_id, s.ts_ms, s.symbol.as_str(), s.mode, s.action, s.price.raw(), s.reason])
+    .execute(params![
+        session_id,
+        s.ts_ms,
+        s.symbol.as_str(),
+        s.mode,
+        s.action,
+        s.price.raw(),
+        s.reason.to_string()
+    ])
 }
 
 pub(crate) fn mode_switch(conn: &Connection, session_id: i64, m: &ModeSwitch) -> rusqlite::Result<usize> {
@@ -170,12 +178,12 @@ pub(crate) fn mode_switch(conn: &Connection, session_id: i64, m: &ModeSwitch) ->
         "INSERT INTO mode_switches (session_id, ts_ms, symbol, from_mode, to_mode, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![session_id, m.ts_ms, m.symbol.as_str(), m.from, m.to, m.reason])
+    .execute(params![session_id, m.ts_ms, m.symbol.as_str(), m.from, m.to, m.reason.to_string()])
 }
 
 pub(crate) fn alert(conn: &Connection, session_id: i64, a: &Alert) -> rusqlite::Result<usize> {
     conn.prepare_cached("INSERT INTO alerts (session_id, ts_ms, level, kind, message) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![session_id, a.ts_ms, a.level.as_str(), a.kind, a.message])
+        .execute(params![session_id, a.ts_ms, a.level.as_str(), a.kind, a.message.to_string()])
 }
 
 impl Store {
