@@ -2,6 +2,7 @@
 
 mod account;
 mod event;
+mod hash;
 mod instrument;
 mod interval;
 mod market;
@@ -15,6 +16,7 @@ pub use event::{
     Action, Alert, AlertLevel, Command, EquityPoint, Event, ManualOrder, ModeSwitch, OrderUpdate, RejectReason,
     SignalRecord, VenueAccount,
 };
+pub use hash::{FastHasher, FastMap, FastSet};
 pub use instrument::{Instrument, RuleViolation};
 pub use interval::{civil_from_days, days_from_civil, Interval, UnknownInterval};
 pub use market::{BookError, BookUpdate, BookUpdateKind, Candle, Level, Liquidation, OrderBook, Ticker, Trade};

@@ -23,17 +23,17 @@ pub use reconcile::{Discrepancy, VenueSnapshot};
 pub use timeouts::{ExecConfig, RequestKind, TimeoutAction};
 
 use crate::domain::{
-    Action, Alert, AlertLevel, ClientOrderId, ExecId, Fill, Order, OrderEvent, OrderRequest, OrderStatus, OrderUpdate,
+    Action, Alert, AlertLevel, ClientOrderId, ExecId, FastMap, FastSet, Fill, Order, OrderEvent, OrderRequest, OrderStatus, OrderUpdate,
     Price, Qty, Side, Symbol,
 };
 use crate::risk::RiskApproved;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use timeouts::Inflight;
 
 /// Tracks every order we sent, keyed by client order id.
 #[derive(Debug, Default)]
 pub struct OrderManager {
-    orders: HashMap<ClientOrderId, Order>,
+    orders: FastMap<ClientOrderId, Order>,
     /// Ids of the orders not yet retired (every open order is here; a terminal one until it is
     /// retired), so the working quantities and open lists look at a handful of orders instead
     /// of walking the terminal ones kept for display. Order does not matter.
@@ -44,11 +44,11 @@ pub struct OrderManager {
     prefix: String,
     config: ExecConfig,
     /// Requests sent and not yet answered.
-    inflight: HashMap<ClientOrderId, Inflight>,
+    inflight: FastMap<ClientOrderId, Inflight>,
     /// Orders given up on after repeated timeouts, until a report or reconciliation settles them.
-    lost: HashSet<ClientOrderId>,
+    lost: FastSet<ClientOrderId>,
     /// Fills already applied (replays after a reconnect are ignored), bounded.
-    seen_fills: HashSet<ExecId>,
+    seen_fills: FastSet<ExecId>,
     seen_order: VecDeque<ExecId>,
     costs: ExecCosts,
 }

@@ -9,11 +9,10 @@ use super::wire::{
     WalletAccount, WireError, WsResponse,
 };
 use crate::domain::{
-    Balance, BookError, BookUpdate, BookUpdateKind, Candle, Fill, Liquidation, OrderBook, OrderUpdate, Position, Price,
+    Balance, BookError, BookUpdate, BookUpdateKind, Candle, FastMap, Fill, Liquidation, OrderBook, OrderUpdate, Position, Price,
     Qty, Side, Symbol, Ticker, Trade,
 };
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// One decoded public frame. Slices borrow the decoder's buffers until the next call.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +33,7 @@ pub enum PublicEvent<'d> {
 pub struct PublicDecoder {
     trades: Vec<Trade>,
     book: BookUpdate,
-    tickers: HashMap<Symbol, TickerData>,
+    tickers: FastMap<Symbol, TickerData>,
 }
 
 impl Default for PublicDecoder {
@@ -73,7 +72,7 @@ fn json_err<'t>(what: &'static str, text: &'t str) -> impl FnOnce(serde_json::Er
 
 impl PublicDecoder {
     pub fn new() -> Self {
-        PublicDecoder { trades: Vec::with_capacity(64), book: empty_book_update(), tickers: HashMap::new() }
+        PublicDecoder { trades: Vec::with_capacity(64), book: empty_book_update(), tickers: FastMap::default() }
     }
 
     /// Decodes one text frame.
