@@ -32,6 +32,11 @@
 //! line says what the target hinges on. `F2D_REPORT_ONLY=1` prints the report without the
 //! criterion runs (quicker, and a clean loop for `perf record`). `F2D_SLOW=N` also lists the N
 //! slowest bar-closing frames (least of the passes) with the actions each decision emitted.
+//! `F2D_PASS=1` runs one untimed pass (for valgrind: `--tool=callgrind --cache-sim=yes`);
+//! `F2D_PASS=2` first notes which bar-closing frames act, then runs them through `acting_bar`,
+//! the other bar frames through `quiet_bar` and the rest through `other_frame`, so
+//! `--toggle-collect='*acting_bar*'` profiles only the decisions that place, amend or refuse
+//! orders. `F2D_MINUTES=N` shortens the measured market for those passes.
 
 use autobot::config::Config;
 use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
@@ -294,9 +299,7 @@ fn deliver<C: Clock>(
     spent: &mut u64,
 ) {
     *spent += clock.now() - *t;
-    if !(EXP1.with(|x| *x) && matches!(event, Event::Book(_) | Event::Trade(_))) {
-        pipeline.venue_first(event, &mut NoSink);
-    }
+    pipeline.venue_first(event, &mut NoSink);
     let allocs = ALLOCS.load(Ordering::Relaxed);
     let start = clock.now();
     black_box(pipeline.decide(event, &mut NoSink));
@@ -312,7 +315,6 @@ fn deliver<C: Clock>(
     *t = clock.now();
 }
 
-thread_local!(static EXP1: bool = std::env::var("F2D_EXP1").is_ok());
 /// Allocations made inside the engine's decisions (read around each `decide`).
 static DECISION_ALLOCS: AtomicU64 = AtomicU64::new(0);
 /// Actions the engine's decisions emitted.

@@ -18,13 +18,25 @@ impl Tmux {
     }
     fn start(cmd: &str, w: u16, h: u16) -> Tmux {
         let session = format!("autobot-test-{}-{}", std::process::id(), h);
-        let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &w.to_string(), "-y", &h.to_string()])
-            .arg(format!("{cmd}; echo AUTOBOT-EXITED-$?; sleep 30"))
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux");
-        assert!(ok.success());
+        // Two tests starting the first tmux server at once can race ("server exited
+        // unexpectedly"): try again a few times before calling it a failure.
+        let mut ok = false;
+        for attempt in 0..5 {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            ok = Command::new("tmux")
+                .args(["new-session", "-d", "-s", &session, "-x", &w.to_string(), "-y", &h.to_string()])
+                .arg(format!("{cmd}; echo AUTOBOT-EXITED-$?; sleep 30"))
+                .env("TERM", "xterm-256color")
+                .status()
+                .expect("tmux")
+                .success();
+            if ok {
+                break;
+            }
+        }
+        assert!(ok, "tmux new-session failed five times");
         Tmux { session }
     }
     fn capture(&self) -> String {

@@ -95,9 +95,8 @@ mod tests {
         assert!(empty < 40, "{empty} empty buckets");
         assert!(max <= 16, "a bucket holds {max}");
         // The top 7 bits (hashbrown's tag) vary too.
-        let tags: std::collections::BTreeSet<u64> = (0..256)
-            .map(|seq| hash(&ClientOrderId::new(&format!("ab-x-{seq}-t")).unwrap()) >> 57)
-            .collect();
+        let tags: std::collections::BTreeSet<u64> =
+            (0..256).map(|seq| hash(&ClientOrderId::new(&format!("ab-x-{seq}-t")).unwrap()) >> 57).collect();
         assert!(tags.len() > 100, "{} distinct tags", tags.len());
     }
 

@@ -140,6 +140,8 @@ struct Parts {
     symbols: [Symbol; SYMBOLS],
 }
 
+/// The parts inline (the point of the type: no allocation), or text.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Repr {
     Parts(Parts),
@@ -428,8 +430,28 @@ impl PartialEq<str> for Reason {
     fn eq(&self, other: &str) -> bool {
         match &self.0 {
             Repr::Text(a) => a == other,
-            Repr::Parts(_) => self.to_string() == other,
+            Repr::Parts(_) => {
+                // Compared as it is written out: no text is made.
+                let mut cmp = Compare { rest: other, same: true };
+                fmt::write(&mut cmp, format_args!("{self}")).is_ok() && cmp.same && cmp.rest.is_empty()
+            }
         }
+    }
+}
+
+/// Checks text written to it against `rest`, piece by piece.
+struct Compare<'a> {
+    rest: &'a str,
+    same: bool,
+}
+
+impl fmt::Write for Compare<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self.rest.strip_prefix(s) {
+            Some(r) if self.same => self.rest = r,
+            _ => self.same = false,
+        }
+        Ok(())
     }
 }
 
@@ -565,6 +587,9 @@ mod tests {
         // Equality is by text, whatever the form.
         assert_eq!(Reason::text("a 1"), reason!("a {}", 1u32));
         assert_eq!(reason!("a {}", 1u32), "a 1");
+        assert_ne!(reason!("a {}", 1u32), "a 12");
+        assert_ne!(reason!("a {}", 12u32), "a 1");
+        assert_ne!(reason!("a {}", 1u32), "b 1");
     }
 
     #[test]

@@ -23,8 +23,8 @@ pub use reconcile::{Discrepancy, VenueSnapshot};
 pub use timeouts::{ExecConfig, RequestKind, TimeoutAction};
 
 use crate::domain::{
-    Action, Alert, AlertLevel, ClientOrderId, ExecId, FastMap, FastSet, Fill, Order, OrderEvent, OrderRequest, OrderStatus, OrderUpdate,
-    Price, Qty, Side, Symbol,
+    Action, Alert, AlertLevel, ClientOrderId, ExecId, FastMap, FastSet, Fill, Order, OrderEvent, OrderRequest,
+    OrderStatus, OrderUpdate, Price, Qty, Side, Symbol,
 };
 use crate::risk::RiskApproved;
 use std::collections::VecDeque;

@@ -9,8 +9,8 @@ use super::wire::{
     WalletAccount, WireError, WsResponse,
 };
 use crate::domain::{
-    Balance, BookError, BookUpdate, BookUpdateKind, Candle, FastMap, Fill, Liquidation, OrderBook, OrderUpdate, Position, Price,
-    Qty, Side, Symbol, Ticker, Trade,
+    Balance, BookError, BookUpdate, BookUpdateKind, Candle, FastMap, Fill, Liquidation, OrderBook, OrderUpdate,
+    Position, Price, Qty, Side, Symbol, Ticker, Trade,
 };
 use serde::Deserialize;
 
