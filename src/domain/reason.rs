@@ -77,31 +77,16 @@ macro_rules! int_arg {
     )*};
 }
 int_arg!(i64, i32, u32, u16, u8, usize);
-impl From<Price> for Arg {
-    fn from(v: Price) -> Self {
-        Arg::Price(v)
-    }
+macro_rules! value_arg {
+    ($($t:ident),*) => {$(
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Self {
+                Arg::$t(v)
+            }
+        }
+    )*};
 }
-impl From<Qty> for Arg {
-    fn from(v: Qty) -> Self {
-        Arg::Qty(v)
-    }
-}
-impl From<Money> for Arg {
-    fn from(v: Money) -> Self {
-        Arg::Money(v)
-    }
-}
-impl From<Rate> for Arg {
-    fn from(v: Rate) -> Self {
-        Arg::Rate(v)
-    }
-}
-impl From<Symbol> for Arg {
-    fn from(v: Symbol) -> Self {
-        Arg::Symbol(v)
-    }
-}
+value_arg!(Price, Qty, Money, Rate, Symbol);
 impl From<Side> for Arg {
     fn from(v: Side) -> Self {
         Arg::Str(v.as_str())
