@@ -86,10 +86,10 @@ pub fn replay_events<E: Borrow<Event>, X>(
             }
             if let Action::RecordOrder(o) = a {
                 match order_index.get(&o.client_order_id()) {
-                    Some(&i) => orders[i] = (**o).clone(),
+                    Some(&i) => orders[i] = o.clone(),
                     None => {
                         order_index.insert(o.client_order_id(), orders.len());
-                        orders.push((**o).clone());
+                        orders.push(o.clone());
                     }
                 }
             } else {

@@ -85,8 +85,8 @@ impl Sink for Tape {
     fn on_action(&mut self, a: &Action) {
         if let Action::RecordOrder(o) = a {
             match self.orders.iter_mut().find(|x| x.client_order_id() == o.client_order_id()) {
-                Some(x) => *x = (**o).clone(),
-                None => self.orders.push((**o).clone()),
+                Some(x) => *x = o.clone(),
+                None => self.orders.push(o.clone()),
             }
         }
     }

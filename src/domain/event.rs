@@ -240,8 +240,9 @@ pub enum Action {
     CancelAll {
         symbol: Option<Symbol>,
     },
-    /// Store an order's new state (after every status change).
-    RecordOrder(Box<Order>),
+    /// Store an order's new state (after every status change). Held inline: the decision that
+    /// places an order does not allocate for its record.
+    RecordOrder(Order),
     RecordSignal(SignalRecord),
     RecordModeSwitch(ModeSwitch),
     Alert(Alert),

@@ -141,7 +141,7 @@ impl OrderManager {
         }
         let order = Order::new(request);
         out.push(Action::PlaceOrder(request));
-        out.push(Action::RecordOrder(Box::new(order.clone())));
+        out.push(Action::RecordOrder(order.clone()));
         self.insert(id, order);
         self.inflight.insert(id, Inflight::new(RequestKind::Place, request.symbol));
         Ok(())
@@ -309,7 +309,7 @@ impl OrderManager {
                 order.price = price;
                 order.trigger_price = trigger;
                 order.updated_ms = up.ts_ms;
-                out.push(Action::RecordOrder(Box::new(order.clone())));
+                out.push(Action::RecordOrder(order.clone()));
             }
             return;
         }
@@ -339,7 +339,7 @@ impl OrderManager {
                 order.qty = up.qty;
                 order.price = up.price.or(order.price);
                 order.trigger_price = up.trigger_price.or(order.trigger_price);
-                out.push(Action::RecordOrder(Box::new(order.clone())));
+                out.push(Action::RecordOrder(order.clone()));
                 self.retire_if_done(up.client_order_id);
             }
             Err(e) => out.push(Action::Alert(Alert {
@@ -373,7 +373,7 @@ impl OrderManager {
                     order.order_id = Some(fill.order_id);
                 }
                 let cost = FillCost::of(fill, order.request.decision_price);
-                out.push(Action::RecordOrder(Box::new(order.clone())));
+                out.push(Action::RecordOrder(order.clone()));
                 self.after_fill(fill, &cost);
                 Some(cost)
             }

@@ -119,7 +119,7 @@ impl OrderManager {
                         }
                         o.order_id = o.order_id.or(v.order_id);
                         o.updated_ms = ts_ms;
-                        out.push(Action::RecordOrder(Box::new(o.clone())));
+                        out.push(Action::RecordOrder(o.clone()));
                         diffs.push(Discrepancy::OrderChanged {
                             client_order_id: *id,
                             symbol: o.symbol(),
@@ -139,7 +139,7 @@ impl OrderManager {
                         OrderStatus::Cancelled
                     };
                     o.updated_ms = ts_ms;
-                    out.push(Action::RecordOrder(Box::new(o.clone())));
+                    out.push(Action::RecordOrder(o.clone()));
                     diffs.push(Discrepancy::OrderClosed {
                         client_order_id: *id,
                         symbol: o.symbol(),
@@ -154,7 +154,7 @@ impl OrderManager {
         unknown.sort_by(|a, b| a.client_order_id().as_str().cmp(b.client_order_id().as_str()));
         for v in unknown {
             self.insert(v.client_order_id(), v.clone());
-            out.push(Action::RecordOrder(Box::new(v.clone())));
+            out.push(Action::RecordOrder(v.clone()));
             diffs.push(Discrepancy::UnknownVenueOrder {
                 client_order_id: v.client_order_id(),
                 symbol: v.symbol(),

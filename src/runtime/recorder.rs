@@ -50,7 +50,7 @@ impl Sink for StoreSink {
     fn on_action(&mut self, action: &Action) {
         match action {
             Action::RecordOrder(o) => {
-                self.record(StoreMsg::Order(o.clone()));
+                self.record(StoreMsg::Order(Box::new(o.clone())));
             }
             Action::PlaceOrder(r) => {
                 self.orders += 1;

@@ -97,7 +97,7 @@ impl Harness {
     fn keep_records(&mut self, acts: &[Action]) {
         for a in acts {
             if let Action::RecordOrder(o) = a {
-                self.recorded.push((**o).clone());
+                self.recorded.push(o.clone());
             }
         }
     }
