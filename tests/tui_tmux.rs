@@ -183,6 +183,9 @@ fn tui_switches_tabs_and_restores_the_terminal_on_quit() {
     t.keys(&["?"]);
     t.wait_for("quit", 5);
     t.keys(&["Escape"]);
+    // Wait for the overlay to close: an Escape and a `q` that reach the terminal together read
+    // as Alt-q (ESC q), which is not the quit key.
+    t.wait_gone("this help", 5);
     t.keys(&["q"]);
     let screen = t.wait_for("AUTOBOT-EXITED-0", 10);
     assert!(!t.alternate_on(), "terminal left in the alternate screen:\n{screen}");
