@@ -265,7 +265,7 @@ impl Receiver {
                 1
             }
             PublicEvent::Candles(cs) => {
-                for c in &cs {
+                for c in cs {
                     deliver(&mut self.pipeline, &mut self.trace, clock, &Event::Candle(*c), &mut t, &mut spent);
                 }
                 cs.len()

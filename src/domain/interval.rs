@@ -76,6 +76,27 @@ impl Interval {
         }
     }
 
+    /// The interval for Bybit's exact spelling (`"1"`, `"60"`, `"D"`), without trimming or
+    /// labels: the wire's fast path (anything else goes through `FromStr`).
+    pub fn from_bybit(s: &str) -> Option<Interval> {
+        Some(match s {
+            "1" => Interval::M1,
+            "3" => Interval::M3,
+            "5" => Interval::M5,
+            "15" => Interval::M15,
+            "30" => Interval::M30,
+            "60" => Interval::H1,
+            "120" => Interval::H2,
+            "240" => Interval::H4,
+            "360" => Interval::H6,
+            "720" => Interval::H12,
+            "D" => Interval::D1,
+            "W" => Interval::W1,
+            "M" => Interval::Month,
+            _ => return None,
+        })
+    }
+
     /// The short human label (`1m`, `1h`, `1d`).
     pub fn label(self) -> &'static str {
         match self {

@@ -9,8 +9,8 @@ use super::wire::{
     WalletAccount, WireError, WsResponse,
 };
 use crate::domain::{
-    Balance, BookError, BookUpdate, BookUpdateKind, Candle, FastMap, Fill, Liquidation, OrderBook, OrderUpdate,
-    Position, Price, Qty, Side, Symbol, Ticker, Trade,
+    Balance, BookError, BookUpdate, BookUpdateKind, Candle, FastMap, Fill, Interval, Liquidation, OrderBook,
+    OrderUpdate, Position, Price, Qty, Side, Symbol, Ticker, Trade,
 };
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ pub enum PublicEvent<'d> {
     Trades(&'d [Trade]),
     Book(&'d BookUpdate),
     /// Usually one candle; `closed` is Bybit's `confirm`.
-    Candles(Vec<Candle>),
+    Candles(&'d [Candle]),
     /// The full ticker after merging a delta into the last snapshot.
     Ticker(Ticker),
     Liquidations(Vec<Liquidation>),
@@ -33,6 +33,7 @@ pub enum PublicEvent<'d> {
 pub struct PublicDecoder {
     trades: Vec<Trade>,
     book: BookUpdate,
+    candles: Vec<Candle>,
     tickers: FastMap<Symbol, TickerData>,
 }
 
@@ -66,13 +67,28 @@ struct LegacyLiquidation {
     price: Price,
 }
 
+/// `kline.{interval}.{symbol}` in Bybit's exact spelling, read without the general topic
+/// parser (`None`: let `Topic::parse` decide).
+fn kline_topic(topic: &str) -> Option<Topic> {
+    let (i, s) = topic.strip_prefix("kline.")?.split_once('.')?;
+    if s.contains('.') {
+        return None;
+    }
+    Some(Topic::Kline { interval: Interval::from_bybit(i)?, symbol: Symbol::new(s).ok()? })
+}
+
 fn json_err<'t>(what: &'static str, text: &'t str) -> impl FnOnce(serde_json::Error) -> WireError + 't {
     move |e| WireError::json(what, &e, text)
 }
 
 impl PublicDecoder {
     pub fn new() -> Self {
-        PublicDecoder { trades: Vec::with_capacity(64), book: empty_book_update(), tickers: FastMap::default() }
+        PublicDecoder {
+            trades: Vec::with_capacity(64),
+            book: empty_book_update(),
+            candles: Vec::with_capacity(4),
+            tickers: FastMap::default(),
+        }
     }
 
     /// Decodes one text frame.
@@ -89,14 +105,16 @@ impl PublicDecoder {
             parse_book_into(text, &mut self.book).map_err(json_err("orderbook", text))?;
             return Ok(PublicEvent::Book(&self.book));
         }
-        match Topic::parse(topic) {
+        match kline_topic(topic).or_else(|| Topic::parse(topic)) {
             Some(Topic::Kline { symbol, .. }) => {
-                let mut candles = Vec::with_capacity(1);
-                if super::wire::fast::kline(text, symbol, &mut candles).is_some() {
-                    return Ok(PublicEvent::Candles(candles));
+                self.candles.clear();
+                if super::wire::fast::kline(text, symbol, &mut self.candles).is_some() {
+                    return Ok(PublicEvent::Candles(&self.candles));
                 }
                 let m: PublicMsg<Vec<KlineItem>> = serde_json::from_str(text).map_err(json_err("kline", text))?;
-                Ok(PublicEvent::Candles(m.data.iter().map(|k| k.to_candle(symbol)).collect()))
+                self.candles.clear();
+                self.candles.extend(m.data.iter().map(|k| k.to_candle(symbol)));
+                Ok(PublicEvent::Candles(&self.candles))
             }
             Some(Topic::Tickers(symbol)) => {
                 let m: PublicMsg<TickerData> = serde_json::from_str(text).map_err(json_err("tickers", text))?;

@@ -249,7 +249,7 @@ fn public_pushes_round_trip() {
         cts: None,
         cs: None,
     };
-    assert_eq!(dec.decode(&serde_json::to_string(&msg).unwrap()).unwrap(), PublicEvent::Candles(vec![c]));
+    assert_eq!(dec.decode(&serde_json::to_string(&msg).unwrap()).unwrap(), PublicEvent::Candles(&[c]));
 }
 
 #[test]

@@ -185,7 +185,10 @@ impl Topic {
         let t = match (head, parts) {
             ("orderbook", [Some(d), s, None]) => Topic::OrderBook { depth: d.parse().ok()?, symbol: sym(s)? },
             ("publicTrade", [s, None, None]) => Topic::PublicTrade(sym(s)?),
-            ("kline", [Some(i), s, None]) => Topic::Kline { interval: i.parse().ok()?, symbol: sym(s)? },
+            ("kline", [Some(i), s, None]) => {
+                let interval = Interval::from_bybit(i).or_else(|| i.parse().ok())?;
+                Topic::Kline { interval, symbol: sym(s)? }
+            }
             ("tickers", [s, None, None]) => Topic::Tickers(sym(s)?),
             ("allLiquidation", [s, None, None]) => Topic::AllLiquidation(sym(s)?),
             ("liquidation", [s, None, None]) => Topic::Liquidation(sym(s)?),
@@ -239,6 +242,12 @@ impl fmt::Display for Topic {
 /// Finds the `"topic"` value of a message without parsing it (for routing); `None` when the
 /// frame has no topic (acks and pongs).
 pub fn peek_topic(text: &str) -> Option<&str> {
+    // Bybit writes the topic first: `{"topic":"kline.1.BTCUSDT",...`. Then the first `"topic"`
+    // is the one at the start, and the topic ends at the next quote.
+    if let Some(rest) = text.strip_prefix("{\"topic\":\"") {
+        let end = rest.bytes().position(|b| b == b'"')?;
+        return Some(&rest[..end]);
+    }
     let key = "\"topic\"";
     let at = text.find(key)? + key.len();
     let rest = text[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;

@@ -13,7 +13,7 @@
 //! the engine sees neither a hole nor a duplicate.
 
 use super::{notify, run, Handler, Stop, WsConfig, WsNotice};
-use crate::domain::{BookUpdateKind, Candle, Event, Interval, OrderBook, Symbol};
+use crate::domain::{BookUpdateKind, Candle, Event, Interval, OrderBook, Symbol, Trade};
 use crate::exchange::bybit::decode::{PublicDecoder, PublicEvent};
 use crate::exchange::bybit::rest::RestClient;
 use crate::exchange::bybit::wire::{Category, Topic, WsRequest};
@@ -89,6 +89,10 @@ pub(crate) struct PublicHandler {
     topics: Vec<Topic>,
     emit_partial: bool,
     decoder: PublicDecoder,
+    /// The frame's trades or candles, copied out of the decoder's buffers so they can be sent
+    /// one by one (reused: no allocation per frame).
+    trade_buf: Vec<Trade>,
+    candle_buf: Vec<Candle>,
     books: HashMap<Symbol, BookState>,
     klines: HashMap<(Symbol, Interval), KlineState>,
     rest: Option<RestClient>,
@@ -126,6 +130,8 @@ impl PublicHandler {
             topics: cfg.topics.clone(),
             emit_partial: cfg.emit_partial_candles,
             decoder: PublicDecoder::new(),
+            trade_buf: Vec::with_capacity(64),
+            candle_buf: Vec::with_capacity(4),
             books,
             klines,
             rest,
@@ -260,8 +266,10 @@ impl Handler for PublicHandler {
         };
         match ev {
             PublicEvent::Trades(ts) => {
-                let ts: Vec<_> = ts.to_vec();
-                for t in ts {
+                self.trade_buf.clear();
+                self.trade_buf.extend_from_slice(ts);
+                for i in 0..self.trade_buf.len() {
+                    let t = self.trade_buf[i];
                     self.send(Event::Trade(t)).await?;
                 }
             }
@@ -285,7 +293,10 @@ impl Handler for PublicHandler {
                 }
             }
             PublicEvent::Candles(cs) => {
-                for c in cs {
+                self.candle_buf.clear();
+                self.candle_buf.extend_from_slice(cs);
+                for i in 0..self.candle_buf.len() {
+                    let c = self.candle_buf[i];
                     self.on_candle(c).await?;
                 }
             }

@@ -23,7 +23,38 @@ fn text_f64(s: &mut Scan<'_>) -> Option<f64> {
     if t.is_empty() {
         return None;
     }
-    t.parse().ok()
+    exact_f64(t).or_else(|| t.parse().ok())
+}
+
+/// Plain decimals of at most 15 digits (`123.4567`, `-0.5`) without the general float parser:
+/// the digits as an integer below 2^53 and the power of ten are both exact doubles, so one
+/// division gives the correctly rounded value, the same double `FromStr` returns. Anything
+/// else (more digits, exponents, a bare `.5` or `5.`, signs other than a leading `-`): `None`.
+fn exact_f64(t: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+    let b = t.as_bytes();
+    let neg = b.first() == Some(&b'-');
+    let b = &b[neg as usize..];
+    let (mut m, mut digits, mut frac, mut dot) = (0u64, 0usize, 0usize, None);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + (c - b'0') as u64;
+                digits += 1;
+                if digits > 15 {
+                    return None;
+                }
+                frac += dot.is_some() as usize;
+            }
+            b'.' if dot.is_none() && i > 0 && i + 1 < b.len() => dot = Some(i),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let v = m as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
 }
 
 /// Sets `slot` once; a repeated field (an error for serde) gives `None`.
@@ -43,7 +74,9 @@ fn candle(s: &mut Scan<'_>, symbol: Symbol) -> Option<Candle> {
         "start" => once(&mut start, s.int()),
         "end" => once(&mut end, s.int()),
         "timestamp" => once(&mut timestamp, s.int()),
-        "interval" => once(&mut interval, s.str().and_then(|t| t.parse::<Interval>().ok())),
+        "interval" => {
+            once(&mut interval, s.str().and_then(|t| Interval::from_bybit(t).or_else(|| t.parse::<Interval>().ok())))
+        }
         "open" => once(&mut open, s.quoted_decimal()),
         "close" => once(&mut close, s.quoted_decimal()),
         "high" => once(&mut high, s.quoted_decimal()),
@@ -115,6 +148,45 @@ mod tests {
     }
 
     const FRAME: &str = r#"{"topic":"kline.1.BTCUSDT","data":[{"start":1672324800000,"end":1672324859999,"interval":"1","open":"16649.5","close":"16677","high":"16677","low":"16608","volume":"2.081","turnover":"34666.4005","confirm":true,"timestamp":1672324859999}],"ts":1672324859999,"type":"snapshot"}"#;
+
+    #[test]
+    fn exact_f64_is_the_float_parser() {
+        let cases = [
+            "0",
+            "-0",
+            "1",
+            "2.081",
+            "34666.4005",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567890.12345",
+            "0.00000000000001",
+            "99999999999999.9",
+            "007.50",
+            "-3.25",
+            "8.112",
+            "0.07",
+            "1.0000000000001",
+        ];
+        for c in cases {
+            let want: f64 = c.parse().unwrap();
+            assert_eq!(exact_f64(c).map(f64::to_bits), Some(want.to_bits()), "{c}");
+        }
+        for c in ["", "-", ".5", "5.", "1e5", "+1", "1.2.3", "1234567890123456", "0.1234567890123456", " 1", "NaN"] {
+            assert_eq!(exact_f64(c), None, "{c}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever plain decimal it accepts, it reads as the float parser does, bit for bit.
+        #[test]
+        fn exact_f64_agrees_with_from_str(t in "-?[0-9]{1,12}(\\.[0-9]{1,12})?") {
+            if let Some(v) = exact_f64(&t) {
+                proptest::prop_assert_eq!(v.to_bits(), t.parse::<f64>().unwrap().to_bits(), "{}", t);
+            }
+        }
+    }
 
     #[test]
     fn reads_a_confirmed_candle_exactly() {
