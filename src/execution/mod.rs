@@ -81,7 +81,17 @@ impl OrderManager {
 
     pub fn with_config(prefix: &str, config: ExecConfig) -> Self {
         let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
-        Self { prefix: if prefix.is_empty() { "ab".into() } else { prefix }, config, ..Default::default() }
+        Self {
+            prefix: if prefix.is_empty() { "ab".into() } else { prefix },
+            config,
+            // Sized for the orders kept (`KEEP_FINISHED` terminal ones plus the working ones)
+            // at under half load: the steady churn (a new order in, the oldest terminal one out)
+            // then finds a free slot near each removal and leaves no tombstones, so the table is
+            // not rebuilt every few dozen orders in the middle of a decision.
+            orders: FastMap::with_capacity_and_hasher(2 * KEEP_FINISHED, Default::default()),
+            inflight: FastMap::with_capacity_and_hasher(32, Default::default()),
+            ..Default::default()
+        }
     }
 
     /// After a restart: the orders as last recorded (storage) and the ids of the fills already
