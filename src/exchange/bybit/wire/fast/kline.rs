@@ -8,6 +8,11 @@ use super::{MsgHead, Scan};
 use crate::domain::{Candle, Interval, Price, Symbol};
 
 impl Scan<'_> {
+    /// Exactly these bytes next (no whitespace skipped).
+    fn lit(&mut self, l: &[u8]) -> Option<()> {
+        let end = self.i.checked_add(l.len())?;
+        (self.b.get(self.i..end)? == l).then(|| self.i = end)
+    }
     /// `true` or `false`, with its value.
     fn boolean_value(&mut self) -> Option<bool> {
         self.ws();
@@ -104,6 +109,55 @@ fn candle(s: &mut Scan<'_>, symbol: Symbol) -> Option<Candle> {
 /// Fast `kline.*` parse of `symbol`'s candles into `out`; `None` means "use the serde path"
 /// (`out` is left as it was).
 pub fn kline<'a>(text: &'a str, symbol: Symbol, out: &mut Vec<Candle>) -> Option<MsgHead<'a>> {
+    if let Some((head, candle)) = in_bybit_order(text, symbol) {
+        out.push(candle);
+        return Some(head);
+    }
+    by_keys(text, symbol, out)
+}
+
+/// The frame exactly as Bybit lays it out (compact, its key order, one candle), read field by
+/// field with literal checks instead of a key dispatch per field. Any other layout: `None`, and
+/// `by_keys` reads it. The values come from the same readers, so both agree on every frame
+/// this accepts.
+fn in_bybit_order(text: &str, symbol: Symbol) -> Option<(MsgHead<'_>, Candle)> {
+    let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
+    s.lit(b"{\"topic\":")?;
+    let topic = s.str()?;
+    s.lit(b",\"data\":[{\"start\":")?;
+    let start = s.int()?;
+    s.lit(b",\"end\":")?;
+    s.int()?;
+    s.lit(b",\"interval\":")?;
+    let interval = Interval::from_bybit(s.str()?)?;
+    let mut price = |key: &[u8]| {
+        s.lit(key)?;
+        s.quoted_decimal().map(Price::from_raw)
+    };
+    let open = price(b",\"open\":")?;
+    let close = price(b",\"close\":")?;
+    let high = price(b",\"high\":")?;
+    let low = price(b",\"low\":")?;
+    s.lit(b",\"volume\":")?;
+    let volume = text_f64(&mut s)?;
+    s.lit(b",\"turnover\":")?;
+    let turnover = text_f64(&mut s)?;
+    s.lit(b",\"confirm\":")?;
+    let closed = s.boolean_value()?;
+    s.lit(b",\"timestamp\":")?;
+    s.int()?;
+    s.lit(b"}],\"ts\":")?;
+    let ts = s.int()?;
+    s.lit(b",\"type\":")?;
+    let kind = s.str()?;
+    s.lit(b"}")?;
+    s.end()?;
+    let candle = Candle { symbol, interval, ts_ms: start, open, high, low, close, volume, turnover, closed };
+    Some((MsgHead { topic, kind, ts, cts: None }, candle))
+}
+
+/// Any key order, whitespace, unknown keys, several candles.
+fn by_keys<'a>(text: &'a str, symbol: Symbol, out: &mut Vec<Candle>) -> Option<MsgHead<'a>> {
     let len = out.len();
     let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
     let (mut topic, mut kind, mut ts, mut cts, mut cs, mut data) = (None, None, None, None, None, None);
@@ -241,5 +295,48 @@ mod tests {
         // And gives up on what serde reads another way (a number volume) or refuses.
         assert!(kline(&variants[5], btc(), &mut vec![]).is_none());
         assert!(kline(&variants[8], btc(), &mut vec![]).is_none());
+        // Bybit's own layout is read in order; whatever that reader takes, the key walk reads
+        // the same.
+        for text in &variants {
+            if let Some((head, candle)) = in_bybit_order(text, btc()) {
+                let mut out = vec![];
+                assert_eq!(by_keys(text, btc(), &mut out), Some(head), "{text}");
+                assert_eq!(out, [candle], "{text}");
+            }
+        }
+        for i in [0, 1, 2] {
+            assert!(in_bybit_order(&variants[i], btc()).is_some(), "{}", variants[i]);
+        }
+        for i in [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] {
+            assert!(in_bybit_order(&variants[i], btc()).is_none(), "{}", variants[i]);
+        }
+        // Pretty-printed (the reference's examples): left to the key walk, same candle.
+        let pretty = FRAME.replace(",\"", ",\n  \"");
+        assert!(in_bybit_order(&pretty, btc()).is_none());
+        assert_eq!(kline(&pretty, btc(), &mut vec![]), kline(FRAME, btc(), &mut vec![]));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        /// Field values of every shape through Bybit's layout: the in-order reader and the key
+        /// walk agree, or the in-order reader declines.
+        #[test]
+        fn in_order_reader_agrees_with_the_key_walk(
+            start in "[1-9][0-9]{0,13}|[1-9][0-9]{0,13}|[1-9][0-9]{0,13}|-?[0-9]{0,14}",
+            open in "[0-9]{1,7}(\\.[0-9]{1,8})?|[0-9]{1,7}(\\.[0-9]{1,8})?|[0-9]{1,7}(\\.[0-9]{1,8})?|-?[0-9.e]{0,12}",
+            volume in "[0-9]{1,9}(\\.[0-9]{1,9})?|[0-9]{1,9}(\\.[0-9]{1,9})?|[0-9]{1,9}(\\.[0-9]{1,9})?|-?[0-9.]{0,16}",
+            interval in "(1|15|60|D|1|15|1m|7)",
+            confirm in "(true|false|true|false|tru)",
+            tail in "(\"snapshot\"}|\"snapshot\"}|\"delta\"}|\"delta\"} |\"x\"},|1})",
+        ) {
+            let text = format!(
+                r#"{{"topic":"kline.1.BTCUSDT","data":[{{"start":{start},"end":2,"interval":"{interval}","open":"{open}","close":"5","high":"6","low":"4","volume":"{volume}","turnover":"1.5","confirm":{confirm},"timestamp":3}}],"ts":9,"type":{tail}"#
+            );
+            if let Some((head, candle)) = in_bybit_order(&text, btc()) {
+                let mut out = vec![];
+                proptest::prop_assert_eq!(by_keys(&text, btc(), &mut out), Some(head), "{}", text);
+                proptest::prop_assert_eq!(out, vec![candle], "{}", text);
+            }
+        }
     }
 }
