@@ -29,7 +29,15 @@
 //! the strategy timeframe (1 in 15 one-minute klines for 15-minute bars), the only ones that run
 //! indicators, analysis, the modes, risk and the order manager; "Kline-other" are the rest
 //! (decode and aggregation). The kline p99 sits inside the bar frames' distribution, so that
-//! line says what the target hinges on. `F2D_REPORT_ONLY=1` prints the report without the
+//! line says what the target hinges on.
+//!
+//! Between frames (untimed) the receiver does what the live engine thread does when it has
+//! nothing to read: near a bar's end it rehearses the bar close on a scratch copy of the engine
+//! (`autobot::engine::Rehearsal`), so the real close finds its code and state in the caches.
+//! The rehearsals run on event time, at most one per 50 ms, so in this market the last one
+//! comes three frames before the first closing kline (a book update and the two tickers, all
+//! stamped 1 ms before the bar's end), about as far ahead as in a live run. "cold-min3" gives
+//! the bar-closing klines without rehearsals; `F2D_NO_REHEARSAL=1` turns them off everywhere. `F2D_REPORT_ONLY=1` prints the report without the
 //! criterion runs (quicker, and a clean loop for `perf record`). `F2D_SLOW=N` also lists the N
 //! slowest bar-closing frames (least of the passes) with the actions each decision emitted.
 //! `F2D_PASS=1` runs one untimed pass (for valgrind: `--tool=callgrind --cache-sim=yes`);
@@ -38,10 +46,13 @@
 //! `--toggle-collect='*acting_bar*'` profiles only the decisions that place, amend or refuse
 //! orders. `F2D_MINUTES=N` shortens the measured market for those passes.
 
+#[path = "frame_to_decision/wire.rs"]
+mod wire;
+
 use autobot::config::Config;
-use autobot::data::generator::{demo_instruments, GeneratorConfig, MarketGenerator};
-use autobot::domain::{Action, BookUpdateKind, Event, Interval, Money, OrderBook, Symbol};
-use autobot::engine::Engine;
+use autobot::data::generator::demo_instruments;
+use autobot::domain::{Action, Event, Interval, Money, OrderBook, Symbol};
+use autobot::engine::{Engine, Rehearsal};
 use autobot::exchange::bybit::{PublicDecoder, PublicEvent};
 use autobot::exchange::sim::SimExchange;
 use autobot::runtime::pipeline::{NoSink, Pipeline};
@@ -53,6 +64,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+use wire::{closes_bar, market, Kind, KINDS};
 
 /// The system allocator, counting allocations (and reallocations) so the report can say how
 /// many the decisions make (`F2D_ALLOC=1`). Counting is one relaxed atomic add per call.
@@ -78,31 +90,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-enum Kind {
-    Book,
-    Trade,
-    Ticker,
-    Liquidation,
-    Kline,
-}
-
-const KINDS: [Kind; 5] = [Kind::Book, Kind::Trade, Kind::Ticker, Kind::Liquidation, Kind::Kline];
-
-/// Whether a kline frame closes a bar of the strategy timeframe (the engine aggregates the
-/// 1-minute klines into those bars; the frame that completes one runs indicators, analysis,
-/// modes, risk and the order manager). Other frames: false.
-fn closes_bar(kind: Kind, text: &str, bar_ms: i64) -> bool {
-    if kind != Kind::Kline {
-        return false;
-    }
-    let start = text
-        .split_once("\"start\":")
-        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse::<i64>().ok());
-    start.is_some_and(|start| (start + 60_000) % bar_ms == 0)
-}
-
 /// Percentile lines for the kline frames that close a strategy bar and for those that do not.
 fn print_kline_split(clock: &str, measured: &[(Kind, String)], ns: &[u64]) {
     let bar_ms = Config::default().strategy.trend.timeframe.duration_ms().unwrap_or(60_000);
@@ -121,94 +108,6 @@ fn print_kline_split(clock: &str, measured: &[(Kind, String)], ns: &[u64]) {
     print_percentiles(clock, "Kline-other", &mut other);
 }
 
-/// One generated event as Bybit sends it.
-fn frame(e: &Event) -> Option<(Kind, String)> {
-    let mut s = String::with_capacity(256);
-    let kind = match e {
-        Event::Book(b) => {
-            let kind = if b.kind == BookUpdateKind::Snapshot { "snapshot" } else { "delta" };
-            let side = |levels: &[autobot::domain::Level]| {
-                let v: Vec<String> = levels.iter().map(|l| format!("[\"{}\",\"{}\"]", l.price, l.qty)).collect();
-                v.join(",")
-            };
-            let _ = write!(
-                s,
-                r#"{{"topic":"orderbook.50.{sym}","type":"{kind}","ts":{ts},"data":{{"s":"{sym}","b":[{b}],"a":[{a}],"u":{u},"seq":{seq}}},"cts":{ts}}}"#,
-                sym = b.symbol,
-                ts = b.ts_ms,
-                b = side(&b.bids),
-                a = side(&b.asks),
-                u = b.update_id,
-                seq = b.seq
-            );
-            Kind::Book
-        }
-        Event::Trade(t) => {
-            let _ = write!(
-                s,
-                r#"{{"topic":"publicTrade.{sym}","type":"snapshot","ts":{ts},"data":[{{"T":{ts},"s":"{sym}","S":"{side}","v":"{v}","p":"{p}","L":"PlusTick","i":"{id}","BT":false,"seq":{id}}}]}}"#,
-                sym = t.symbol,
-                ts = t.ts_ms,
-                side = t.taker_side,
-                v = t.qty,
-                p = t.price,
-                id = t.trade_id
-            );
-            Kind::Trade
-        }
-        Event::Liquidation(l) => {
-            let _ = write!(
-                s,
-                r#"{{"topic":"allLiquidation.{sym}","type":"snapshot","ts":{ts},"data":[{{"T":{ts},"s":"{sym}","S":"{side}","v":"{v}","p":"{p}"}}]}}"#,
-                sym = l.symbol,
-                ts = l.ts_ms,
-                side = l.side,
-                v = l.qty,
-                p = l.price
-            );
-            Kind::Liquidation
-        }
-        Event::Ticker(t) => {
-            let _ = write!(
-                s,
-                r#"{{"topic":"tickers.{sym}","type":"snapshot","data":{{"symbol":"{sym}","tickDirection":"PlusTick","price24hPcnt":"{pct:.6}","lastPrice":"{last}","markPrice":"{mark}","indexPrice":"{index}","openInterest":"{oi:.3}","turnover24h":"{to:.4}","volume24h":"{vol:.4}","nextFundingTime":"{nf}","fundingRate":"{fr}","bid1Price":"{bid}","bid1Size":"1.000","ask1Price":"{ask}","ask1Size":"1.000"}},"cs":1,"ts":{ts}}}"#,
-                sym = t.symbol,
-                ts = t.ts_ms,
-                pct = t.price_24h_pct,
-                last = t.last_price,
-                mark = t.mark_price,
-                index = t.index_price,
-                oi = t.open_interest,
-                to = t.turnover_24h,
-                vol = t.volume_24h,
-                nf = t.next_funding_ms,
-                fr = t.funding_rate,
-                bid = t.bid1,
-                ask = t.ask1
-            );
-            Kind::Ticker
-        }
-        Event::Candle(c) => {
-            let _ = write!(
-                s,
-                r#"{{"topic":"kline.1.{sym}","data":[{{"start":{start},"end":{end},"interval":"1","open":"{o}","close":"{c}","high":"{h}","low":"{l}","volume":"{v:.3}","turnover":"{to:.4}","confirm":true,"timestamp":{end}}}],"ts":{end},"type":"snapshot"}}"#,
-                sym = c.symbol,
-                start = c.ts_ms,
-                end = c.ts_ms + 59_999,
-                o = c.open,
-                c = c.close,
-                h = c.high,
-                l = c.low,
-                v = c.volume,
-                to = c.turnover
-            );
-            Kind::Kline
-        }
-        _ => return None,
-    };
-    Some((kind, s))
-}
-
 /// The receiving side: the decoder and the stream layer's books, then the engine and venue.
 struct Receiver {
     decoder: PublicDecoder,
@@ -216,6 +115,11 @@ struct Receiver {
     pipeline: Pipeline,
     /// When set, what each decision asked for (`F2D_SLOW`), appended outside the timed spans.
     trace: Option<String>,
+    /// The live runtime's pre-close rehearsals, run between frames (`idle`) as the engine
+    /// thread runs them while it waits for input; `F2D_NO_REHEARSAL=1` turns them off.
+    rehearsal: Option<Rehearsal>,
+    /// Wall time the rehearsals took, in total.
+    rehearsal_ns: u64,
 }
 
 impl Receiver {
@@ -231,7 +135,19 @@ impl Receiver {
         let balance = pipeline.venue.balance();
         pipeline.inform(&Event::Balance(balance), &mut NoSink);
         let books = instruments.iter().map(|i| (i.symbol, OrderBook::new(i.symbol))).collect();
-        Receiver { decoder: PublicDecoder::new(), books, pipeline, trace: None }
+        let rehearsal = std::env::var("F2D_NO_REHEARSAL").is_err().then(Rehearsal::new);
+        Receiver { decoder: PublicDecoder::new(), books, pipeline, trace: None, rehearsal, rehearsal_ns: 0 }
+    }
+
+    /// Between two frames (untimed): what the engine thread does when it has nothing to read.
+    fn idle(&mut self) {
+        if let Some(r) = &mut self.rehearsal {
+            let now = self.pipeline.engine.now_ms();
+            let t = Instant::now();
+            if r.on_idle(&mut self.pipeline.engine, now) {
+                self.rehearsal_ns += t.elapsed().as_nanos() as u64;
+            }
+        }
     }
 
     /// One text frame all the way to the engine's decision and the venue's answers; returns
@@ -369,25 +285,6 @@ impl Clock for ThreadCpu {
     }
 }
 
-/// One generated market as wire frames in arrival order: its first `warm` minutes (the warm-up)
-/// and the `measured` minutes that follow them, so time runs on from warm-up to measurement as
-/// in a live session.
-fn market(seed: u64, warm: usize, measured: usize) -> (Vec<(Kind, String)>, Vec<(Kind, String)>) {
-    let mut generator = MarketGenerator::new(GeneratorConfig { seed, ..GeneratorConfig::default() });
-    let mut events = Vec::new();
-    let mut minutes = |n: usize| {
-        let mut out = Vec::new();
-        for _ in 0..n {
-            events.clear();
-            generator.next_minute(&mut events);
-            out.extend(events.iter().filter_map(frame));
-        }
-        out
-    };
-    let w = minutes(warm);
-    (w, minutes(measured))
-}
-
 fn bench(c: &mut Criterion) {
     // Warm-up market (indicators and analysis need history) and the measured market.
     let (mut warm, mut measured) = market(7, 3_000, 6_000);
@@ -403,6 +300,7 @@ fn bench(c: &mut Criterion) {
     let mut rx = Receiver::new();
     for (_, f) in &warm {
         rx.on_frame(f);
+        rx.idle();
     }
     let delivered: usize = measured.iter().take(2_000).map(|(_, f)| Receiver::new().on_frame(f)).sum();
     assert!(delivered > 0, "the frames must decode into engine events");
@@ -419,11 +317,13 @@ fn bench(c: &mut Criterion) {
             for (i, (k, f)) in measured.iter().enumerate() {
                 let before = DECISION_ACTIONS.load(Ordering::Relaxed);
                 rx.on_frame(f);
+                rx.idle();
                 acting[i] = closes_bar(*k, f, bar_ms) && DECISION_ACTIONS.load(Ordering::Relaxed) > before;
             }
             rx = Receiver::new();
             for (_, f) in &warm {
                 rx.on_frame(f);
+                rx.idle();
             }
         }
         let mut events = 0;
@@ -435,6 +335,7 @@ fn bench(c: &mut Criterion) {
             } else {
                 other_frame(&mut rx, f)
             };
+            rx.idle();
         }
         let n_acting = acting.iter().filter(|a| **a).count();
         println!("frame_to_decision: {} frames, {n_acting} acting bar frames, {events} events", measured.len());
@@ -537,7 +438,9 @@ fn latency_report(warm: &[(Kind, String)], measured: &[(Kind, String)]) {
         let mut rx = Receiver::new();
         for (_, f) in warm {
             rx.on_frame(f);
+            rx.idle();
         }
+        let (warm_runs, warm_ns) = (rx.rehearsal.as_ref().map_or(0, Rehearsal::runs), rx.rehearsal_ns);
         let mut wall = Wall(Instant::now());
         let mut cpu = ThreadCpu;
         let overhead = if clock == "cpu" { pair_overhead(&mut cpu) } else { pair_overhead(&mut wall) };
@@ -559,6 +462,7 @@ fn latency_report(warm: &[(Kind, String)], measured: &[(Kind, String)]) {
                     (t.elapsed().as_nanos() as u64).saturating_sub(overhead)
                 }
             };
+            rx.idle();
             per_kind.entry(*kind).or_default().push(ns);
             all.push(ns);
         }
@@ -570,12 +474,20 @@ fn latency_report(warm: &[(Kind, String)], measured: &[(Kind, String)]) {
         print_kline_split(clock, measured, &all);
         print_percentiles(clock, "all", &mut all);
         println!("frame_to_decision: {clock} clock overhead {overhead} ns per reading pair (subtracted per span)");
+        if let (Some(r), "wall") = (&rx.rehearsal, clock) {
+            let n = r.runs().saturating_sub(warm_runs);
+            println!(
+                "frame_to_decision: {n} pre-close rehearsals between frames (untimed, as the engine thread runs them when idle), mean {:.1} µs each",
+                rx.rehearsal_ns.saturating_sub(warm_ns) as f64 / n.max(1) as f64 / 1e3
+            );
+        }
         if clock == "cpu" {
             let trades = rx.pipeline.engine.closed_trades().len();
             println!("frame_to_decision: {} frames, {trades} closed trades during the measured market", measured.len());
         }
     }
     min_of_passes(warm, measured, 3);
+    cold_bar_closes(warm, measured, 3);
     for k in KINDS {
         let sizes: Vec<usize> = measured.iter().filter(|(kk, _)| *kk == k).map(|(_, f)| f.len()).collect();
         if !sizes.is_empty() {
@@ -587,6 +499,27 @@ fn latency_report(warm: &[(Kind, String)], measured: &[(Kind, String)]) {
             );
         }
     }
+}
+
+/// The bar-closing klines without the pre-close rehearsals ("cold-min3"): the decision as it
+/// runs when the frames since the last bar close have pushed its code and state out of the
+/// caches; the difference from the "wall-min3" line is what the rehearsals save.
+fn cold_bar_closes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: usize) {
+    let mut best = vec![u64::MAX; measured.len()];
+    for _ in 0..passes {
+        let mut rx = Receiver::new();
+        rx.rehearsal = None;
+        for (_, f) in warm {
+            rx.on_frame(f);
+        }
+        let mut wall = Wall(Instant::now());
+        let overhead = pair_overhead(&mut wall);
+        for ((_, f), b) in measured.iter().zip(best.iter_mut()) {
+            let (n, ns) = rx.on_frame_timed(black_box(f), &mut wall);
+            *b = (*b).min(ns.saturating_sub(overhead * spans(n)));
+        }
+    }
+    print_kline_split(&format!("cold-min{passes}"), measured, &best);
 }
 
 /// The decision time of each frame as the least of `passes` identical runs (fresh receivers
@@ -604,6 +537,7 @@ fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: u
         let mut rx = Receiver::new();
         for (_, f) in warm {
             rx.on_frame(f);
+            rx.idle();
         }
         let mut wall = Wall(Instant::now());
         let overhead = pair_overhead(&mut wall);
@@ -615,6 +549,7 @@ fn min_of_passes(warm: &[(Kind, String)], measured: &[(Kind, String)], passes: u
             let (a0, x0) = (DECISION_ALLOCS.load(Ordering::Relaxed), DECISION_ACTIONS.load(Ordering::Relaxed));
             let (n, ns) = rx.on_frame_timed(black_box(f), &mut wall);
             *b = (*b).min(ns.saturating_sub(overhead * spans(n)));
+            rx.idle();
             allocs[i] = DECISION_ALLOCS.load(Ordering::Relaxed) - a0;
             acts[i] = DECISION_ACTIONS.load(Ordering::Relaxed) - x0;
             if let Some(t) = rx.trace.take() {

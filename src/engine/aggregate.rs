@@ -10,14 +10,27 @@ pub struct CandleAggregator {
     /// `target`'s length, when it has a fixed one.
     target_ms: Option<i64>,
     current: Option<Candle>,
+    /// The last candle passed straight through (one as long as the target or longer).
+    passed: Option<Candle>,
 }
 
 impl CandleAggregator {
     pub fn new(target: Interval) -> Self {
-        Self { target, target_ms: target.duration_ms(), current: None }
+        Self { target, target_ms: target.duration_ms(), current: None, passed: None }
     }
     pub fn target(&self) -> Interval {
         self.target
+    }
+
+    /// When the next bar completes (fixed-length intervals only), with a guide to its size:
+    /// the bar built so far, or when candles pass straight through, the last one (the next
+    /// ends one length after it). None right after a bar completes, until the next one starts.
+    pub fn next_bar(&self) -> Option<(&Candle, i64)> {
+        if let Some(bar) = &self.current {
+            return Some((bar, bar.ts_ms + self.target_ms?));
+        }
+        let last = self.passed.as_ref()?;
+        Some((last, last.ts_ms + 2 * last.interval.duration_ms()?))
     }
 
     /// Feeds one closed candle; returns the bar it completes, if any. Candles as long as the
@@ -25,9 +38,11 @@ impl CandleAggregator {
     #[inline]
     pub fn push(&mut self, c: &Candle) -> Option<Candle> {
         let (Some(base), Some(target)) = (c.interval.duration_ms(), self.target_ms) else {
+            self.passed = Some(*c);
             return Some(*c);
         };
         if base >= target {
+            self.passed = Some(*c);
             return Some(*c);
         }
         // Bars of a fixed length tile time: a candle inside the current bar's span belongs to it,

@@ -28,6 +28,7 @@ pub(crate) struct ModeState {
 }
 
 /// The deterministic trading core. No I/O, no clocks: time comes from events.
+#[derive(Clone)]
 pub struct Engine {
     pub(crate) config: EngineConfig,
     pub(crate) symbols: Vec<SymbolState>,

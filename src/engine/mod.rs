@@ -13,6 +13,7 @@ mod modes;
 mod orders;
 mod positions;
 mod rebalance;
+mod rehearse;
 mod snapshot;
 mod stops;
 mod symbol;
@@ -23,6 +24,7 @@ pub use self::core::{Engine, TREND_MODE};
 pub use aggregate::CandleAggregator;
 pub use config::EngineConfig;
 pub use positions::PositionBook;
+pub use rehearse::Rehearsal;
 pub use snapshot::*;
 
 #[cfg(test)]

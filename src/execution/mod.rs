@@ -31,7 +31,7 @@ use std::collections::VecDeque;
 use timeouts::Inflight;
 
 /// Tracks every order we sent, keyed by client order id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct OrderManager {
     orders: FastMap<ClientOrderId, Order>,
     /// Ids of the orders not yet retired (every open order is here; a terminal one until it is
@@ -52,6 +52,9 @@ pub struct OrderManager {
     seen_order: VecDeque<ExecId>,
     costs: ExecCosts,
 }
+
+/// The applied fill ids `OrderManager::take_fill_memory` hands over.
+pub struct FillMemory(FastSet<ExecId>, VecDeque<ExecId>);
 
 /// How many terminal orders are remembered.
 const KEEP_FINISHED: usize = 200;
@@ -272,6 +275,18 @@ impl OrderManager {
     /// Whether a fill with this execution id was already applied (a replay).
     pub fn has_seen_fill(&self, exec_id: &ExecId) -> bool {
         self.seen_fills.contains(exec_id)
+    }
+
+    /// Hands over the memory of applied fill ids (up to 10,000 of them), leaving it empty, so a
+    /// copy of the manager made meanwhile does not carry it (`Engine`'s rehearsal copy); give
+    /// it back with `restore_fill_memory`.
+    pub fn take_fill_memory(&mut self) -> FillMemory {
+        FillMemory(std::mem::take(&mut self.seen_fills), std::mem::take(&mut self.seen_order))
+    }
+
+    /// Puts back what `take_fill_memory` took.
+    pub fn restore_fill_memory(&mut self, memory: FillMemory) {
+        (self.seen_fills, self.seen_order) = (memory.0, memory.1);
     }
 
     /// Remembers a fill applied outside an order we track (an unknown order's, a refused one),

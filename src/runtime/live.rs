@@ -285,14 +285,20 @@ fn drive(
             tracing::info!(?cmd, "operator command");
             core.command(cmd);
         }
+        // Whether the queue is empty now (the engine would wait).
+        let mut idle = true;
         match inputs.recv_timeout(Duration::from_millis(50)) {
             Ok(first) => {
                 stats.feed(&mut core, first, &server_now);
                 // Drain what is queued, but come up for air (timer, commands, stop).
+                idle = false;
                 for _ in 0..4096 {
                     match inputs.try_recv() {
                         Ok(i) => stats.feed(&mut core, i, &server_now),
-                        Err(_) => break,
+                        Err(_) => {
+                            idle = true;
+                            break;
+                        }
                     }
                 }
             }
@@ -301,6 +307,9 @@ fn drive(
                 core.alert(crate::domain::AlertLevel::Critical, "disconnect", "every stream has ended".into());
                 break;
             }
+        }
+        if idle {
+            core.idle(server_now());
         }
         if last_tick.elapsed() >= Duration::from_secs(1) {
             core.tick(server_now());

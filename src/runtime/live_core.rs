@@ -15,7 +15,7 @@ use crate::domain::{
     Action, Alert, AlertLevel, Candle, Command, EquityPoint, Event, Interval, OrderRequest, OrderStatus, OrderUpdate,
     Qty, RejectReason, Symbol,
 };
-use crate::engine::{ConnectionState, Engine, Snapshot};
+use crate::engine::{ConnectionState, Engine, Rehearsal, Snapshot};
 use crate::exchange::bybit::venue::{BybitVenue, VenueNotice};
 use crate::exchange::bybit::ws::WsNotice;
 use crate::exchange::sim::SimExchange;
@@ -66,6 +66,8 @@ pub struct LiveCore {
     expected_streams: usize,
     actions: Vec<Action>,
     pending: Vec<Action>,
+    /// Pre-close rehearsals while the engine thread waits (`idle`).
+    rehearsal: Rehearsal,
 }
 
 impl LiveCore {
@@ -98,7 +100,22 @@ impl LiveCore {
             expected_streams,
             actions: Vec::new(),
             pending: Vec::new(),
+            rehearsal: Rehearsal::new(),
         }
+    }
+
+    /// The engine thread has nothing to read: near a bar's end, rehearse its close on a scratch
+    /// copy so the real decision finds its code and state in the CPU caches
+    /// (`crate::engine::Rehearsal`). `now_ms` is the runtime's clock; an accelerated venue's
+    /// market time, when ahead of it, is used instead.
+    pub fn idle(&mut self, now_ms: i64) {
+        let now = now_ms.max(self.engine.now_ms());
+        self.rehearsal.on_idle(&mut self.engine, now);
+    }
+
+    /// Pre-close rehearsals run so far.
+    pub fn rehearsals(&self) -> u64 {
+        self.rehearsal.runs()
     }
 
     /// THE entry point of every event into the engine: market data, account reports (from

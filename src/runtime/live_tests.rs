@@ -131,3 +131,27 @@ fn connection_state_follows_the_streams() {
     assert_eq!(c.connection(), ConnectionState::Reconnecting);
     assert_eq!(c.snapshot().alerts[0].message, "ws://x/v5/private: drop");
 }
+
+#[test]
+fn idle_rehearses_the_coming_bar_close_and_sends_nothing() {
+    let (mut c, sent, _w) = core(None);
+    // Fourteen minutes of the 15-minute bar ending at 900 000.
+    for m in 0..14 {
+        c.on_input(LiveInput::Event(Event::Candle(candle(m * 60_000, true))));
+    }
+    let (orders, open) = (c.sink.orders, c.snapshot().open_orders.len());
+    c.idle(600_000);
+    assert_eq!(c.rehearsals(), 0, "five minutes before the bar's end");
+    c.idle(899_000);
+    assert_eq!(c.rehearsals(), 1, "a second before it");
+    c.idle(899_020);
+    assert_eq!(c.rehearsals(), 1, "20 ms after the last rehearsal");
+    c.idle(899_100);
+    assert_eq!(c.rehearsals(), 2);
+    // The rehearsals' entries went nowhere: no order sent, recorded or open.
+    assert!(sent.lock().unwrap().is_empty(), "{:?}", sent.lock().unwrap());
+    assert_eq!((c.sink.orders, c.snapshot().open_orders.len()), (orders, open));
+    c.on_input(LiveInput::Event(Event::Candle(candle(14 * 60_000, true))));
+    c.idle(899_500);
+    assert_eq!(c.rehearsals(), 2, "the bar has closed: nothing left to rehearse");
+}

@@ -300,6 +300,7 @@ fn drive(
     let fast_forward_ms = (opts.config.demo.fast_forward_hours * 3_600_000.0) as i64;
     let mut ended = false;
     let first_symbol = pipeline.engine.snapshot().markets.first().map(|m| m.symbol);
+    let mut rehearsal = crate::engine::Rehearsal::new();
 
     let publish = |pipeline: &Pipeline, latency: &LatencyWindow, ended: bool| {
         let mut snap = pipeline.engine.snapshot();
@@ -354,6 +355,8 @@ fn drive(
                             operator_command(&opts, &mut pipeline, cmd, &mut sink);
                             publish(&pipeline, &latency, false);
                         }
+                        // Waiting for the event's time: near a bar's end, rehearse its close.
+                        rehearsal.on_idle(&mut pipeline.engine, ts);
                         std::thread::sleep((due - Instant::now()).min(Duration::from_millis(20)));
                     }
                 }
