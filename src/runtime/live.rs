@@ -333,6 +333,7 @@ fn drive(
     if core.candle_gaps > 0 {
         tracing::warn!(gaps = core.candle_gaps, "the engine saw holes in the candle series");
     }
+    tracing::info!(rehearsals = core.rehearsals(), "pre-close rehearsals run while idle");
     RunSummary {
         candles: core.total_live_candles(),
         orders: core.sink.orders,
