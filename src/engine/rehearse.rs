@@ -171,10 +171,27 @@ mod tests {
     }
 
     fn pipeline() -> Pipeline {
-        let config = Config::default();
+        pipeline_for(&Config::default())
+    }
+
+    /// Feeds `minutes` of the market of `seed`; returns its generator, ready for the next.
+    fn run_minutes(p: &mut Pipeline, seed: u64, minutes: usize) -> MarketGenerator {
+        let mut generator = MarketGenerator::new(GeneratorConfig { seed, ..GeneratorConfig::default() });
+        let mut events = Vec::new();
+        for _ in 0..minutes {
+            events.clear();
+            generator.next_minute(&mut events);
+            for e in &events {
+                p.feed(e, &mut Log::default());
+            }
+        }
+        generator
+    }
+
+    fn pipeline_for(config: &Config) -> Pipeline {
         let instruments = demo_instruments();
-        let venue = SimExchange::new(sim_config(&config), &instruments, Money::from_int(100_000));
-        let mut p = Pipeline::new(Engine::new(engine_config(&config, Interval::M1)), venue);
+        let venue = SimExchange::new(sim_config(config), &instruments, Money::from_int(100_000));
+        let mut p = Pipeline::new(Engine::new(engine_config(config, Interval::M1)), venue);
         for i in &instruments {
             p.inform(&Event::Instrument(*i), &mut Log::default());
         }
@@ -232,21 +249,8 @@ mod tests {
     fn strategy_on_the_base_candles_rehearses_each_candle_close() {
         let mut config = Config::default();
         config.strategy.trend.timeframe = Interval::M1;
-        let instruments = demo_instruments();
-        let venue = SimExchange::new(sim_config(&config), &instruments, Money::from_int(100_000));
-        let mut p = Pipeline::new(Engine::new(engine_config(&config, Interval::M1)), venue);
-        for i in &instruments {
-            p.inform(&Event::Instrument(*i), &mut Log::default());
-        }
-        let mut generator = MarketGenerator::new(GeneratorConfig { seed: 5, ..GeneratorConfig::default() });
-        let mut events = Vec::new();
-        for _ in 0..3 {
-            events.clear();
-            generator.next_minute(&mut events);
-            for e in &events {
-                p.feed(e, &mut Log::default());
-            }
-        }
+        let mut p = pipeline_for(&config);
+        let generator = run_minutes(&mut p, 5, 3);
         // Three candles closed; the fourth ends a minute after the third's end.
         let next = generator.next_minute_ts() + 60_000;
         assert_eq!(p.engine.pending_bar_end(next - 1_000), Some(next));
@@ -258,16 +262,8 @@ mod tests {
     #[test]
     fn due_only_near_a_bar_end_and_at_most_every_50_ms() {
         let mut p = pipeline();
-        let mut generator = MarketGenerator::new(GeneratorConfig { seed: 3, ..GeneratorConfig::default() });
-        let mut events = Vec::new();
         // 20 minutes: one 15-minute bar closed, the next 5 minutes into its successor.
-        for _ in 0..20 {
-            events.clear();
-            generator.next_minute(&mut events);
-            for e in &events {
-                p.feed(e, &mut Log::default());
-            }
-        }
+        run_minutes(&mut p, 3, 20);
         let now = p.engine.now_ms();
         let end = p.engine.pending_bar_end(now + 10 * 60_000 - 1_000).expect("a bar is being built");
         assert_eq!(end % 900_000, 0);
