@@ -55,7 +55,7 @@ fn frame(e: &Event) -> Option<(Kind, String)> {
         Event::Trade(t) => {
             let _ = write!(
                 s,
-                r#"{{"topic":"publicTrade.{sym}","type":"snapshot","ts":{ts},"data":[{{"T":{ts},"s":"{sym}","S":"{side}","v":"{v}","p":"{p}","L":"PlusTick","i":"{id}","BT":false,"seq":{id}}}]}}"#,
+                r#"{{"topic":"publicTrade.{sym}","type":"snapshot","ts":{ts},"data":[{{"T":{ts},"s":"{sym}","S":"{side}","v":"{v}","p":"{p}","L":"PlusTick","i":"{id}","BT":false,"RPI":false,"seq":{id}}}]}}"#,
                 sym = t.symbol,
                 ts = t.ts_ms,
                 side = t.taker_side,

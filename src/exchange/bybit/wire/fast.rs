@@ -10,6 +10,7 @@ use super::public::MsgHead;
 use crate::domain::{BookUpdate, Level, Price, Qty, Side, Symbol, Trade};
 
 mod kline;
+mod trade;
 pub use kline::kline;
 
 struct Scan<'a> {
@@ -426,7 +427,13 @@ fn envelope<'a>(text: &'a str, mut data: impl FnMut(&mut Scan<'a>) -> Option<()>
 }
 
 /// Fast `publicTrade` parse; `None` means "use the serde path" (`out` is left as it was).
+/// Bybit's own layout is read in order (`trade::in_bybit_order`), anything else by key.
 pub fn trades<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
+    trade::in_bybit_order(text, out).or_else(|| trades_by_keys(text, out))
+}
+
+/// `publicTrade` in any key order, with whitespace and unknown keys.
+fn trades_by_keys<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
     let len = out.len();
     let head = envelope(text, |s| {
         s.array(|s| {

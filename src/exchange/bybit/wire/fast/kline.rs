@@ -9,7 +9,7 @@ use crate::domain::{Candle, Interval, Price, Symbol};
 
 impl Scan<'_> {
     /// Exactly these bytes next (no whitespace skipped).
-    fn lit(&mut self, l: &[u8]) -> Option<()> {
+    pub(super) fn lit(&mut self, l: &[u8]) -> Option<()> {
         let end = self.i.checked_add(l.len())?;
         (self.b.get(self.i..end)? == l).then(|| self.i = end)
     }
