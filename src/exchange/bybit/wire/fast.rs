@@ -9,6 +9,7 @@
 use super::public::MsgHead;
 use crate::domain::{BookUpdate, Level, Price, Qty, Side, Symbol, Trade};
 
+mod book;
 mod kline;
 mod trade;
 pub use kline::kline;
@@ -483,8 +484,14 @@ fn levels(s: &mut Scan<'_>, out: &mut Vec<Level>) -> Option<()> {
 }
 
 /// Fast `orderbook.*` parse into `out` (kind and ts are set by the caller); `None` means "use
-/// the serde path".
+/// the serde path". Bybit's own layout is read in order (`book::in_bybit_order`), anything
+/// else by key.
 pub fn book<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
+    book::in_bybit_order(text, out).or_else(|| book_by_keys(text, out))
+}
+
+/// `orderbook.*` in any key order, with whitespace and unknown keys.
+fn book_by_keys<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
     envelope(text, |s| {
         out.bids.clear();
         out.asks.clear();
