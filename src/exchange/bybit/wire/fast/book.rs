@@ -11,12 +11,7 @@ use crate::domain::{BookUpdate, Level, Price, Qty, Symbol};
 /// other layout, with only `out`'s level lists touched (the key walk clears them again).
 pub(super) fn in_bybit_order<'a>(text: &'a str, out: &mut BookUpdate) -> Option<MsgHead<'a>> {
     let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
-    s.lit(b"{\"topic\":")?;
-    let topic = s.str()?;
-    s.lit(b",\"type\":")?;
-    let kind = s.str()?;
-    s.lit(b",\"ts\":")?;
-    let ts = s.int()?;
+    let (topic, kind, ts) = super::trade::ordered_head(&mut s)?;
     s.lit(b",\"data\":{\"s\":")?;
     let symbol = Symbol::new(s.str()?).ok()?;
     s.lit(b",\"b\":")?;

@@ -18,14 +18,19 @@ pub(super) fn in_bybit_order<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<
     head
 }
 
-fn read<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
-    let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
+/// `{"topic":"…","type":"…","ts":N`: how Bybit opens trade and book frames.
+pub(super) fn ordered_head<'a>(s: &mut Scan<'a>) -> Option<(&'a str, &'a str, i64)> {
     s.lit(b"{\"topic\":")?;
     let topic = s.str()?;
     s.lit(b",\"type\":")?;
     let kind = s.str()?;
     s.lit(b",\"ts\":")?;
-    let ts = s.int()?;
+    Some((topic, kind, s.int()?))
+}
+
+fn read<'a>(text: &'a str, out: &mut Vec<Trade>) -> Option<MsgHead<'a>> {
+    let mut s = Scan { s: text, b: text.as_bytes(), i: 0 };
+    let (topic, kind, ts) = ordered_head(&mut s)?;
     s.lit(b",\"data\":[")?;
     loop {
         s.lit(b"{\"T\":")?;
